@@ -1,0 +1,58 @@
+// The architectural state of one RV64GC hart in user mode. Integer registers are
+// int32 (lo, hi) pairs; FP registers are raw 64-bit patterns (NaN-boxed singles).
+import { Mmu } from '../../mm/mmu.js';
+import { PhysMem } from '../../mm/phys.js';
+
+/** Why run() returned. The CPU knows nothing of Linux; the kernel interprets these. */
+export const EXIT_BUDGET = 0, EXIT_ECALL = 1, EXIT_FAULT = 2, EXIT_EBREAK = 3, EXIT_ILLEGAL = 4,
+  EXIT_MISALIGNED = 5;
+
+/** Index of the write-only sink used when rd is x0 (x[2*32], x[2*32+1]). */
+export const X_SINK = 32;
+
+export class Hart {
+  /** x0..x31 as (lo, hi) int32 pairs: x[2*i] low word, x[2*i+1] high word; pair 32 is a sink. */
+  readonly x = new Int32Array(66);
+  /** f0..f31 as raw bits; f64[i] is the double view, fi[2*i]/fi[2*i+1] the lo/hi words. */
+  readonly fbuf = new ArrayBuffer(32 * 8);
+  readonly f64 = new Float64Array(this.fbuf);
+  readonly fi = new Int32Array(this.fbuf);
+  readonly f32 = new Float32Array(this.fbuf);
+  /** Program counter (user addresses fit a double exactly). */
+  pc = 0;
+  /** fcsr fields: accrued exception flags (NV DZ OF UF NX = bits 4..0) and rounding mode. */
+  fflags = 0;
+  frm = 0;
+  /** Instructions retired (also drives rdcycle/rdinstret and virtual time). */
+  instret = 0;
+  /** LR/SC reservation: address and whether it is valid. */
+  resAddr = -1;
+  /** Details of the last exit: fault address and access kind, or the bad instruction bits. */
+  exitAddr = 0;
+  exitKind = 0;
+  exitInst = 0;
+  /** rdtime source; the kernel installs its clock (ticks of 10 MHz, as Linux/riscv reports). */
+  timeFn: () => number = () => 0;
+  readonly mmu: Mmu;
+
+  constructor(readonly mem: PhysMem) { this.mmu = new Mmu(mem); }
+
+  /** Register i as a JS number (exact only for |value| < 2^53; for addresses and small ints). */
+  getNum(i: number): number { return this.x[2 * i + 1] * 4294967296 + (this.x[2 * i] >>> 0); }
+  /** Low 32 bits of register i as signed int. */
+  getLo(i: number): number { return this.x[2 * i]; }
+  /** Set register i from a JS number in the signed 64-bit range (exact up to 2^53). */
+  setNum(i: number, v: number): void {
+    if (i === 0) return;
+    const lo = v % 4294967296;
+    const hi = Math.floor(v / 4294967296);
+    this.x[2 * i] = lo | 0;
+    this.x[2 * i + 1] = hi | 0;
+  }
+  /** Set register i to a sign-extended int32. */
+  setInt(i: number, v: number): void {
+    if (i === 0) return;
+    this.x[2 * i] = v | 0;
+    this.x[2 * i + 1] = v < 0 ? -1 : 0;
+  }
+}

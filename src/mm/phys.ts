@@ -1,0 +1,82 @@
+// Guest physical memory: one shared WebAssembly.Memory split into 4 KiB frames with
+// reference counts. Every address space maps its pages onto these frames.
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 4096;
+export const PAGE_MASK = 4095;
+
+export class PhysMem {
+  readonly memory: WebAssembly.Memory;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i32: Int32Array;
+  readonly f32: Float32Array;
+  readonly f64: Float64Array;
+  readonly dv: DataView;
+  readonly nframes: number;
+  readonly refs: Int32Array;          // reference count per frame; 0 = free
+  private readonly free: Int32Array;  // stack of free frame numbers
+  private nfree: number;
+  /** Decoded-instruction cache per frame (owned by arch/riscv); undefined = none. */
+  readonly code: (Int32Array | undefined)[];
+  /** Called when a frame that held decoded code is written (so harts can flush). */
+  codeFrames = 0;
+  /** Hook run when allocation fails, to reclaim memory (page cache, OOM kill). */
+  reclaim: (() => boolean) | null = null;
+
+  constructor(bytes: number) {
+    const pages = Math.max(1, Math.ceil(bytes / 65536));
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const buf = this.memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.u16 = new Uint16Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.f32 = new Float32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.dv = new DataView(buf);
+    this.nframes = (pages * 65536) >>> PAGE_SHIFT;
+    this.refs = new Int32Array(this.nframes);
+    this.free = new Int32Array(this.nframes);
+    this.code = new Array(this.nframes);
+    // Frame 0 is never handed out, so a frame number of 0 can mean "none".
+    this.nfree = 0;
+    for (let f = this.nframes - 1; f >= 1; f--) this.free[this.nfree++] = f;
+  }
+
+  get freeFrames(): number { return this.nfree; }
+
+  /** Allocate a zeroed frame with refcount 1, or -1 when memory is exhausted. */
+  alloc(): number {
+    if (this.nfree === 0 && !(this.reclaim && this.reclaim() && this.nfree > 0)) return -1;
+    const f = this.free[--this.nfree];
+    this.refs[f] = 1;
+    this.u8.fill(0, f << PAGE_SHIFT, (f + 1) << PAGE_SHIFT);
+    return f;
+  }
+
+  get(f: number): void { this.refs[f]++; }
+
+  put(f: number): void {
+    if (--this.refs[f] === 0) {
+      if (this.code[f] !== undefined) this.dropCode(f);
+      this.free[this.nfree++] = f;
+    } else if (this.refs[f] < 0) {
+      throw new Error(`frame ${f} refcount underflow`);
+    }
+  }
+
+  /** Forget decoded code of frame f; holders see op 0 (undecoded) and re-decode. */
+  dropCode(f: number): void {
+    const c = this.code[f];
+    if (c !== undefined) { c.fill(0); this.code[f] = undefined; this.codeFrames--; }
+  }
+
+  /** fence.i: forget every decoded page. */
+  dropAllCode(): void {
+    if (this.codeFrames === 0) return;
+    for (let f = 0; f < this.nframes; f++) if (this.code[f] !== undefined) this.dropCode(f);
+  }
+
+  copyFrame(dst: number, src: number): void {
+    this.u8.copyWithin(dst << PAGE_SHIFT, src << PAGE_SHIFT, (src + 1) << PAGE_SHIFT);
+  }
+}
