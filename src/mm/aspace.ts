@@ -1,0 +1,328 @@
+// An address space: the VMAs (what the process asked for) and the page table (what is
+// mapped now). Pages are filled on demand; fork shares anonymous pages copy-on-write.
+// File-backed VMAs reach their pages through VmBacking, which fs/ implements.
+import { PhysMem, PAGE_SIZE } from './phys.js';
+import { PageTable, PTE_R, PTE_W, PTE_X, makePte, pteFrame, USER_TOP } from './pagetable.js';
+import { Mmu, ACC_R, ACC_W, ACC_X } from './mmu.js';
+import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN } from '../abi/linux/mman.js';
+import { ENOMEM, EEXIST, EINVAL } from '../abi/linux/errno.js';
+
+/** A file's pages as seen by a mapping (implemented by the page cache in fs/). */
+export interface VmBacking {
+  /** Frame holding page `index` of the file, with a reference taken for the caller; -1 on failure. */
+  getPage(index: number): number;
+  /** Name for /proc/PID/maps. */
+  readonly name: string;
+  /** Device and inode numbers for /proc/PID/maps. */
+  readonly dev: number;
+  readonly ino: number;
+}
+
+export class Vma {
+  constructor(
+    public start: number, public end: number, public prot: number, public flags: number,
+    public file: VmBacking | null, public pgoff: number, public name = '') {}
+}
+
+/** Where mmap places mappings without a hint, growing down (Linux's top-down layout). */
+export const MMAP_BASE = 0x3f00000000;
+export const STACK_TOP = 0x3ffffff000;
+/** Lowest address mmap may use (vm.mmap_min_addr). */
+export const MMAP_MIN = 0x10000;
+
+function pageUp(x: number): number { return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE; }
+
+export class AddressSpace {
+  readonly pt = new PageTable();
+  vmas: Vma[] = [];            // sorted by start, non-overlapping
+  readonly mmus = new Set<Mmu>();
+  brkStart = 0;
+  brk = 0;
+  stackLimit = 8 * 1024 * 1024;
+  /** Accounting for OOM decisions and /proc: pages currently mapped. */
+  rss = 0;
+  /** Fields of /proc/PID/stat and auxv bookkeeping. */
+  startCode = 0; endCode = 0; startData = 0; startStack = 0;
+  argStart = 0; argEnd = 0; envStart = 0; envEnd = 0;
+  /** Users of this address space (threads); freed when it drops to 0. */
+  users = 1;
+
+  constructor(readonly mem: PhysMem) {}
+
+  attach(m: Mmu): void { this.mmus.add(m); m.setPageTable(this.pt); }
+  detach(m: Mmu): void { this.mmus.delete(m); if (m.pt === this.pt) m.setPageTable(null); }
+  private flushTlbs(): void { for (const m of this.mmus) m.flush(); }
+
+  find(va: number): Vma | null {
+    const v = this.vmas;
+    let lo = 0, hi = v.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = v[mid];
+      if (va < m.start) hi = mid - 1;
+      else if (va >= m.end) lo = mid + 1;
+      else return m;
+    }
+    return null;
+  }
+
+  /**
+   * Resolve a fault at va for an access of `kind` (ACC_*): demand-zero, file page,
+   * copy-on-write, or stack growth. Returns true if the access may now proceed.
+   */
+  fault(va: number, kind: number): boolean {
+    if (!(va >= 0 && va < USER_TOP)) return false;
+    let vma = this.find(va);
+    if (vma === null) vma = this.growStack(va);
+    if (vma === null) return false;
+    const need = kind === ACC_R ? PROT_READ : kind === ACC_W ? PROT_WRITE : PROT_EXEC;
+    if ((vma.prot & need) === 0) return false;
+    const vpn = Math.floor(va / PAGE_SIZE);
+    const pte = this.pt.get(vpn);
+    const flags = protToPte(vma.prot);
+    if (pte !== 0) {
+      if (kind !== ACC_W || (pte & PTE_W) !== 0) {
+        // Present and allowed already (a stale TLB); refresh permissions.
+        this.pt.set(vpn, makePte(pteFrame(pte), flags & (pte | ~PTE_W)));
+        return true;
+      }
+      // Write to a present read-only page of a writable VMA: copy-on-write.
+      const f = pteFrame(pte);
+      if ((vma.flags & MAP_SHARED) === 0 && this.mem.refs[f] > 1) {
+        const nf = this.allocFrame();
+        if (nf < 0) return false;
+        this.mem.copyFrame(nf, f);
+        this.mem.put(f);
+        this.pt.set(vpn, makePte(nf, flags));
+      } else {
+        this.pt.set(vpn, makePte(f, flags));
+      }
+      this.flushTlbs();
+      return true;
+    }
+    let f: number;
+    if (vma.file !== null) {
+      const idx = vma.pgoff + (vpn - vma.start / PAGE_SIZE);
+      const pf = vma.file.getPage(idx);
+      if (pf < 0) return false;
+      if ((vma.flags & MAP_SHARED) !== 0) {
+        f = pf;
+        this.pt.set(vpn, makePte(f, flags));
+      } else if (kind === ACC_W) {
+        f = this.allocFrame();
+        if (f < 0) { this.mem.put(pf); return false; }
+        this.mem.copyFrame(f, pf);
+        this.mem.put(pf);
+        this.pt.set(vpn, makePte(f, flags));
+      } else {
+        // Private file page mapped read-only until written (then copied).
+        f = pf;
+        this.pt.set(vpn, makePte(f, flags & ~PTE_W));
+      }
+    } else {
+      f = this.allocFrame();
+      if (f < 0) return false;
+      this.pt.set(vpn, makePte(f, flags));
+    }
+    this.rss++;
+    return true;
+  }
+
+  /** Allocate a frame; on exhaustion the PhysMem reclaim hook may free memory (OOM). */
+  private allocFrame(): number { return this.mem.alloc(); }
+
+  private growStack(va: number): Vma | null {
+    // Find the VMA just above va with MAP_GROWSDOWN and extend it within the stack limit.
+    for (const v of this.vmas) {
+      if (v.start > va) {
+        if ((v.flags & MAP_GROWSDOWN) === 0) return null;
+        const ns = Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
+        if (v.end - ns > this.stackLimit) return null;
+        const i = this.vmas.indexOf(v);
+        if (i > 0 && this.vmas[i - 1].end > ns - PAGE_SIZE) return null; // keep a guard gap
+        v.start = ns;
+        return v;
+      }
+    }
+    return null;
+  }
+
+  /** Physical address for a kernel (usercopy) access, faulting in as needed; -1 if not allowed. */
+  translate(va: number, kind: number): number {
+    if (!(va >= 0 && va < USER_TOP)) return -1;
+    const vpn = Math.floor(va / PAGE_SIZE);
+    let pte = this.pt.get(vpn);
+    const need = kind === ACC_R ? PTE_R : kind === ACC_W ? PTE_W : PTE_X;
+    if ((pte & need) === 0) {
+      if (!this.fault(va, kind)) return -1;
+      pte = this.pt.get(vpn);
+      if (kind === ACC_W) {
+        const f = pteFrame(pte);
+        if (this.mem.code[f] !== undefined) this.mem.dropCode(f);
+      }
+    } else if (kind === ACC_W) {
+      const f = pteFrame(pte);
+      if (this.mem.code[f] !== undefined) this.mem.dropCode(f);
+    }
+    return pteFrame(pte) * PAGE_SIZE + (va & 4095);
+  }
+
+  /** Insert a VMA (the range must be free), merging nothing; keeps the list sorted. */
+  private insert(v: Vma): void {
+    let i = 0;
+    while (i < this.vmas.length && this.vmas[i].start < v.start) i++;
+    this.vmas.splice(i, 0, v);
+  }
+
+  /** Is [start, end) free of VMAs? */
+  isFree(start: number, end: number): boolean {
+    for (const v of this.vmas) if (v.start < end && v.end > start) return false;
+    return true;
+  }
+
+  /** Find a free range of len bytes, top-down below MMAP_BASE (or at/above a hint). */
+  findFree(len: number, hint: number): number {
+    if (hint !== 0) {
+      const h = pageUp(hint);
+      if (h >= MMAP_MIN && h + len <= MMAP_BASE && this.isFree(h, h + len)) return h;
+    }
+    let top = MMAP_BASE;
+    for (let i = this.vmas.length - 1; i >= 0; i--) {
+      const v = this.vmas[i];
+      if (v.start >= top) continue;
+      if (v.end <= top - len) {
+        // gap [v.end, top) is large enough
+        return top - len;
+      }
+      top = Math.min(top, v.start);
+    }
+    return top - len >= MMAP_MIN ? top - len : -ENOMEM;
+  }
+
+  /**
+   * Map len bytes. Returns the address or -errno. addr/len/pgoff are validated by the caller
+   * (sys_mmap) except for placement rules.
+   */
+  mmap(addr: number, len: number, prot: number, flags: number, file: VmBacking | null, pgoff: number, name = ''): number {
+    len = pageUp(len);
+    if (len === 0) return -EINVAL;
+    let start: number;
+    if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0) {
+      if (addr % PAGE_SIZE !== 0) return -EINVAL;
+      if (addr < MMAP_MIN || addr + len > USER_TOP) return -ENOMEM;
+      if ((flags & MAP_FIXED_NOREPLACE) !== 0 && !this.isFree(addr, addr + len)) return -EEXIST;
+      this.unmap(addr, len);
+      start = addr;
+    } else {
+      start = this.findFree(len, addr);
+      if (start < 0) return start;
+    }
+    this.insert(new Vma(start, start + len, prot, flags, file, pgoff, name));
+    return start;
+  }
+
+  /** Remove mappings in [addr, addr+len), splitting VMAs at the edges. */
+  unmap(addr: number, len: number): void {
+    const end = addr + pageUp(len);
+    const out: Vma[] = [];
+    let changed = false;
+    for (const v of this.vmas) {
+      if (v.end <= addr || v.start >= end) { out.push(v); continue; }
+      changed = true;
+      if (v.start < addr) out.push(new Vma(v.start, addr, v.prot, v.flags, v.file, v.pgoff, v.name));
+      if (v.end > end) {
+        out.push(new Vma(end, v.end, v.prot, v.flags, v.file, v.pgoff + (end - v.start) / PAGE_SIZE, v.name));
+      }
+      this.dropPages(Math.max(v.start, addr), Math.min(v.end, end));
+    }
+    if (changed) { this.vmas = out; this.flushTlbs(); }
+  }
+
+  /** Release frames mapped in [start, end). */
+  dropPages(start: number, end: number): void {
+    this.pt.forRange(start / PAGE_SIZE, end / PAGE_SIZE, (vpn, pte) => {
+      this.mem.put(pteFrame(pte));
+      this.pt.set(vpn, 0);
+      this.rss--;
+    });
+  }
+
+  /** Change protection on [addr, addr+len); -ENOMEM if part of the range is unmapped. */
+  mprotect(addr: number, len: number, prot: number): number {
+    const end = addr + pageUp(len);
+    for (let a = addr; a < end;) {
+      const v = this.find(a);
+      if (v === null) return -ENOMEM;
+      a = v.end;
+    }
+    const out: Vma[] = [];
+    for (const v of this.vmas) {
+      if (v.end <= addr || v.start >= end) { out.push(v); continue; }
+      if (v.start < addr) out.push(new Vma(v.start, addr, v.prot, v.flags, v.file, v.pgoff, v.name));
+      const s = Math.max(v.start, addr), e = Math.min(v.end, end);
+      out.push(new Vma(s, e, prot, v.flags, v.file, v.pgoff + (s - v.start) / PAGE_SIZE, v.name));
+      if (v.end > end) out.push(new Vma(end, v.end, v.prot, v.flags, v.file, v.pgoff + (end - v.start) / PAGE_SIZE, v.name));
+      // Present PTEs take the new permissions; write access of private pages stays
+      // off where the frame is shared, so COW still happens on the next write.
+      const pflags = protToPte(prot);
+      const shared = (v.flags & MAP_SHARED) !== 0;
+      this.pt.forRange(s / PAGE_SIZE, e / PAGE_SIZE, (vpn, pte) => {
+        const f = pteFrame(pte);
+        const fl = (!shared && this.mem.refs[f] > 1) ? pflags & ~PTE_W : pflags;
+        this.pt.set(vpn, fl === 0 ? makePte(f, 0) : makePte(f, fl));
+      });
+    }
+    this.vmas = out;
+    this.flushTlbs();
+    return 0;
+  }
+
+  /** Set the program break; returns the new (or unchanged) break as Linux's brk does. */
+  setBrk(nb: number): number {
+    if (nb < this.brkStart) return this.brk;
+    const oldEnd = pageUp(this.brk), newEnd = pageUp(nb);
+    if (newEnd > oldEnd) {
+      if (!this.isFree(oldEnd, newEnd)) return this.brk;
+      const heap = this.vmas.find((v) => v.name === '[heap]' && v.end === oldEnd);
+      if (heap) heap.end = newEnd;
+      else this.insert(new Vma(oldEnd, newEnd, PROT_READ | PROT_WRITE, 0x22, null, 0, '[heap]'));
+    } else if (newEnd < oldEnd) {
+      this.unmap(newEnd, oldEnd - newEnd);
+    }
+    this.brk = nb;
+    return nb;
+  }
+
+  /** fork: a copy-on-write duplicate. Shared mappings share frames; private ones lose W. */
+  fork(): AddressSpace {
+    const c = new AddressSpace(this.mem);
+    c.brkStart = this.brkStart; c.brk = this.brk; c.stackLimit = this.stackLimit; c.rss = this.rss;
+    c.startCode = this.startCode; c.endCode = this.endCode; c.startData = this.startData;
+    c.startStack = this.startStack; c.argStart = this.argStart; c.argEnd = this.argEnd;
+    c.envStart = this.envStart; c.envEnd = this.envEnd;
+    for (const v of this.vmas) {
+      c.vmas.push(new Vma(v.start, v.end, v.prot, v.flags, v.file, v.pgoff, v.name));
+      const shared = (v.flags & MAP_SHARED) !== 0;
+      this.pt.forRange(v.start / PAGE_SIZE, v.end / PAGE_SIZE, (vpn, pte) => {
+        this.mem.get(pteFrame(pte));
+        const np = shared ? pte : pte & ~PTE_W;
+        if (np !== pte) this.pt.set(vpn, np);
+        c.pt.set(vpn, np);
+      });
+    }
+    this.flushTlbs();
+    return c;
+  }
+
+  /** Drop every mapping (exit or exec). */
+  destroy(): void {
+    for (const v of this.vmas) this.dropPages(v.start, v.end);
+    this.vmas = [];
+    this.rss = 0;
+    this.flushTlbs();
+  }
+}
+
+export function protToPte(prot: number): number {
+  return ((prot & PROT_READ) ? PTE_R : 0) | ((prot & PROT_WRITE) ? PTE_W : 0) | ((prot & PROT_EXEC) ? PTE_X : 0);
+}

@@ -1,0 +1,124 @@
+// usercopy: the only door to guest memory from the kernel. Every access goes through
+// the address space's page table (handling demand paging and COW like a user access);
+// an unmapped or protected address throws UFAULT, which the syscall dispatcher turns
+// into -EFAULT. Handlers therefore never see a bad pointer.
+import { ACC_R, ACC_W } from './mmu.js';
+import { PAGE_SHIFT } from './phys.js';
+import type { AddressSpace } from './aspace.js';
+
+export class UserFault { addr = 0; }
+export const UFAULT = new UserFault();
+
+/** Physical address of va for an access of `kind`, faulting pages in as needed. */
+export function upa(as: AddressSpace, va: number, kind: number): number {
+  const pa = as.translate(va, kind);
+  if (pa < 0) { UFAULT.addr = va; throw UFAULT; }
+  return pa;
+}
+
+/** Copy len bytes from guest va into dst[off..]. */
+export function copyIn(as: AddressSpace, va: number, dst: Uint8Array, off: number, len: number): void {
+  const u8 = as.mem.u8;
+  while (len > 0) {
+    const pa = upa(as, va, ACC_R);
+    const n = Math.min(len, 4096 - (pa & 4095));
+    dst.set(u8.subarray(pa, pa + n), off);
+    va += n; off += n; len -= n;
+  }
+}
+
+/** A fresh buffer with len bytes from guest va. */
+export function readBytes(as: AddressSpace, va: number, len: number): Uint8Array {
+  const b = new Uint8Array(len);
+  copyIn(as, va, b, 0, len);
+  return b;
+}
+
+/** Copy src[off..off+len) out to guest va. */
+export function copyOut(as: AddressSpace, va: number, src: Uint8Array, off = 0, len = src.length - off): void {
+  const u8 = as.mem.u8;
+  while (len > 0) {
+    const pa = upa(as, va, ACC_W);
+    const n = Math.min(len, 4096 - (pa & 4095));
+    u8.set(src.subarray(off, off + n), pa);
+    va += n; off += n; len -= n;
+  }
+}
+
+/** Zero len bytes at guest va. */
+export function zeroOut(as: AddressSpace, va: number, len: number): void {
+  const u8 = as.mem.u8;
+  while (len > 0) {
+    const pa = upa(as, va, ACC_W);
+    const n = Math.min(len, 4096 - (pa & 4095));
+    u8.fill(0, pa, pa + n);
+    va += n; len -= n;
+  }
+}
+
+const scratch = new Uint8Array(8);
+const sdv = new DataView(scratch.buffer);
+
+function rd(as: AddressSpace, va: number, n: number): void {
+  if (((va & 4095) + n) <= 4096) {
+    const pa = upa(as, va, ACC_R);
+    scratch.set(as.mem.u8.subarray(pa, pa + n));
+  } else copyIn(as, va, scratch, 0, n);
+}
+function wr(as: AddressSpace, va: number, n: number): void {
+  if (((va & 4095) + n) <= 4096) {
+    const pa = upa(as, va, ACC_W);
+    as.mem.u8.set(scratch.subarray(0, n), pa);
+  } else copyOut(as, va, scratch, 0, n);
+}
+
+export function readU8(as: AddressSpace, va: number): number { rd(as, va, 1); return scratch[0]; }
+export function readU16(as: AddressSpace, va: number): number { rd(as, va, 2); return sdv.getUint16(0, true); }
+export function readI32(as: AddressSpace, va: number): number { rd(as, va, 4); return sdv.getInt32(0, true); }
+export function readU32(as: AddressSpace, va: number): number { rd(as, va, 4); return sdv.getUint32(0, true); }
+/** A 64-bit value as a number (exact below 2^53; signed). */
+export function readI64(as: AddressSpace, va: number): number {
+  rd(as, va, 8); return sdv.getInt32(4, true) * 4294967296 + sdv.getUint32(0, true);
+}
+/** A 64-bit value as its (lo, hi) int32 words into out[0], out[1]. */
+export function readPair(as: AddressSpace, va: number, out: Int32Array): void {
+  rd(as, va, 8); out[0] = sdv.getInt32(0, true); out[1] = sdv.getInt32(4, true);
+}
+export function writeU8(as: AddressSpace, va: number, v: number): void { scratch[0] = v; wr(as, va, 1); }
+export function writeU16(as: AddressSpace, va: number, v: number): void { sdv.setUint16(0, v, true); wr(as, va, 2); }
+export function writeU32(as: AddressSpace, va: number, v: number): void { sdv.setInt32(0, v | 0, true); wr(as, va, 4); }
+/** Write a number (signed, exact below 2^53) as 64 bits. */
+export function writeI64(as: AddressSpace, va: number, v: number): void {
+  sdv.setInt32(0, (v % 4294967296) | 0, true); sdv.setInt32(4, Math.floor(v / 4294967296) | 0, true); wr(as, va, 8);
+}
+
+/** A NUL-terminated string of at most max bytes (UTF-8 decoded), or null if too long. */
+export function readCString(as: AddressSpace, va: number, max = 4096): string | null {
+  const bytes = readCBytes(as, va, max);
+  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+}
+
+/** The raw bytes of a NUL-terminated string (without the NUL), or null if longer than max. */
+export function readCBytes(as: AddressSpace, va: number, max = 4096): Uint8Array | null {
+  const u8 = as.mem.u8;
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const pa = upa(as, va, ACC_R);
+    const end = (pa | 4095) + 1;
+    let p = pa;
+    while (p < end && u8[p] !== 0) p++;
+    const n = p - pa;
+    if (total + n > max) return null;
+    parts.push(u8.slice(pa, p));
+    total += n;
+    if (p < end) break;
+    va += n;
+  }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+void PAGE_SHIFT;
