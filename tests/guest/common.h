@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 static int failures;
 
@@ -47,6 +48,7 @@ static inline const char *errname(int e) {
 
 /* Programs that touch files get the folder to work in as argv[1]. */
 static inline void enter_workdir(int argc, char **argv) {
+  umask(022);   /* the default init gets; the harness may have another */
   if (argc > 1 && chdir(argv[1]) != 0) {
     printf("cannot chdir to %s: %s\n", argv[1], errname(errno));
     exit(2);
