@@ -1,0 +1,1264 @@
+// Generated with riscv64-linux-gnu-as: (compressed, 32-bit equivalent) pairs.
+export const RVC_VECTORS: [number, number][] = [
+  [0x04a8, 0x24810513], // c.addi4spn	a0,sp,584
+  [0x20c4, 0x0804b487], // c.fld	fs1,128(s1)
+  [0x5bbc, 0x0707a783], // c.lw	a5,112(a5)
+  [0x74b8, 0x0684b703], // c.ld	a4,104(s1)
+  [0xa71c, 0x00f73427], // c.fsd	fa5,8(a4)
+  [0xc398, 0x00e7a023], // c.sw	a4,0(a5)
+  [0xf8b0, 0x06c4b823], // c.sd	a2,112(s1)
+  [0x1ed1, 0xff4e8e93], // c.addi	t4,-12
+  [0x3089, 0xfe20809b], // c.addiw	ra,-30
+  [0x5085, 0xfe100093], // c.li	ra,-31
+  [0x6179, 0x1d010113], // c.addi16sp	sp,464
+  [0x7e89, 0xfffe2eb7], // c.lui	t4,0xfffe2
+  [0x91c5, 0x0315d593], // c.srli	a1,0x31
+  [0x97f5, 0x43d7d793], // c.srai	a5,0x3d
+  [0x9bf5, 0xffd7f793], // c.andi	a5,-3
+  [0x8e8d, 0x40b686b3], // c.sub	a3,a1
+  [0x8dbd, 0x00f5c5b3], // c.xor	a1,a5
+  [0x8e41, 0x00866633], // c.or	a2,s0
+  [0x8f65, 0x00977733], // c.and	a4,s1
+  [0x9d11, 0x40c5053b], // c.subw	a0,a2
+  [0x9cb5, 0x00d484bb], // c.addw	s1,a3
+  [0x1ebe, 0x02fe9e93], // c.slli	t4,0x2f
+  [0x2d8e, 0x0c013d87], // c.fldsp	fs11,192(sp)
+  [0x454a, 0x09012503], // c.lwsp	a0,144(sp)
+  [0x79fe, 0x1f813983], // c.ldsp	s3,504(sp)
+  [0x8e02, 0x000e0067], // c.jr	t3
+  [0x8fc6, 0x01100fb3], // c.mv	t6,a7
+  [0x9682, 0x000680e7], // c.jalr	a3
+  [0x99f2, 0x01c989b3], // c.add	s3,t3
+  [0xb78a, 0x1e213427], // c.fsdsp	ft2,488(sp)
+  [0xc7a2, 0x0c812623], // c.swsp	s0,204(sp)
+  [0xf93a, 0x0ae13823], // c.sdsp	a4,176(sp)
+  [0x1c54, 0x23410693], // c.addi4spn	a3,sp,564
+  [0x3794, 0x0287b687], // c.fld	fa3,40(a5)
+  [0x5704, 0x02872483], // c.lw	s1,40(a4)
+  [0x7c74, 0x0f843683], // c.ld	a3,248(s0)
+  [0xaa1c, 0x00f63827], // c.fsd	fa5,16(a2)
+  [0xd518, 0x02e52423], // c.sw	a4,40(a0)
+  [0xe18c, 0x00b5b023], // c.sd	a1,0(a1)
+  [0x096d, 0x01b90913], // c.addi	s2,27
+  [0x3e75, 0xffde0e1b], // c.addiw	t3,-3
+  [0x46b1, 0x00c00693], // c.li	a3,12
+  [0x762d, 0xfffeb637], // c.lui	a2,0xfffeb
+  [0x8065, 0x01945413], // c.srli	s0,0x19
+  [0x9509, 0x42255513], // c.srai	a0,0x22
+  [0x89d9, 0x0165f593], // c.andi	a1,22
+  [0x8c1d, 0x40f40433], // c.sub	s0,a5
+  [0x8ead, 0x00b6c6b3], // c.xor	a3,a1
+  [0x8f5d, 0x00f76733], // c.or	a4,a5
+  [0x8ef9, 0x00e6f6b3], // c.and	a3,a4
+  [0x9e81, 0x408686bb], // c.subw	a3,s0
+  [0x9ebd, 0x00f686bb], // c.addw	a3,a5
+  [0x0a0a, 0x002a1a13], // c.slli	s4,0x2
+  [0x374a, 0x0b013707], // c.fldsp	fa4,176(sp)
+  [0x4976, 0x05c12903], // c.lwsp	s2,92(sp)
+  [0x6e66, 0x05813e03], // c.ldsp	t3,88(sp)
+  [0x8d02, 0x000d0067], // c.jr	s10
+  [0x896a, 0x01a00933], // c.mv	s2,s10
+  [0x9e02, 0x000e00e7], // c.jalr	t3
+  [0x9dfa, 0x01ed8db3], // c.add	s11,t5
+  [0xb042, 0x03013027], // c.fsdsp	fa6,32(sp)
+  [0xd26e, 0x03b12223], // c.swsp	s11,36(sp)
+  [0xe80e, 0x00313823], // c.sdsp	gp,16(sp)
+  [0x081c, 0x01010793], // c.addi4spn	a5,sp,16
+  [0x3e30, 0x07863607], // c.fld	fa2,120(a2)
+  [0x56c4, 0x02c6a483], // c.lw	s1,44(a3)
+  [0x7110, 0x02053603], // c.ld	a2,32(a0)
+  [0xa148, 0x08a53027], // c.fsd	fa0,128(a0)
+  [0xc7b0, 0x04c7a423], // c.sw	a2,72(a5)
+  [0xfff4, 0x0ed7bc23], // c.sd	a3,248(a5)
+  [0x1205, 0xfe120213], // c.addi	tp,-31 # ffffffffffffffe1 <.text+0xffffffffffffffe1>
+  [0x2545, 0x0115051b], // c.addiw	a0,17
+  [0x45d5, 0x01500593], // c.li	a1,21
+  [0x6155, 0x13010113], // c.addi16sp	sp,304
+  [0x7efd, 0xfffffeb7], // c.lui	t4,0xfffff
+  [0x91f9, 0x03e5d593], // c.srli	a1,0x3e
+  [0x9755, 0x43575713], // c.srai	a4,0x35
+  [0x9871, 0xffc47413], // c.andi	s0,-4
+  [0x8c19, 0x40e40433], // c.sub	s0,a4
+  [0x8d21, 0x00854533], // c.xor	a0,s0
+  [0x8d5d, 0x00f56533], // c.or	a0,a5
+  [0x8f6d, 0x00b77733], // c.and	a4,a1
+  [0x9f8d, 0x40b787bb], // c.subw	a5,a1
+  [0x9c39, 0x00e4043b], // c.addw	s0,a4
+  [0x1b16, 0x025b1b13], // c.slli	s6,0x25
+  [0x3a5a, 0x1b013a07], // c.fldsp	fs4,432(sp)
+  [0x62ee, 0x0d813283], // c.ldsp	t0,216(sp)
+  [0x8e82, 0x000e8067], // c.jr	t4
+  [0x9182, 0x000180e7], // c.jalr	gp
+  [0x9e0e, 0x003e0e33], // c.add	t3,gp
+  [0xba4e, 0x13313827], // c.fsdsp	fs3,304(sp)
+  [0xc8e2, 0x05812823], // c.swsp	s8,80(sp)
+  [0xe23a, 0x10e13023], // c.sdsp	a4,256(sp)
+  [0x0068, 0x00c10513], // c.addi4spn	a0,sp,12
+  [0x37a0, 0x0687b407], // c.fld	fs0,104(a5)
+  [0x4708, 0x00872503], // c.lw	a0,8(a4)
+  [0x78cc, 0x0b04b583], // c.ld	a1,176(s1)
+  [0xadec, 0x0cb5bc27], // c.fsd	fa1,216(a1)
+  [0xcf1c, 0x00f72c23], // c.sw	a5,24(a4)
+  [0xfc70, 0x0ec43c23], // c.sd	a2,248(s0)
+  [0x05a1, 0x00858593], // c.addi	a1,8
+  [0x2e4d, 0x013e0e1b], // c.addiw	t3,19
+  [0x4e91, 0x00400e93], // c.li	t4,4
+  [0x7141, 0xe1010113], // c.addi16sp	sp,-496
+  [0x7d4d, 0xffff3d37], // c.lui	s10,0xffff3
+  [0x8159, 0x01655513], // c.srli	a0,0x16
+  [0x8739, 0x40e75713], // c.srai	a4,0xe
+  [0x9a31, 0xfec67613], // c.andi	a2,-20
+  [0x8f15, 0x40d70733], // c.sub	a4,a3
+  [0x8fad, 0x00b7c7b3], // c.xor	a5,a1
+  [0x8cc1, 0x0084e4b3], // c.or	s1,s0
+  [0x8ce9, 0x00a4f4b3], // c.and	s1,a0
+  [0x9d09, 0x40a5053b], // c.subw	a0,a0
+  [0x9db1, 0x00c585bb], // c.addw	a1,a2
+  [0x0cda, 0x016c9c93], // c.slli	s9,0x16
+  [0x3876, 0x17813807], // c.fldsp	fa6,376(sp)
+  [0x55ba, 0x0ac12583], // c.lwsp	a1,172(sp)
+  [0x7232, 0x12813203], // c.ldsp	tp,296(sp)
+  [0x8402, 0x00040067], // c.jr	s0
+  [0x8e7e, 0x01f00e33], // c.mv	t3,t6
+  [0x9a02, 0x000a00e7], // c.jalr	s4
+  [0x9cfe, 0x01fc8cb3], // c.add	s9,t6
+  [0xa57e, 0x09f13427], // c.fsdsp	ft11,136(sp)
+  [0xda4e, 0x03312a23], // c.swsp	s3,52(sp)
+  [0xf42e, 0x02b13423], // c.sdsp	a1,40(sp)
+  [0x00f8, 0x04c10713], // c.addi4spn	a4,sp,76
+  [0x2538, 0x04853707], // c.fld	fa4,72(a0)
+  [0x4f54, 0x01c72683], // c.lw	a3,28(a4)
+  [0x78a4, 0x0704b483], // c.ld	s1,112(s1)
+  [0xbe50, 0x0ac63c27], // c.fsd	fa2,184(a2)
+  [0xda64, 0x06962a23], // c.sw	s1,116(a2)
+  [0xea04, 0x00963823], // c.sd	s1,16(a2)
+  [0x00a1, 0x00808093], // c.addi	ra,8
+  [0x3b05, 0xfe1b0b1b], // c.addiw	s6,-31
+  [0x41d1, 0x01400193], // c.li	gp,20
+  [0x7165, 0xe7010113], // c.addi16sp	sp,-400
+  [0x7ecd, 0xffff3eb7], // c.lui	t4,0xffff3
+  [0x832d, 0x00b75713], // c.srli	a4,0xb
+  [0x84f5, 0x41d4d493], // c.srai	s1,0x1d
+  [0x9979, 0xffe57513], // c.andi	a0,-2
+  [0x8d05, 0x40950533], // c.sub	a0,s1
+  [0x8f39, 0x00e74733], // c.xor	a4,a4
+  [0x8e51, 0x00c66633], // c.or	a2,a2
+  [0x8ff5, 0x00d7f7b3], // c.and	a5,a3
+  [0x9c8d, 0x40b484bb], // c.subw	s1,a1
+  [0x9ea1, 0x008686bb], // c.addw	a3,s0
+  [0x0086, 0x00109093], // c.slli	ra,0x1
+  [0x2916, 0x14013907], // c.fldsp	fs2,320(sp)
+  [0x47ae, 0x0c812783], // c.lwsp	a5,200(sp)
+  [0x65fa, 0x19813583], // c.ldsp	a1,408(sp)
+  [0x8182, 0x00018067], // c.jr	gp
+  [0x81fa, 0x01e001b3], // c.mv	gp,t5
+  [0x9582, 0x000580e7], // c.jalr	a1
+  [0x9a3e, 0x00fa0a33], // c.add	s4,a5
+  [0xa21e, 0x10713027], // c.fsdsp	ft7,256(sp)
+  [0xd99e, 0x0e712823], // c.swsp	t2,240(sp)
+  [0xf6da, 0x17613423], // c.sdsp	s6,360(sp)
+  [0x1970, 0x0bc10613], // c.addi4spn	a2,sp,188
+  [0x2dcc, 0x0985b587], // c.fld	fa1,152(a1)
+  [0x4cec, 0x05c4a583], // c.lw	a1,92(s1)
+  [0x7790, 0x0287b603], // c.ld	a2,40(a5)
+  [0xb5c4, 0x0a95b427], // c.fsd	fs1,168(a1)
+  [0xc478, 0x04e42623], // c.sw	a4,76(s0)
+  [0xeeb4, 0x04d6bc23], // c.sd	a3,88(a3)
+  [0x0d5d, 0x017d0d13], // c.addi	s10,23 # ffffffffffff3017 <.text+0xffffffffffff3017>
+  [0x2999, 0x0069899b], // c.addiw	s3,6
+  [0x4429, 0x00a00413], // c.li	s0,10
+  [0x7125, 0xe6010113], // c.addi16sp	sp,-416
+  [0x6941, 0x00010937], // c.lui	s2,0x10
+  [0x8189, 0x0025d593], // c.srli	a1,0x2
+  [0x85e9, 0x41a5d593], // c.srai	a1,0x1a
+  [0x8889, 0x0024f493], // c.andi	s1,2
+  [0x8c85, 0x409484b3], // c.sub	s1,s1
+  [0x8c21, 0x00844433], // c.xor	s0,s0
+  [0x8e55, 0x00d66633], // c.or	a2,a3
+  [0x8ffd, 0x00f7f7b3], // c.and	a5,a5
+  [0x9d05, 0x4095053b], // c.subw	a0,s1
+  [0x9ea5, 0x009686bb], // c.addw	a3,s1
+  [0x18f6, 0x03d89893], // c.slli	a7,0x3d
+  [0x35ca, 0x0b013587], // c.fldsp	fa1,176(sp)
+  [0x4cb6, 0x04c12c83], // c.lwsp	s9,76(sp)
+  [0x6296, 0x14013283], // c.ldsp	t0,320(sp)
+  [0x8502, 0x00050067], // c.jr	a0
+  [0x825e, 0x01700233], // c.mv	tp,s7
+  [0x9882, 0x000880e7], // c.jalr	a7
+  [0xa14a, 0x09213027], // c.fsdsp	fs2,128(sp)
+  [0xd4f6, 0x07d12423], // c.swsp	t4,104(sp)
+  [0xf016, 0x02513023], // c.sdsp	t0,32(sp)
+  [0x06f4, 0x34c10693], // c.addi4spn	a3,sp,844
+  [0x2e2c, 0x05863587], // c.fld	fa1,88(a2)
+  [0x5418, 0x02842703], // c.lw	a4,40(s0)
+  [0x60cc, 0x0804b583], // c.ld	a1,128(s1)
+  [0xae7c, 0x0cf63c27], // c.fsd	fa5,216(a2)
+  [0xd87c, 0x06f42a23], // c.sw	a5,116(s0)
+  [0xf558, 0x0ae53423], // c.sd	a4,168(a0)
+  [0x14fd, 0xfff48493], // c.addi	s1,-1
+  [0x20d5, 0x0150809b], // c.addiw	ra,21
+  [0x5989, 0xfe200993], // c.li	s3,-30
+  [0x7145, 0xe3010113], // c.addi16sp	sp,-464
+  [0x6625, 0x00009637], // c.lui	a2,0x9
+  [0x927d, 0x03f65613], // c.srli	a2,0x3f
+  [0x8669, 0x41a65613], // c.srai	a2,0x1a
+  [0x9b59, 0xff677713], // c.andi	a4,-10
+  [0x8c8d, 0x40b484b3], // c.sub	s1,a1
+  [0x8fa1, 0x0087c7b3], // c.xor	a5,s0
+  [0x8d55, 0x00d56533], // c.or	a0,a3
+  [0x8fed, 0x00b7f7b3], // c.and	a5,a1
+  [0x9d95, 0x40d585bb], // c.subw	a1,a3
+  [0x9fbd, 0x00f787bb], // c.addw	a5,a5
+  [0x0fbe, 0x00ff9f93], // c.slli	t6,0xf
+  [0x2d76, 0x15813d07], // c.fldsp	fs10,344(sp)
+  [0x493a, 0x08c12903], // c.lwsp	s2,140(sp)
+  [0x7a8e, 0x0e013a83], // c.ldsp	s5,224(sp)
+  [0x8102, 0x00010067], // c.jr	sp
+  [0x8f0e, 0x00300f33], // c.mv	t5,gp
+  [0x9c82, 0x000c80e7], // c.jalr	s9
+  [0x98d6, 0x015888b3], // c.add	a7,s5
+  [0xb15e, 0x0b713027], // c.fsdsp	fs7,160(sp)
+  [0xd4c6, 0x07112423], // c.swsp	a7,104(sp)
+  [0xfa2a, 0x12a13823], // c.sdsp	a0,304(sp)
+  [0x16b0, 0x36810613], // c.addi4spn	a2,sp,872
+  [0x2bb4, 0x0507b687], // c.fld	fa3,80(a5)
+  [0x4f44, 0x01c72483], // c.lw	s1,28(a4)
+  [0x6628, 0x04863503], // c.ld	a0,72(a2)
+  [0xb438, 0x06e43427], // c.fsd	fa4,104(s0)
+  [0xd2fc, 0x06f6a223], // c.sw	a5,100(a3)
+  [0xe838, 0x04e43823], // c.sd	a4,80(s0)
+  [0x08fd, 0x01f88893], // c.addi	a7,31
+  [0x2181, 0x0001819b], // c.addiw	gp,0
+  [0x5ab1, 0xfec00a93], // c.li	s5,-20
+  [0x7151, 0xf1010113], // c.addi16sp	sp,-240
+  [0x72d9, 0xffff62b7], // c.lui	t0,0xffff6
+  [0x80f5, 0x01d4d493], // c.srli	s1,0x1d
+  [0x95fd, 0x43f5d593], // c.srai	a1,0x3f
+  [0x8b5d, 0x01777713], // c.andi	a4,23
+  [0x8f09, 0x40a70733], // c.sub	a4,a0
+  [0x8ebd, 0x00f6c6b3], // c.xor	a3,a5
+  [0x8de5, 0x0095f5b3], // c.and	a1,s1
+  [0x9f19, 0x40e7073b], // c.subw	a4,a4
+  [0x9cb1, 0x00c484bb], // c.addw	s1,a2
+  [0x04c2, 0x01049493], // c.slli	s1,0x10
+  [0x2c02, 0x00013c07], // c.fldsp	fs8,0(sp)
+  [0x5f86, 0x06012f83], // c.lwsp	t6,96(sp)
+  [0x689e, 0x1c013883], // c.ldsp	a7,448(sp)
+  [0x8982, 0x00098067], // c.jr	s3
+  [0x8086, 0x001000b3], // c.mv	ra,ra
+  [0x9a82, 0x000a80e7], // c.jalr	s5
+  [0x9a22, 0x008a0a33], // c.add	s4,s0
+  [0xa9c2, 0x0d013827], // c.fsdsp	fa6,208(sp)
+  [0xc91a, 0x08612823], // c.swsp	t1,144(sp)
+  [0xe596, 0x0c513423], // c.sdsp	t0,200(sp)
+  [0x0290, 0x14010613], // c.addi4spn	a2,sp,320
+  [0x3170, 0x0e053607], // c.fld	fa2,224(a0)
+  [0x5f74, 0x07c72683], // c.lw	a3,124(a4)
+  [0x7724, 0x06873483], // c.ld	s1,104(a4)
+  [0xa8cc, 0x08b4b827], // c.fsd	fa1,144(s1)
+  [0xcc40, 0x00842e23], // c.sw	s0,28(s0)
+  [0xe0b0, 0x04c4b023], // c.sd	a2,64(s1)
+  [0x18dd, 0xff788893], // c.addi	a7,-9
+  [0x299d, 0x0079899b], // c.addiw	s3,7
+  [0x4735, 0x00d00713], // c.li	a4,13
+  [0x6151, 0x11010113], // c.addi16sp	sp,272
+  [0x625d, 0x00017237], // c.lui	tp,0x17
+  [0x920d, 0x02365613], // c.srli	a2,0x23
+  [0x8759, 0x41675713], // c.srai	a4,0x16
+  [0x9bb9, 0xfee7f793], // c.andi	a5,-18
+  [0x8f19, 0x40e70733], // c.sub	a4,a4
+  [0x8da1, 0x0085c5b3], // c.xor	a1,s0
+  [0x8e4d, 0x00b66633], // c.or	a2,a1
+  [0x8ff9, 0x00e7f7b3], // c.and	a5,a4
+  [0x9e09, 0x40a6063b], // c.subw	a2,a0
+  [0x9fad, 0x00b787bb], // c.addw	a5,a1
+  [0x160a, 0x02261613], // c.slli	a2,0x22
+  [0x203a, 0x18813007], // c.fldsp	ft0,392(sp)
+  [0x49ee, 0x0d812983], // c.lwsp	s3,216(sp)
+  [0x66f6, 0x15813683], // c.ldsp	a3,344(sp)
+  [0x8a4e, 0x01300a33], // c.mv	s4,s3
+  [0x9c02, 0x000c00e7], // c.jalr	s8
+  [0x9bf6, 0x01db8bb3], // c.add	s7,t4
+  [0xbf92, 0x1e413c27], // c.fsdsp	ft4,504(sp)
+  [0xdee2, 0x07812e23], // c.swsp	s8,124(sp)
+  [0xf656, 0x13513423], // c.sdsp	s5,296(sp)
+  [0x1340, 0x1a410413], // c.addi4spn	s0,sp,420
+  [0x2668, 0x0c863507], // c.fld	fa0,200(a2)
+  [0x4808, 0x01042503], // c.lw	a0,16(s0)
+  [0x6354, 0x08073683], // c.ld	a3,128(a4)
+  [0xa7b0, 0x04c7b427], // c.fsd	fa2,72(a5)
+  [0xdd70, 0x06c52e23], // c.sw	a2,124(a0)
+  [0xea1c, 0x00f63823], // c.sd	a5,16(a2)
+  [0x1899, 0xfe688893], // c.addi	a7,-26
+  [0x2c59, 0x016c0c1b], // c.addiw	s8,22
+  [0x41b5, 0x00d00193], // c.li	gp,13
+  [0x7121, 0xe4010113], // c.addi16sp	sp,-448
+  [0x77b5, 0xfffed7b7], // c.lui	a5,0xfffed
+  [0x80e9, 0x01a4d493], // c.srli	s1,0x1a
+  [0x961d, 0x42765613], // c.srai	a2,0x27
+  [0x9a69, 0xffa67613], // c.andi	a2,-6
+  [0x8d8d, 0x40b585b3], // c.sub	a1,a1
+  [0x8eb1, 0x00c6c6b3], // c.xor	a3,a2
+  [0x8cc5, 0x0094e4b3], // c.or	s1,s1
+  [0x8efd, 0x00f6f6b3], // c.and	a3,a5
+  [0x9c09, 0x40a4043b], // c.subw	s0,a0
+  [0x9e31, 0x00c6063b], // c.addw	a2,a2
+  [0x1622, 0x02861613], // c.slli	a2,0x28
+  [0x275a, 0x19013707], // c.fldsp	fa4,400(sp)
+  [0x493e, 0x0cc12903], // c.lwsp	s2,204(sp)
+  [0x733e, 0x1e813303], // c.ldsp	t1,488(sp)
+  [0x84f2, 0x01c004b3], // c.mv	s1,t3
+  [0x95de, 0x017585b3], // c.add	a1,s7
+  [0xa63a, 0x10e13427], // c.fsdsp	fa4,264(sp)
+  [0xdefe, 0x07f12e23], // c.swsp	t6,124(sp)
+  [0xec72, 0x01c13c23], // c.sdsp	t3,24(sp)
+  [0x02b8, 0x14810713], // c.addi4spn	a4,sp,328
+  [0x3e38, 0x07863707], // c.fld	fa4,120(a2)
+  [0x490c, 0x01052583], // c.lw	a1,16(a0)
+  [0x663c, 0x04863783], // c.ld	a5,72(a2)
+  [0xa93c, 0x04f53827], // c.fsd	fa5,80(a0)
+  [0xdaa8, 0x06a6a823], // c.sw	a0,112(a3)
+  [0xe5f0, 0x0cc5b423], // c.sd	a2,200(a1)
+  [0x0239, 0x00e20213], // c.addi	tp,14 # 1700e <.text+0x1700e>
+  [0x239d, 0x0073839b], // c.addiw	t2,7
+  [0x51b5, 0xfed00193], // c.li	gp,-19
+  [0x712d, 0xee010113], // c.addi16sp	sp,-288
+  [0x658d, 0x000035b7], // c.lui	a1,0x3
+  [0x9051, 0x03445413], // c.srli	s0,0x34
+  [0x9465, 0x43945413], // c.srai	s0,0x39
+  [0x9991, 0xfe45f593], // c.andi	a1,-28
+  [0x8f9d, 0x40f787b3], // c.sub	a5,a5
+  [0x8cc9, 0x00a4e4b3], // c.or	s1,a0
+  [0x8ced, 0x00b4f4b3], // c.and	s1,a1
+  [0x9f0d, 0x40b7073b], // c.subw	a4,a1
+  [0x16c6, 0x03169693], // c.slli	a3,0x31
+  [0x352e, 0x0e813507], // c.fldsp	fa0,232(sp)
+  [0x444a, 0x09012403], // c.lwsp	s0,144(sp)
+  [0x67ba, 0x18813783], // c.ldsp	a5,392(sp)
+  [0x8382, 0x00038067], // c.jr	t2
+  [0x87de, 0x017007b3], // c.mv	a5,s7
+  [0x9482, 0x000480e7], // c.jalr	s1
+  [0x95c2, 0x010585b3], // c.add	a1,a6
+  [0xad9e, 0x0c713c27], // c.fsdsp	ft7,216(sp)
+  [0xca0e, 0x00312a23], // c.swsp	gp,20(sp)
+  [0xe006, 0x00113023], // c.sdsp	ra,0(sp)
+  [0x02bc, 0x14810793], // c.addi4spn	a5,sp,328
+  [0x29d8, 0x0905b707], // c.fld	fa4,144(a1)
+  [0x5518, 0x02852703], // c.lw	a4,40(a0)
+  [0x6300, 0x00073403], // c.ld	s0,0(a4)
+  [0xaf08, 0x00a73c27], // c.fsd	fa0,24(a4)
+  [0xd090, 0x02c4a023], // c.sw	a2,32(s1)
+  [0xec5c, 0x08f43c23], // c.sd	a5,152(s0)
+  [0x6115, 0x12010113], // c.addi16sp	sp,288
+  [0x73a5, 0xfffe93b7], // c.lui	t2,0xfffe9
+  [0x9141, 0x03055513], // c.srli	a0,0x30
+  [0x9631, 0x42c65613], // c.srai	a2,0x2c
+  [0x89e5, 0x0195f593], // c.andi	a1,25
+  [0x8e31, 0x00c64633], // c.xor	a2,a2
+  [0x8dcd, 0x00b5e5b3], // c.or	a1,a1
+  [0x8c69, 0x00a47433], // c.and	s0,a0
+  [0x9e99, 0x40e686bb], // c.subw	a3,a4
+  [0x9c35, 0x00d4043b], // c.addw	s0,a3
+  [0x096e, 0x01b91913], // c.slli	s2,0x1b
+  [0x365a, 0x1b013607], // c.fldsp	fa2,432(sp)
+  [0x5f02, 0x02012f03], // c.lwsp	t5,32(sp)
+  [0x6bd2, 0x11013b83], // c.ldsp	s7,272(sp)
+  [0x8c02, 0x000c0067], // c.jr	s8
+  [0x8a62, 0x01800a33], // c.mv	s4,s8
+  [0x91a6, 0x009181b3], // c.add	gp,s1
+  [0xb0ae, 0x06b13027], // c.fsdsp	fa1,96(sp)
+  [0xce16, 0x00512e23], // c.swsp	t0,28(sp)
+  [0xe9fa, 0x0de13823], // c.sdsp	t5,208(sp)
+  [0x16f8, 0x36c10713], // c.addi4spn	a4,sp,876
+  [0x2c80, 0x0184b407], // c.fld	fs0,24(s1)
+  [0x4cfc, 0x05c4a783], // c.lw	a5,92(s1)
+  [0x6914, 0x01053683], // c.ld	a3,16(a0)
+  [0xb160, 0x0e853027], // c.fsd	fs0,224(a0)
+  [0xd838, 0x06e42823], // c.sw	a4,112(s0)
+  [0xf610, 0x02c63423], // c.sd	a2,40(a2)
+  [0x1d51, 0xff4d0d13], // c.addi	s10,-12
+  [0x2199, 0x0061819b], // c.addiw	gp,6
+  [0x75cd, 0xffff35b7], // c.lui	a1,0xffff3
+  [0x9351, 0x03475713], // c.srli	a4,0x34
+  [0x94dd, 0x4374d493], // c.srai	s1,0x37
+  [0x8f0d, 0x40b70733], // c.sub	a4,a1
+  [0x8db5, 0x00d5c5b3], // c.xor	a1,a3
+  [0x8ed9, 0x00e6e6b3], // c.or	a3,a4
+  [0x8fe5, 0x0097f7b3], // c.and	a5,s1
+  [0x9d1d, 0x40f5053b], // c.subw	a0,a5
+  [0x9c31, 0x00c4043b], // c.addw	s0,a2
+  [0x0c2e, 0x00bc1c13], // c.slli	s8,0xb
+  [0x3676, 0x17813607], // c.fldsp	fa2,376(sp)
+  [0x569a, 0x0a412683], // c.lwsp	a3,164(sp)
+  [0x721a, 0x1a013203], // c.ldsp	tp,416(sp)
+  [0x8602, 0x00060067], // c.jr	a2
+  [0x82ce, 0x013002b3], // c.mv	t0,s3
+  [0xb752, 0x1b413427], // c.fsdsp	fs4,424(sp)
+  [0xd12a, 0x0aa12023], // c.swsp	a0,160(sp)
+  [0xea32, 0x10c13823], // c.sdsp	a2,272(sp)
+  [0x0614, 0x30010693], // c.addi4spn	a3,sp,768
+  [0x3d00, 0x03853407], // c.fld	fs0,56(a0)
+  [0x4ab4, 0x0506a683], // c.lw	a3,80(a3)
+  [0x7264, 0x0e063483], // c.ld	s1,224(a2)
+  [0xb6fc, 0x0ef6b427], // c.fsd	fa5,232(a3)
+  [0xc858, 0x00e42a23], // c.sw	a4,20(s0)
+  [0xef88, 0x00a7bc23], // c.sd	a0,24(a5)
+  [0x09dd, 0x01798993], // c.addi	s3,23
+  [0x34fd, 0xfff4849b], // c.addiw	s1,-1
+  [0x4bad, 0x00b00b93], // c.li	s7,11
+  [0x7175, 0xf7010113], // c.addi16sp	sp,-144
+  [0x6af9, 0x0001eab7], // c.lui	s5,0x1e
+  [0x928d, 0x0236d693], // c.srli	a3,0x23
+  [0x8509, 0x40255513], // c.srai	a0,0x2
+  [0x8901, 0x00057513], // c.andi	a0,0
+  [0x8d89, 0x40a585b3], // c.sub	a1,a0
+  [0x8ca9, 0x00a4c4b3], // c.xor	s1,a0
+  [0x8f41, 0x00876733], // c.or	a4,s0
+  [0x8cf1, 0x00c4f4b3], // c.and	s1,a2
+  [0x9e25, 0x0096063b], // c.addw	a2,s1
+  [0x1a96, 0x025a9a93], // c.slli	s5,0x25
+  [0x22a6, 0x04813287], // c.fldsp	ft5,72(sp)
+  [0x5d36, 0x06c12d03], // c.lwsp	s10,108(sp)
+  [0x7aca, 0x0b013a83], // c.ldsp	s5,176(sp)
+  [0x8882, 0x00088067], // c.jr	a7
+  [0x8e3a, 0x00e00e33], // c.mv	t3,a4
+  [0x9082, 0x000080e7], // c.jalr	ra
+  [0x99b2, 0x00c989b3], // c.add	s3,a2
+  [0xb27e, 0x13f13027], // c.fsdsp	ft11,288(sp)
+  [0xd2a2, 0x06812223], // c.swsp	s0,100(sp)
+  [0xffd2, 0x1f413c23], // c.sdsp	s4,504(sp)
+  [0x1b4c, 0x1b410593], // c.addi4spn	a1,sp,436
+  [0x3ddc, 0x0b85b787], // c.fld	fa5,184(a1)
+  [0x4a1c, 0x01062783], // c.lw	a5,16(a2)
+  [0x7038, 0x06043703], // c.ld	a4,96(s0)
+  [0xbcf8, 0x0ee4bc27], // c.fsd	fa4,248(s1)
+  [0xd478, 0x06e42623], // c.sw	a4,108(s0)
+  [0xf474, 0x0ed43423], // c.sd	a3,232(s0)
+  [0x03f9, 0x01e38393], // c.addi	t2,30 # fffffffffffe901e <.text+0xfffffffffffe901e>
+  [0x3501, 0xfe05051b], // c.addiw	a0,-32
+  [0x593d, 0xfef00913], // c.li	s2,-17
+  [0x6171, 0x15010113], // c.addi16sp	sp,336
+  [0x75a9, 0xfffea5b7], // c.lui	a1,0xfffea
+  [0x9209, 0x02265613], // c.srli	a2,0x22
+  [0x970d, 0x42375713], // c.srai	a4,0x23
+  [0x8b1d, 0x00777713], // c.andi	a4,7
+  [0x8f91, 0x40c787b3], // c.sub	a5,a2
+  [0x8d3d, 0x00f54533], // c.xor	a0,a5
+  [0x8d49, 0x00a56533], // c.or	a0,a0
+  [0x8e61, 0x00867633], // c.and	a2,s0
+  [0x9f01, 0x4087073b], // c.subw	a4,s0
+  [0x9eb9, 0x00e686bb], // c.addw	a3,a4
+  [0x06ce, 0x01369693], // c.slli	a3,0x13
+  [0x20e6, 0x05813087], // c.fldsp	ft1,88(sp)
+  [0x5f32, 0x02c12f03], // c.lwsp	t5,44(sp)
+  [0x6e02, 0x00013e03], // c.ldsp	t3,0(sp)
+  [0x8682, 0x00068067], // c.jr	a3
+  [0x84be, 0x00f004b3], // c.mv	s1,a5
+  [0x9d6a, 0x01ad0d33], // c.add	s10,s10
+  [0xb7de, 0x1f713427], // c.fsdsp	fs7,488(sp)
+  [0xd766, 0x0b912623], // c.swsp	s9,172(sp)
+  [0xebb6, 0x1cd13823], // c.sdsp	a3,464(sp)
+  [0x1b84, 0x1f010493], // c.addi4spn	s1,sp,496
+  [0x2734, 0x04873687], // c.fld	fa3,72(a4)
+  [0x4148, 0x00452503], // c.lw	a0,4(a0)
+  [0x7d50, 0x0b853603], // c.ld	a2,184(a0)
+  [0xaa70, 0x0cc63827], // c.fsd	fa2,208(a2)
+  [0xd630, 0x06c62423], // c.sw	a2,104(a2)
+  [0xf7d8, 0x0ae7b423], // c.sd	a4,168(a5)
+  [0x03b9, 0x00e38393], // c.addi	t2,14
+  [0x2df9, 0x01ed8d9b], // c.addiw	s11,30
+  [0x4fcd, 0x01300f93], // c.li	t6,19
+  [0x612d, 0x0e010113], // c.addi16sp	sp,224
+  [0x61bd, 0x0000f1b7], // c.lui	gp,0xf
+  [0x801d, 0x00745413], // c.srli	s0,0x7
+  [0x8629, 0x40a65613], // c.srai	a2,0xa
+  [0x9bb1, 0xfec7f793], // c.andi	a5,-20
+  [0x8c25, 0x00944433], // c.xor	s0,s1
+  [0x8df9, 0x00e5f5b3], // c.and	a1,a4
+  [0x9cb9, 0x00e484bb], // c.addw	s1,a4
+  [0x1dae, 0x02bd9d93], // c.slli	s11,0x2b
+  [0x23b2, 0x10813387], // c.fldsp	ft7,264(sp)
+  [0x4b3a, 0x08c12b03], // c.lwsp	s6,140(sp)
+  [0x8d5e, 0x01700d33], // c.mv	s10,s7
+  [0xacb6, 0x04d13c27], // c.fsdsp	fa3,88(sp)
+  [0xc3f2, 0x0dc12223], // c.swsp	t3,196(sp)
+  [0xe792, 0x1c413423], // c.sdsp	tp,456(sp)
+  [0x1d70, 0x2bc10613], // c.addi4spn	a2,sp,700
+  [0x24fc, 0x0c84b787], // c.fld	fa5,200(s1)
+  [0x4d1c, 0x01852783], // c.lw	a5,24(a0)
+  [0x7138, 0x06053703], // c.ld	a4,96(a0)
+  [0xdadc, 0x02f6aa23], // c.sw	a5,52(a3)
+  [0xf81c, 0x02f43823], // c.sd	a5,48(s0)
+  [0x0cbd, 0x00fc8c93], // c.addi	s9,15
+  [0x2b31, 0x00cb0b1b], // c.addiw	s6,12
+  [0x4f09, 0x00200f13], // c.li	t5,2
+  [0x693d, 0x0000f937], // c.lui	s2,0xf
+  [0x8249, 0x01265613], // c.srli	a2,0x12
+  [0x85ed, 0x41b5d593], // c.srai	a1,0x1b
+  [0x9941, 0xff057513], // c.andi	a0,-16
+  [0x8e0d, 0x40b60633], // c.sub	a2,a1
+  [0x8f21, 0x00874733], // c.xor	a4,s0
+  [0x8d59, 0x00e56533], // c.or	a0,a4
+  [0x8e71, 0x00c67633], // c.and	a2,a2
+  [0x9f91, 0x40c787bb], // c.subw	a5,a2
+  [0x9e3d, 0x00f6063b], // c.addw	a2,a5
+  [0x1382, 0x02039393], // c.slli	t2,0x20
+  [0x3b9e, 0x1e013b87], // c.fldsp	fs7,480(sp)
+  [0x543a, 0x0ac12403], // c.lwsp	s0,172(sp)
+  [0x736a, 0x0b813303], // c.ldsp	t1,184(sp)
+  [0x8ece, 0x01300eb3], // c.mv	t4,s3
+  [0x9b82, 0x000b80e7], // c.jalr	s7
+  [0x97ca, 0x012787b3], // c.add	a5,s2
+  [0xbc26, 0x02913c27], // c.fsdsp	fs1,56(sp)
+  [0xd346, 0x0b112223], // c.swsp	a7,164(sp)
+  [0xe546, 0x09113423], // c.sdsp	a7,136(sp)
+  [0x02cc, 0x14410593], // c.addi4spn	a1,sp,324
+  [0x3afc, 0x0f06b787], // c.fld	fa5,240(a3)
+  [0x5104, 0x02052483], // c.lw	s1,32(a0)
+  [0x78b0, 0x0704b603], // c.ld	a2,112(s1)
+  [0xaca0, 0x0484bc27], // c.fsd	fs0,88(s1)
+  [0xda0c, 0x02b62823], // c.sw	a1,48(a2)
+  [0xf058, 0x0ae43023], // c.sd	a4,160(s0)
+  [0x1c85, 0xfe1c8c93], // c.addi	s9,-31
+  [0x2d9d, 0x007d8d9b], // c.addiw	s11,7
+  [0x5df1, 0xffc00d93], // c.li	s11,-4
+  [0x7161, 0xe5010113], // c.addi16sp	sp,-432
+  [0x64c9, 0x000124b7], // c.lui	s1,0x12
+  [0x8309, 0x00275713], // c.srli	a4,0x2
+  [0x84d9, 0x4164d493], // c.srai	s1,0x16
+  [0x9ac5, 0xff16f693], // c.andi	a3,-15
+  [0x8c91, 0x40c484b3], // c.sub	s1,a2
+  [0x8ec5, 0x0096e6b3], // c.or	a3,s1
+  [0x8ce5, 0x0094f4b3], // c.and	s1,s1
+  [0x9e15, 0x40d6063b], // c.subw	a2,a3
+  [0x0892, 0x00489893], // c.slli	a7,0x4
+  [0x2be2, 0x01813b87], // c.fldsp	fs7,24(sp)
+  [0x4196, 0x04412183], // c.lwsp	gp,68(sp)
+  [0x6f7a, 0x19813f03], // c.ldsp	t5,408(sp)
+  [0x8f62, 0x01800f33], // c.mv	t5,s8
+  [0x9ba2, 0x008b8bb3], // c.add	s7,s0
+  [0xaa9a, 0x14613827], // c.fsdsp	ft6,336(sp)
+  [0xc226, 0x00912223], // c.swsp	s1,4(sp)
+  [0xe6c6, 0x15113423], // c.sdsp	a7,328(sp)
+  [0x12e4, 0x16c10493], // c.addi4spn	s1,sp,364
+  [0x2748, 0x08873507], // c.fld	fa0,136(a4)
+  [0x5f24, 0x07872483], // c.lw	s1,120(a4)
+  [0x6dd8, 0x0985b703], // c.ld	a4,152(a1)
+  [0xa030, 0x04c43027], // c.fsd	fa2,64(s0)
+  [0xd5c4, 0x0295a623], // c.sw	s1,44(a1)
+  [0xee6c, 0x0cb63c23], // c.sd	a1,216(a2)
+  [0x1905, 0xfe190913], // c.addi	s2,-31 # efe1 <.text+0xefe1>
+  [0x2489, 0x0024849b], // c.addiw	s1,2 # 12002 <.text+0x12002>
+  [0x4f85, 0x00100f93], // c.li	t6,1
+  [0x1101, 0xfe010113], // c.addi	sp,-32
+  [0x6b95, 0x00005bb7], // c.lui	s7,0x5
+  [0x9421, 0x42845413], // c.srai	s0,0x28
+  [0x8a65, 0x01967613], // c.andi	a2,25
+  [0x8d09, 0x40a50533], // c.sub	a0,a0
+  [0x8ddd, 0x00f5e5b3], // c.or	a1,a5
+  [0x8ef5, 0x00d6f6b3], // c.and	a3,a3
+  [0x9d39, 0x00e5053b], // c.addw	a0,a4
+  [0x0df6, 0x01dd9d93], // c.slli	s11,0x1d
+  [0x3ce6, 0x07813c87], // c.fldsp	fs9,120(sp)
+  [0x4a26, 0x04812a03], // c.lwsp	s4,72(sp)
+  [0x74b2, 0x12813483], // c.ldsp	s1,296(sp)
+  [0x8b02, 0x000b0067], // c.jr	s6
+  [0x8b6a, 0x01a00b33], // c.mv	s6,s10
+  [0x9a7e, 0x01fa0a33], // c.add	s4,t6
+  [0xa402, 0x00013427], // c.fsdsp	ft0,8(sp)
+  [0xc0fa, 0x05e12023], // c.swsp	t5,64(sp)
+  [0xf0b6, 0x06d13023], // c.sdsp	a3,96(sp)
+  [0x101c, 0x02010793], // c.addi4spn	a5,sp,32
+  [0x2e78, 0x0d863707], // c.fld	fa4,216(a2)
+  [0x5734, 0x06872683], // c.lw	a3,104(a4)
+  [0x6c9c, 0x0184b783], // c.ld	a5,24(s1)
+  [0xa81c, 0x00f43827], // c.fsd	fa5,16(s0)
+  [0xcd40, 0x00852e23], // c.sw	s0,28(a0)
+  [0xe6d4, 0x08d6b423], // c.sd	a3,136(a3)
+  [0x1d79, 0xffed0d13], // c.addi	s10,-2
+  [0x3dfd, 0xfffd8d9b], // c.addiw	s11,-1
+  [0x5f79, 0xffe00f13], // c.li	t5,-2
+  [0x7949, 0xffff2937], // c.lui	s2,0xffff2
+  [0x906d, 0x03b45413], // c.srli	s0,0x3b
+  [0x86f1, 0x41c6d693], // c.srai	a3,0x1c
+  [0x8a81, 0x0006f693], // c.andi	a3,0
+  [0x8ed1, 0x00c6e6b3], // c.or	a3,a2
+  [0x9d89, 0x40a585bb], // c.subw	a1,a0
+  [0x0b22, 0x008b1b13], // c.slli	s6,0x8
+  [0x35de, 0x1f013587], // c.fldsp	fa1,496(sp)
+  [0x5eba, 0x0ac12e83], // c.lwsp	t4,172(sp)
+  [0x7ce6, 0x07813c83], // c.ldsp	s9,120(sp)
+  [0x80c2, 0x010000b3], // c.mv	ra,a6
+  [0x9e82, 0x000e80e7], // c.jalr	t4
+  [0x93b6, 0x00d383b3], // c.add	t2,a3
+  [0xab2e, 0x18b13827], // c.fsdsp	fa1,400(sp)
+  [0xdade, 0x07712a23], // c.swsp	s7,116(sp)
+  [0xfd92, 0x0e413c23], // c.sdsp	tp,248(sp)
+  [0x17b4, 0x3e810693], // c.addi4spn	a3,sp,1000
+  [0x3fb4, 0x0787b687], // c.fld	fa3,120(a5)
+  [0x4ffc, 0x05c7a783], // c.lw	a5,92(a5)
+  [0x6fec, 0x0d87b583], // c.ld	a1,216(a5)
+  [0xbf98, 0x02e7bc27], // c.fsd	fa4,56(a5)
+  [0xd110, 0x02c52023], // c.sw	a2,32(a0)
+  [0xe360, 0x0c873023], // c.sd	s0,192(a4)
+  [0x0251, 0x01420213], // c.addi	tp,20 # 14 <.text+0x14>
+  [0x30a5, 0xfe90809b], // c.addiw	ra,-23
+  [0x5fdd, 0xff700f93], // c.li	t6,-9
+  [0x7179, 0xfd010113], // c.addi16sp	sp,-48
+  [0x7b6d, 0xffffbb37], // c.lui	s6,0xffffb
+  [0x8129, 0x00a55513], // c.srli	a0,0xa
+  [0x94f5, 0x43d4d493], // c.srai	s1,0x3d
+  [0x9a09, 0xfe267613], // c.andi	a2,-30
+  [0x8f99, 0x40e787b3], // c.sub	a5,a4
+  [0x8db9, 0x00e5c5b3], // c.xor	a1,a4
+  [0x8c4d, 0x00b46433], // c.or	s0,a1
+  [0x8f69, 0x00a77733], // c.and	a4,a0
+  [0x9d15, 0x40d5053b], // c.subw	a0,a3
+  [0x9da5, 0x009585bb], // c.addw	a1,s1
+  [0x1c8e, 0x023c9c93], // c.slli	s9,0x23
+  [0x354a, 0x0b013507], // c.fldsp	fa0,176(sp)
+  [0x46a2, 0x00812683], // c.lwsp	a3,8(sp)
+  [0x68ee, 0x0d813883], // c.ldsp	a7,216(sp)
+  [0x8702, 0x00070067], // c.jr	a4
+  [0x846a, 0x01a00433], // c.mv	s0,s10
+  [0x9102, 0x000100e7], // c.jalr	sp
+  [0x9f46, 0x011f0f33], // c.add	t5,a7
+  [0xa4b2, 0x04c13427], // c.fsdsp	fa2,72(sp)
+  [0xc5a2, 0x0c812423], // c.swsp	s0,200(sp)
+  [0xefe6, 0x1d913c23], // c.sdsp	s9,472(sp)
+  [0x04a4, 0x24810493], // c.addi4spn	s1,sp,584
+  [0x20e0, 0x0c04b407], // c.fld	fs0,192(s1)
+  [0x5c24, 0x07842483], // c.lw	s1,120(s0)
+  [0x600c, 0x00043583], // c.ld	a1,0(s0)
+  [0xb670, 0x0ec63427], // c.fsd	fa2,232(a2)
+  [0xf374, 0x0ed73023], // c.sd	a3,224(a4)
+  [0x1929, 0xfea90913], // c.addi	s2,-22 # ffffffffffff1fea <.text+0xffffffffffff1fea>
+  [0x2bc9, 0x012b8b9b], // c.addiw	s7,18 # 5012 <.text+0x5012>
+  [0x4bc5, 0x01100b93], // c.li	s7,17
+  [0x6131, 0x14010113], // c.addi16sp	sp,320
+  [0x6845, 0x00011837], // c.lui	a6,0x11
+  [0x925d, 0x03765613], // c.srli	a2,0x37
+  [0x9549, 0x43255513], // c.srai	a0,0x32
+  [0x88b9, 0x00e4f493], // c.andi	s1,14
+  [0x8e89, 0x40a686b3], // c.sub	a3,a0
+  [0x8f71, 0x00c77733], // c.and	a4,a2
+  [0x9f81, 0x408787bb], // c.subw	a5,s0
+  [0x9d29, 0x00a5053b], // c.addw	a0,a0
+  [0x0fc6, 0x011f9f93], // c.slli	t6,0x11
+  [0x272e, 0x0c813707], // c.fldsp	fa4,200(sp)
+  [0x5196, 0x06412183], // c.lwsp	gp,100(sp)
+  [0x795a, 0x1b013903], // c.ldsp	s2,432(sp)
+  [0x8b82, 0x000b8067], // c.jr	s7
+  [0x8e22, 0x00800e33], // c.mv	t3,s0
+  [0x9982, 0x000980e7], // c.jalr	s3
+  [0x92ca, 0x012282b3], // c.add	t0,s2
+  [0xab76, 0x19d13827], // c.fsdsp	ft9,400(sp)
+  [0xd2de, 0x07712223], // c.swsp	s7,100(sp)
+  [0xe48e, 0x04313423], // c.sdsp	gp,72(sp)
+  [0x1628, 0x32810513], // c.addi4spn	a0,sp,808
+  [0x2700, 0x00873407], // c.fld	fs0,8(a4)
+  [0x5538, 0x06852703], // c.lw	a4,104(a0)
+  [0x7188, 0x0205b503], // c.ld	a0,32(a1)
+  [0xa238, 0x04e63027], // c.fsd	fa4,64(a2)
+  [0xd2ec, 0x06b6a223], // c.sw	a1,100(a3)
+  [0xfa28, 0x06a63823], // c.sd	a0,112(a2)
+  [0x1ba5, 0xfe9b8b93], // c.addi	s7,-23
+  [0x2679, 0x01e6061b], // c.addiw	a2,30 # 901e <.text+0x901e>
+  [0x4915, 0x00500913], // c.li	s2,5
+  [0x6389, 0x000023b7], // c.lui	t2,0x2
+  [0x9251, 0x03465613], // c.srli	a2,0x34
+  [0x94a1, 0x4284d493], // c.srai	s1,0x28
+  [0x8ae1, 0x0186f693], // c.andi	a3,24
+  [0x8e01, 0x40860633], // c.sub	a2,s0
+  [0x8c35, 0x00d44433], // c.xor	s0,a3
+  [0x9db9, 0x00e585bb], // c.addw	a1,a4
+  [0x126e, 0x03b21213], // c.slli	tp,0x3b
+  [0x26ba, 0x18813687], // c.fldsp	fa3,392(sp)
+  [0x4b16, 0x04412b03], // c.lwsp	s6,68(sp)
+  [0x6d92, 0x10013d83], // c.ldsp	s11,256(sp)
+  [0x80de, 0x017000b3], // c.mv	ra,s7
+  [0x9202, 0x000200e7], // c.jalr	tp
+  [0x9d1e, 0x007d0d33], // c.add	s10,t2
+  [0xb7e2, 0x1f813427], // c.fsdsp	fs8,488(sp)
+  [0xdaca, 0x07212a23], // c.swsp	s2,116(sp)
+  [0xf026, 0x02913023], // c.sdsp	s1,32(sp)
+  [0x1d08, 0x2b010513], // c.addi4spn	a0,sp,688
+  [0x2a6c, 0x0d063587], // c.fld	fa1,208(a2)
+  [0x5278, 0x06462703], // c.lw	a4,100(a2)
+  [0x791c, 0x03053783], // c.ld	a5,48(a0)
+  [0xa788, 0x00a7b427], // c.fsd	fa0,8(a5)
+  [0xdde0, 0x0685ae23], // c.sw	s0,124(a1)
+  [0xf5d8, 0x0ae5b423], // c.sd	a4,168(a1)
+  [0x1211, 0xfe420213], // c.addi	tp,-28 # ffffffffffffffe4 <.text+0xffffffffffffffe4>
+  [0x3b15, 0xfe5b0b1b], // c.addiw	s6,-27 # ffffffffffffafe5 <.text+0xffffffffffffafe5>
+  [0x4e59, 0x01600e13], // c.li	t3,22
+  [0x6135, 0x16010113], // c.addi16sp	sp,352
+  [0x6a35, 0x0000da37], // c.lui	s4,0xd
+  [0x9309, 0x02275713], // c.srli	a4,0x22
+  [0x86b5, 0x40d6d693], // c.srai	a3,0xd
+  [0x89b9, 0x00e5f593], // c.andi	a1,14
+  [0x8c95, 0x40d484b3], // c.sub	s1,a3
+  [0x8c3d, 0x00f44433], // c.xor	s0,a5
+  [0x8c49, 0x00a46433], // c.or	s0,a0
+  [0x8d71, 0x00c57533], // c.and	a0,a2
+  [0x01ea, 0x01a19193], // c.slli	gp,0x1a
+  [0x29da, 0x19013987], // c.fldsp	fs3,400(sp)
+  [0x54da, 0x0b412483], // c.lwsp	s1,180(sp)
+  [0x7842, 0x03013803], // c.ldsp	a6,48(sp)
+  [0x8902, 0x00090067], // c.jr	s2
+  [0x8ffa, 0x01e00fb3], // c.mv	t6,t5
+  [0x9806, 0x00180833], // c.add	a6,ra
+  [0xba6e, 0x13b13827], // c.fsdsp	fs11,304(sp)
+  [0xd14e, 0x0b312023], // c.swsp	s3,160(sp)
+  [0xed6a, 0x09a13c23], // c.sdsp	s10,152(sp)
+  [0x00d0, 0x04410613], // c.addi4spn	a2,sp,68
+  [0x2b74, 0x0d073687], // c.fld	fa3,208(a4)
+  [0x4c40, 0x01c42403], // c.lw	s0,28(s0)
+  [0x7a80, 0x0306b403], // c.ld	s0,48(a3)
+  [0xbc54, 0x0ad43c27], // c.fsd	fa3,184(s0)
+  [0xcb94, 0x00d7a823], // c.sw	a3,16(a5)
+  [0xf2e4, 0x0e96b023], // c.sd	s1,224(a3)
+  [0x08ed, 0x01b88893], // c.addi	a7,27
+  [0x3d01, 0xfe0d0d1b], // c.addiw	s10,-32
+  [0x5f51, 0xff400f13], // c.li	t5,-12
+  [0x615d, 0x1b010113], // c.addi16sp	sp,432
+  [0x6ea9, 0x0000aeb7], // c.lui	t4,0xa
+  [0x96e1, 0x4386d693], // c.srai	a3,0x38
+  [0x8b39, 0x00e77713], // c.andi	a4,14
+  [0x8e91, 0x40c686b3], // c.sub	a3,a2
+  [0x8ea1, 0x0086c6b3], // c.xor	a3,s0
+  [0x8ccd, 0x00b4e4b3], // c.or	s1,a1
+  [0x8e79, 0x00e67633], // c.and	a2,a4
+  [0x9e05, 0x4096063b], // c.subw	a2,s1
+  [0x9ca9, 0x00a484bb], // c.addw	s1,a0
+  [0x1ef2, 0x03ce9e93], // c.slli	t4,0x3c
+  [0x389a, 0x1a013887], // c.fldsp	fa7,416(sp)
+  [0x4186, 0x04012183], // c.lwsp	gp,64(sp)
+  [0x6532, 0x10813503], // c.ldsp	a0,264(sp)
+  [0x8392, 0x004003b3], // c.mv	t2,tp
+  [0x9c42, 0x010c0c33], // c.add	s8,a6
+  [0xba0e, 0x12313827], // c.fsdsp	ft3,304(sp)
+  [0xd4ea, 0x07a12423], // c.swsp	s10,104(sp)
+  [0xe4ee, 0x05b13423], // c.sdsp	s11,72(sp)
+  [0x0af4, 0x15c10693], // c.addi4spn	a3,sp,348
+  [0x2030, 0x04043607], // c.fld	fa2,64(s0)
+  [0x4c7c, 0x05c42783], // c.lw	a5,92(s0)
+  [0x7340, 0x0a073403], // c.ld	s0,160(a4)
+  [0xab08, 0x00a73827], // c.fsd	fa0,16(a4)
+  [0xd988, 0x02a5a823], // c.sw	a0,48(a1)
+  [0xe0a4, 0x0494b023], // c.sd	s1,64(s1)
+  [0x1c45, 0xff1c0c13], // c.addi	s8,-15
+  [0x37e5, 0xff97879b], // c.addiw	a5,-7 # fffffffffffecff9 <.text+0xfffffffffffecff9>
+  [0x5d1d, 0xfe700d13], // c.li	s10,-25
+  [0x7fbd, 0xfffeffb7], // c.lui	t6,0xfffef
+  [0x82bd, 0x00f6d693], // c.srli	a3,0xf
+  [0x8405, 0x40145413], // c.srai	s0,0x1
+  [0x9b91, 0xfe47f793], // c.andi	a5,-28
+  [0x8d11, 0x40c50533], // c.sub	a0,a2
+  [0x8dc5, 0x0095e5b3], // c.or	a1,s1
+  [0x8d61, 0x00857533], // c.and	a0,s0
+  [0x9d8d, 0x40b585bb], // c.subw	a1,a1
+  [0x9fb1, 0x00c787bb], // c.addw	a5,a2
+  [0x1402, 0x02041413], // c.slli	s0,0x20
+  [0x2bb6, 0x14813b87], // c.fldsp	fs7,328(sp)
+  [0x5692, 0x02412683], // c.lwsp	a3,36(sp)
+  [0x73ea, 0x0b813383], // c.ldsp	t2,184(sp)
+  [0x8b52, 0x01400b33], // c.mv	s6,s4
+  [0x9502, 0x000500e7], // c.jalr	a0
+  [0x9ffa, 0x01ef8fb3], // c.add	t6,t5
+  [0xb3ee, 0x1fb13027], // c.fsdsp	fs11,480(sp)
+  [0xc432, 0x00c12423], // c.swsp	a2,8(sp)
+  [0xe842, 0x01013823], // c.sdsp	a6,16(sp)
+  [0x1544, 0x2a410493], // c.addi4spn	s1,sp,676
+  [0x36d8, 0x0a86b707], // c.fld	fa4,168(a3)
+  [0x55a4, 0x0685a483], // c.lw	s1,104(a1)
+  [0x7bfc, 0x0f07b783], // c.ld	a5,240(a5)
+  [0xaa3c, 0x04f63827], // c.fsd	fa5,80(a2)
+  [0xd270, 0x06c62223], // c.sw	a2,100(a2)
+  [0xec50, 0x08c43c23], // c.sd	a2,152(s0)
+  [0x0a45, 0x011a0a13], // c.addi	s4,17 # d011 <.text+0xd011>
+  [0x47b5, 0x00d00793], // c.li	a5,13
+  [0x73b5, 0xfffed3b7], // c.lui	t2,0xfffed
+  [0x8165, 0x01955513], // c.srli	a0,0x19
+  [0x8711, 0x40475713], // c.srai	a4,0x4
+  [0x88b5, 0x00d4f493], // c.andi	s1,13
+  [0x8c11, 0x40c40433], // c.sub	s0,a2
+  [0x8c31, 0x00c44433], // c.xor	s0,a2
+  [0x9e01, 0x4086063b], // c.subw	a2,s0
+  [0x05a2, 0x00859593], // c.slli	a1,0x8
+  [0x220a, 0x08013207], // c.fldsp	ft4,128(sp)
+  [0x4cda, 0x09412c83], // c.lwsp	s9,148(sp)
+  [0x7f9a, 0x1a013f83], // c.ldsp	t6,416(sp)
+  [0x8a02, 0x000a0067], // c.jr	s4
+  [0x85a2, 0x008005b3], // c.mv	a1,s0
+  [0x9fd6, 0x015f8fb3], // c.add	t6,s5
+  [0xbaae, 0x16b13827], // c.fsdsp	fa1,368(sp)
+  [0xcb2a, 0x08a12a23], // c.swsp	a0,148(sp)
+  [0xf736, 0x1ad13423], // c.sdsp	a3,424(sp)
+  [0x069c, 0x34010793], // c.addi4spn	a5,sp,832
+  [0x3324, 0x06073487], // c.fld	fs1,96(a4)
+  [0x458c, 0x0085a583], // c.lw	a1,8(a1)
+  [0x7f2c, 0x07873583], // c.ld	a1,120(a4)
+  [0xb538, 0x06e53427], // c.fsd	fa4,104(a0)
+  [0xcc70, 0x04c42e23], // c.sw	a2,92(s0)
+  [0xf3f0, 0x0ec7b023], // c.sd	a2,224(a5)
+  [0x0331, 0x00c30313], // c.addi	t1,12
+  [0x328d, 0xfe32829b], // c.addiw	t0,-29 # ffffffffffff5fe3 <.text+0xffffffffffff5fe3>
+  [0x465d, 0x01700613], // c.li	a2,23
+  [0x6121, 0x04010113], // c.addi16sp	sp,64
+  [0x7d75, 0xffffdd37], // c.lui	s10,0xffffd
+  [0x9099, 0x0264d493], // c.srli	s1,0x26
+  [0x9651, 0x43465613], // c.srai	a2,0x34
+  [0x8a59, 0x01667613], // c.andi	a2,22
+  [0x8cbd, 0x00f4c4b3], // c.xor	s1,a5
+  [0x9e8d, 0x40b686bb], // c.subw	a3,a1
+  [0x9c25, 0x0094043b], // c.addw	s0,s1
+  [0x1a06, 0x021a1a13], // c.slli	s4,0x21
+  [0x250a, 0x08013507], // c.fldsp	fa0,128(sp)
+  [0x4562, 0x01812503], // c.lwsp	a0,24(sp)
+  [0x6e86, 0x04013e83], // c.ldsp	t4,64(sp)
+  [0x80da, 0x016000b3], // c.mv	ra,s6
+  [0x9762, 0x01870733], // c.add	a4,s8
+  [0xa086, 0x04113027], // c.fsdsp	ft1,64(sp)
+  [0x1654, 0x32410693], // c.addi4spn	a3,sp,804
+  [0x2180, 0x0005b407], // c.fld	fs0,0(a1)
+  [0x5a1c, 0x03062783], // c.lw	a5,48(a2)
+  [0x61d0, 0x0805b603], // c.ld	a2,128(a1)
+  [0xb728, 0x06a73427], // c.fsd	fa0,104(a4)
+  [0xdfc0, 0x0287ae23], // c.sw	s0,60(a5)
+  [0xf6c0, 0x0a86b423], // c.sd	s0,168(a3)
+  [0x171d, 0xfe770713], // c.addi	a4,-25
+  [0x30dd, 0xff70809b], // c.addiw	ra,-9
+  [0x58ad, 0xfeb00893], // c.li	a7,-21
+  [0x6311, 0x00004337], // c.lui	t1,0x4
+  [0x92e5, 0x0396d693], // c.srli	a3,0x39
+  [0x8515, 0x40555513], // c.srai	a0,0x5
+  [0x9bcd, 0xff37f793], // c.andi	a5,-13
+  [0x8d81, 0x408585b3], // c.sub	a1,s0
+  [0x8e35, 0x00d64633], // c.xor	a2,a3
+  [0x8c45, 0x00946433], // c.or	s0,s1
+  [0x9ca1, 0x008484bb], // c.addw	s1,s0
+  [0x0392, 0x00439393], // c.slli	t2,0x4
+  [0x23e6, 0x05813387], // c.fldsp	ft7,88(sp)
+  [0x5fc6, 0x07012f83], // c.lwsp	t6,112(sp)
+  [0x7f92, 0x12013f83], // c.ldsp	t6,288(sp)
+  [0x84c6, 0x011004b3], // c.mv	s1,a7
+  [0x9702, 0x000700e7], // c.jalr	a4
+  [0x9e22, 0x008e0e33], // c.add	t3,s0
+  [0xa20a, 0x10213027], // c.fsdsp	ft2,256(sp)
+  [0xd0e6, 0x07912023], // c.swsp	s9,96(sp)
+  [0xf2ae, 0x16b13023], // c.sdsp	a1,352(sp)
+  [0x0bd4, 0x1d410693], // c.addi4spn	a3,sp,468
+  [0x20f8, 0x0c04b707], // c.fld	fa4,192(s1)
+  [0x5fd8, 0x03c7a703], // c.lw	a4,60(a5)
+  [0x6cb4, 0x0584b683], // c.ld	a3,88(s1)
+  [0xb30c, 0x02b73027], // c.fsd	fa1,32(a4)
+  [0xc6f0, 0x04c6a623], // c.sw	a2,76(a3)
+  [0xebf4, 0x0cd7b823], // c.sd	a3,208(a5)
+  [0x1659, 0xff660613], // c.addi	a2,-10
+  [0x25c9, 0x0125859b], // c.addiw	a1,18 # fffffffffffea012 <.text+0xfffffffffffea012>
+  [0x4ff1, 0x01c00f93], // c.li	t6,28
+  [0x0141, 0x01010113], // c.addi	sp,16
+  [0x7295, 0xfffe52b7], // c.lui	t0,0xfffe5
+  [0x9161, 0x03855513], // c.srli	a0,0x38
+  [0x852d, 0x40b55513], // c.srai	a0,0xb
+  [0x8cb1, 0x00c4c4b3], // c.xor	s1,a2
+  [0x8dd5, 0x00d5e5b3], // c.or	a1,a3
+  [0x8ee9, 0x00a6f6b3], // c.and	a3,a0
+  [0x9e1d, 0x40f6063b], // c.subw	a2,a5
+  [0x072a, 0x00a71713], // c.slli	a4,0xa
+  [0x2b3e, 0x1c813b07], // c.fldsp	fs6,456(sp)
+  [0x5f52, 0x03412f03], // c.lwsp	t5,52(sp)
+  [0x6e6a, 0x09813e03], // c.ldsp	t3,152(sp)
+  [0x858e, 0x003005b3], // c.mv	a1,gp
+  [0x9b02, 0x000b00e7], // c.jalr	s6
+  [0x9342, 0x01030333], // c.add	t1,a6
+  [0xb40a, 0x02213427], // c.fsdsp	ft2,40(sp)
+  [0xd0e2, 0x07812023], // c.swsp	s8,96(sp)
+  [0xf6d6, 0x17513423], // c.sdsp	s5,360(sp)
+  [0x0434, 0x20810693], // c.addi4spn	a3,sp,520
+  [0x3ed4, 0x0b86b687], // c.fld	fa3,184(a3)
+  [0x5744, 0x02c72483], // c.lw	s1,44(a4)
+  [0x65c0, 0x0885b403], // c.ld	s0,136(a1)
+  [0xbe20, 0x06863c27], // c.fsd	fs0,120(a2)
+  [0xd1f4, 0x06d5a223], // c.sw	a3,100(a1)
+  [0xed94, 0x00d5bc23], // c.sd	a3,24(a1)
+  [0x1fc9, 0xff2f8f93], // c.addi	t6,-14 # fffffffffffeeff2 <.text+0xfffffffffffeeff2>
+  [0x3b81, 0xfe0b8b9b], // c.addiw	s7,-32
+  [0x53b1, 0xfec00393], // c.li	t2,-20
+  [0x617d, 0x1f010113], // c.addi16sp	sp,496
+  [0x6629, 0x0000a637], // c.lui	a2,0xa
+  [0x813d, 0x00f55513], // c.srli	a0,0xf
+  [0x84d1, 0x4144d493], // c.srai	s1,0x14
+  [0x8b61, 0x01877713], // c.andi	a4,24
+  [0x8f89, 0x40a787b3], // c.sub	a5,a0
+  [0x8f45, 0x00976733], // c.or	a4,s1
+  [0x8e6d, 0x00b67633], // c.and	a2,a1
+  [0x9d2d, 0x00b5053b], // c.addw	a0,a1
+  [0x00ae, 0x00b09093], // c.slli	ra,0xb
+  [0x3fd6, 0x17013f87], // c.fldsp	ft11,368(sp)
+  [0x4362, 0x01812303], // c.lwsp	t1,24(sp)
+  [0x7d56, 0x17013d03], // c.ldsp	s10,368(sp)
+  [0x8a22, 0x00800a33], // c.mv	s4,s0
+  [0x9bf2, 0x01cb8bb3], // c.add	s7,t3
+  [0xd2be, 0x06f12223], // c.swsp	a5,100(sp)
+  [0xeed2, 0x15413c23], // c.sdsp	s4,344(sp)
+  [0x0c88, 0x25010513], // c.addi4spn	a0,sp,592
+  [0x36a0, 0x0686b407], // c.fld	fs0,104(a3)
+  [0x441c, 0x00842783], // c.lw	a5,8(s0)
+  [0x7ef4, 0x0f86b683], // c.ld	a3,248(a3)
+  [0xbce8, 0x0ea4bc27], // c.fsd	fa0,248(s1)
+  [0xc6f4, 0x04d6a623], // c.sw	a3,76(a3)
+  [0xfae4, 0x0e96b823], // c.sd	s1,240(a3)
+  [0x075d, 0x01770713], // c.addi	a4,23
+  [0x2185, 0x0011819b], // c.addiw	gp,1 # f001 <.text+0xf001>
+  [0x41a5, 0x00900193], // c.li	gp,9
+  [0x75d9, 0xffff65b7], // c.lui	a1,0xffff6
+  [0x9261, 0x03865613], // c.srli	a2,0x38
+  [0x9675, 0x43d65613], // c.srai	a2,0x3d
+  [0x8bd5, 0x0157f793], // c.andi	a5,21
+  [0x8d31, 0x00c54533], // c.xor	a0,a2
+  [0x8f79, 0x00e77733], // c.and	a4,a4
+  [0x9d91, 0x40c585bb], // c.subw	a1,a2
+  [0x09ce, 0x01399993], // c.slli	s3,0x13
+  [0x384a, 0x0b013807], // c.fldsp	fa6,176(sp)
+  [0x45a6, 0x04812583], // c.lwsp	a1,72(sp)
+  [0x7606, 0x06013603], // c.ldsp	a2,96(sp)
+  [0x8646, 0x01100633], // c.mv	a2,a7
+  [0x99de, 0x017989b3], // c.add	s3,s7
+  [0xab32, 0x18c13827], // c.fsdsp	fa2,400(sp)
+  [0xc6be, 0x04f12623], // c.swsp	a5,76(sp)
+  [0xf7ee, 0x1fb13423], // c.sdsp	s11,488(sp)
+  [0x102c, 0x02810593], // c.addi4spn	a1,sp,40
+  [0x348c, 0x0284b587], // c.fld	fa1,40(s1)
+  [0x5fa0, 0x0787a403], // c.lw	s0,120(a5)
+  [0x6bb4, 0x0507b683], // c.ld	a3,80(a5)
+  [0xa318, 0x00e73027], // c.fsd	fa4,0(a4)
+  [0xd69c, 0x02f6a423], // c.sw	a5,40(a3)
+  [0xfec0, 0x0a86bc23], // c.sd	s0,184(a3)
+  [0x17bd, 0xfef78793], // c.addi	a5,-17
+  [0x2b99, 0x006b8b9b], // c.addiw	s7,6
+  [0x5e2d, 0xfeb00e13], // c.li	t3,-21
+  [0x7139, 0xfc010113], // c.addi16sp	sp,-64
+  [0x6e75, 0x0001de37], // c.lui	t3,0x1d
+  [0x9079, 0x03e45413], // c.srli	s0,0x3e
+  [0x9695, 0x4256d693], // c.srai	a3,0x25
+  [0x9ad9, 0xff66f693], // c.andi	a3,-10
+  [0x8c2d, 0x00b44433], // c.xor	s0,a1
+  [0x8c5d, 0x00f46433], // c.or	s0,a5
+  [0x8d6d, 0x00b57533], // c.and	a0,a1
+  [0x9f1d, 0x40f7073b], // c.subw	a4,a5
+  [0x04a6, 0x00949493], // c.slli	s1,0x9
+  [0x2556, 0x15013507], // c.fldsp	fa0,336(sp)
+  [0x42f6, 0x05c12283], // c.lwsp	t0,92(sp)
+  [0x7d72, 0x13813d03], // c.ldsp	s10,312(sp)
+  [0x895e, 0x01700933], // c.mv	s2,s7
+  [0x97be, 0x00f787b3], // c.add	a5,a5
+  [0xb54e, 0x0b313427], // c.fsdsp	fs3,168(sp)
+  [0xcf46, 0x09112e23], // c.swsp	a7,156(sp)
+  [0xe9ce, 0x0d313823], // c.sdsp	s3,208(sp)
+  [0x1d50, 0x2b410613], // c.addi4spn	a2,sp,692
+  [0x2288, 0x0006b507], // c.fld	fa0,0(a3)
+  [0x5764, 0x06c72483], // c.lw	s1,108(a4)
+  [0x73e8, 0x0e07b503], // c.ld	a0,224(a5)
+  [0xbddc, 0x0af5bc27], // c.fsd	fa5,184(a1)
+  [0xc8c0, 0x0084aa23], // c.sw	s0,20(s1)
+  [0xe164, 0x0c953023], // c.sd	s1,192(a0)
+  [0x17e5, 0xff978793], // c.addi	a5,-7
+  [0x2371, 0x01c3031b], // c.addiw	t1,28 # 401c <.text+0x401c>
+  [0x5791, 0xfe400793], // c.li	a5,-28
+  [0x6125, 0x06010113], // c.addi16sp	sp,96
+  [0x67cd, 0x000137b7], // c.lui	a5,0x13
+  [0x92c9, 0x0326d693], // c.srli	a3,0x32
+  [0x9559, 0x43655513], // c.srai	a0,0x36
+  [0x9a5d, 0xff767613], // c.andi	a2,-9
+  [0x8c01, 0x40840433], // c.sub	s0,s0
+  [0x8cad, 0x00b4c4b3], // c.xor	s1,a1
+  [0x8fd5, 0x00d7e7b3], // c.or	a5,a3
+  [0x9c99, 0x40e484bb], // c.subw	s1,a4
+  [0x9c3d, 0x00f4043b], // c.addw	s0,a5
+  [0x14f2, 0x03c49493], // c.slli	s1,0x3c
+  [0x2d7e, 0x1d813d07], // c.fldsp	fs10,472(sp)
+  [0x55c2, 0x03012583], // c.lwsp	a1,48(sp)
+  [0x637a, 0x19813303], // c.ldsp	t1,408(sp)
+  [0x9ed2, 0x014e8eb3], // c.add	t4,s4
+  [0xad7a, 0x09e13c27], // c.fsdsp	ft10,152(sp)
+  [0xc4ae, 0x04b12423], // c.swsp	a1,72(sp)
+  [0xe532, 0x08c13423], // c.sdsp	a2,136(sp)
+  [0x11ac, 0x0e810593], // c.addi4spn	a1,sp,232
+  [0x356c, 0x0e853587], // c.fld	fa1,232(a0)
+  [0x4f04, 0x01872483], // c.lw	s1,24(a4)
+  [0x7560, 0x0e853403], // c.ld	s0,232(a0)
+  [0xb254, 0x0ad63027], // c.fsd	fa3,160(a2)
+  [0xc318, 0x00e72023], // c.sw	a4,0(a4)
+  [0xf27c, 0x0ef63023], // c.sd	a5,224(a2)
+  [0x0c39, 0x00ec0c13], // c.addi	s8,14
+  [0x4595, 0x00500593], // c.li	a1,5
+  [0x714d, 0xeb010113], // c.addi16sp	sp,-336
+  [0x679d, 0x000077b7], // c.lui	a5,0x7
+  [0x908d, 0x0234d493], // c.srli	s1,0x23
+  [0x86d5, 0x4156d693], // c.srai	a3,0x15
+  [0x8bad, 0x00b7f793], // c.andi	a5,11
+  [0x8e9d, 0x40f686b3], // c.sub	a3,a5
+  [0x8f4d, 0x00b76733], // c.or	a4,a1
+  [0x1ea2, 0x028e9e93], // c.slli	t4,0x28
+  [0x21d6, 0x15013187], // c.fldsp	ft3,336(sp)
+  [0x4732, 0x00c12703], // c.lwsp	a4,12(sp)
+  [0x7656, 0x17013603], // c.ldsp	a2,368(sp)
+  [0x8a52, 0x01400a33], // c.mv	s4,s4
+  [0x9b72, 0x01cb0b33], // c.add	s6,t3
+  [0xa9ea, 0x0da13827], // c.fsdsp	fs10,208(sp)
+  [0xc96a, 0x09a12823], // c.swsp	s10,144(sp)
+  [0xf1fa, 0x0fe13023], // c.sdsp	t5,224(sp)
+  [0x0b34, 0x19810693], // c.addi4spn	a3,sp,408
+  [0x2c38, 0x05843707], // c.fld	fa4,88(s0)
+  [0x4db8, 0x0585a703], // c.lw	a4,88(a1)
+  [0x728c, 0x0206b583], // c.ld	a1,32(a3)
+  [0xb638, 0x06e63427], // c.fsd	fa4,104(a2)
+  [0xd464, 0x06942623], // c.sw	s1,108(s0)
+  [0xf714, 0x02d73423], // c.sd	a3,40(a4)
+  [0x1fa5, 0xfe9f8f93], // c.addi	t6,-23
+  [0x3259, 0xff62021b], // c.addiw	tp,-10 # fffffffffffffff6 <.text+0xfffffffffffffff6>
+  [0x4cad, 0x00b00c93], // c.li	s9,11
+  [0x7149, 0xe9010113], // c.addi16sp	sp,-368
+  [0x7e7d, 0xfffffe37], // c.lui	t3,0xfffff
+  [0x9275, 0x03d65613], // c.srli	a2,0x3d
+  [0x85b5, 0x40d5d593], // c.srai	a1,0xd
+  [0x9955, 0xff557513], // c.andi	a0,-11
+  [0x8d75, 0x00d57533], // c.and	a0,a3
+  [0x9e89, 0x40a686bb], // c.subw	a3,a0
+  [0x0cb2, 0x00cc9c93], // c.slli	s9,0xc
+  [0x374e, 0x0f013707], // c.fldsp	fa4,240(sp)
+  [0x5bfe, 0x0fc12b83], // c.lwsp	s7,252(sp)
+  [0x79de, 0x1f013983], // c.ldsp	s3,496(sp)
+  [0x8f56, 0x01500f33], // c.mv	t5,s5
+  [0xa97a, 0x09e13827], // c.fsdsp	ft10,144(sp)
+  [0xdd1e, 0x0a712c23], // c.swsp	t2,184(sp)
+  [0xe55e, 0x09713423], // c.sdsp	s7,136(sp)
+  [0x0f50, 0x39410613], // c.addi4spn	a2,sp,916
+  [0x3314, 0x02073687], // c.fld	fa3,32(a4)
+  [0x43dc, 0x0047a783], // c.lw	a5,4(a5)
+  [0x7dac, 0x0785b583], // c.ld	a1,120(a1)
+  [0xac40, 0x08843c27], // c.fsd	fs0,152(s0)
+  [0xd890, 0x02c4a823], // c.sw	a2,48(s1)
+  [0xff04, 0x02973c23], // c.sd	s1,56(a4)
+  [0x1599, 0xfe658593], // c.addi	a1,-26 # ffffffffffff5fe6 <.text+0xffffffffffff5fe6>
+  [0x27f5, 0x01d7879b], // c.addiw	a5,29 # 701d <.text+0x701d>
+  [0x4b0d, 0x00300b13], // c.li	s6,3
+  [0x666d, 0x0001b637], // c.lui	a2,0x1b
+  [0x8361, 0x01875713], // c.srli	a4,0x18
+  [0x98c9, 0xff24f493], // c.andi	s1,-14
+  [0x9c21, 0x0084043b], // c.addw	s0,s0
+  [0x175e, 0x03771713], // c.slli	a4,0x37
+  [0x38ba, 0x1a813887], // c.fldsp	fa7,424(sp)
+  [0x52e6, 0x07812283], // c.lwsp	t0,120(sp)
+  [0x7bf6, 0x17813b83], // c.ldsp	s7,376(sp)
+  [0x8766, 0x01900733], // c.mv	a4,s9
+  [0x99e2, 0x018989b3], // c.add	s3,s8
+  [0xab8e, 0x1c313827], // c.fsdsp	ft3,464(sp)
+  [0xdd16, 0x0a512c23], // c.swsp	t0,184(sp)
+  [0xfc4e, 0x03313c23], // c.sdsp	s3,56(sp)
+  [0x18f4, 0x07c10693], // c.addi4spn	a3,sp,124
+  [0x3f0c, 0x03873587], // c.fld	fa1,56(a4)
+  [0x42c8, 0x0046a503], // c.lw	a0,4(a3)
+  [0xb860, 0x0e843827], // c.fsd	fs0,240(s0)
+  [0xcb1c, 0x00f72823], // c.sw	a5,16(a4)
+  [0xf8e4, 0x0e94b823], // c.sd	s1,240(s1)
+  [0x028d, 0x00328293], // c.addi	t0,3 # fffffffffffe5003 <.text+0xfffffffffffe5003>
+  [0x2e49, 0x012e0e1b], // c.addiw	t3,18 # fffffffffffff012 <.text+0xfffffffffffff012>
+  [0x4ad1, 0x01400a93], // c.li	s5,20
+  [0x716d, 0xef010113], // c.addi16sp	sp,-272
+  [0x66f5, 0x0001d6b7], // c.lui	a3,0x1d
+  [0x8095, 0x0054d493], // c.srli	s1,0x5
+  [0x9599, 0x4265d593], // c.srai	a1,0x26
+  [0x9ab5, 0xfed6f693], // c.andi	a3,-19
+  [0x8c79, 0x00e47433], // c.and	s0,a4
+  [0x9d85, 0x409585bb], // c.subw	a1,s1
+  [0x0a12, 0x004a1a13], // c.slli	s4,0x4
+  [0x3dd2, 0x13013d87], // c.fldsp	fs11,304(sp)
+  [0x46d2, 0x01412683], // c.lwsp	a3,20(sp)
+  [0x6b62, 0x01813b03], // c.ldsp	s6,24(sp)
+  [0x8482, 0x00048067], // c.jr	s1
+  [0x8f52, 0x01400f33], // c.mv	t5,s4
+  [0x9802, 0x000800e7], // c.jalr	a6
+  [0x97a2, 0x008787b3], // c.add	a5,s0
+  [0xa6c6, 0x15113427], // c.fsdsp	fa7,328(sp)
+  [0xdbe6, 0x0f912a23], // c.swsp	s9,244(sp)
+  [0xfc3e, 0x02f13c23], // c.sdsp	a5,56(sp)
+  [0x0c10, 0x21010613], // c.addi4spn	a2,sp,528
+  [0x33e8, 0x0e07b507], // c.fld	fa0,224(a5)
+  [0x56d0, 0x02c6a603], // c.lw	a2,44(a3)
+  [0x6b78, 0x0d073703], // c.ld	a4,208(a4)
+  [0xba3c, 0x06f63827], // c.fsd	fa5,112(a2)
+  [0xc900, 0x00852823], // c.sw	s0,16(a0)
+  [0xfe9c, 0x02f6bc23], // c.sd	a5,56(a3)
+  [0x04dd, 0x01748493], // c.addi	s1,23
+  [0x4d19, 0x00600d13], // c.li	s10,6
+  [0x7109, 0xe8010113], // c.addi16sp	sp,-384
+  [0x6275, 0x0001d237], // c.lui	tp,0x1d
+  [0x93bd, 0x02f7d793], // c.srli	a5,0x2f
+  [0x968d, 0x4236d693], // c.srai	a3,0x23
+  [0x9ac1, 0xff06f693], // c.andi	a3,-16
+  [0x8c0d, 0x40b40433], // c.sub	s0,a1
+  [0x8e25, 0x00964633], // c.xor	a2,s1
+  [0x8fd1, 0x00c7e7b3], // c.or	a5,a2
+  [0x8c71, 0x00c47433], // c.and	s0,a2
+  [0x9c19, 0x40e4043b], // c.subw	s0,a4
+  [0x9ca5, 0x009484bb], // c.addw	s1,s1
+  [0x0b56, 0x015b1b13], // c.slli	s6,0x15
+  [0x2e66, 0x05813e07], // c.fldsp	ft8,88(sp)
+  [0x5a7e, 0x0fc12a03], // c.lwsp	s4,252(sp)
+  [0x68f6, 0x15813883], // c.ldsp	a7,344(sp)
+  [0x8e5a, 0x01600e33], // c.mv	t3,s6
+  [0x939a, 0x006383b3], // c.add	t2,t1
+  [0xb88e, 0x06313827], // c.fsdsp	ft3,112(sp)
+  [0xca6a, 0x01a12a23], // c.swsp	s10,20(sp)
+  [0xfe12, 0x12413c23], // c.sdsp	tp,312(sp)
+  [0x112c, 0x0a810593], // c.addi4spn	a1,sp,168
+  [0x39a8, 0x0705b507], // c.fld	fa0,112(a1)
+  [0x4f24, 0x05872483], // c.lw	s1,88(a4)
+  [0x6230, 0x04063603], // c.ld	a2,64(a2)
+  [0xb20c, 0x02b63027], // c.fsd	fa1,32(a2)
+  [0xc340, 0x00872223], // c.sw	s0,4(a4)
+  [0xfb70, 0x0ec73823], // c.sd	a2,240(a4)
+  [0x0759, 0x01670713], // c.addi	a4,22
+  [0x3d21, 0xfe8d0d1b], // c.addiw	s10,-24 # ffffffffffffcfe8 <.text+0xffffffffffffcfe8>
+  [0x536d, 0xffb00313], // c.li	t1,-5
+  [0x7af9, 0xffffeab7], // c.lui	s5,0xffffe
+  [0x835d, 0x01775713], // c.srli	a4,0x17
+  [0x9685, 0x4216d693], // c.srai	a3,0x21
+  [0x9959, 0xff657513], // c.andi	a0,-10
+  [0x8cdd, 0x00f4e4b3], // c.or	s1,a5
+  [0x8eed, 0x00b6f6b3], // c.and	a3,a1
+  [0x027e, 0x01f21213], // c.slli	tp,0x1f
+  [0x301e, 0x1e013007], // c.fldsp	ft0,480(sp)
+  [0x451a, 0x08412503], // c.lwsp	a0,132(sp)
+  [0x7cb2, 0x12813c83], // c.ldsp	s9,296(sp)
+  [0x83ea, 0x01a003b3], // c.mv	t2,s10
+  [0x9282, 0x000280e7], // c.jalr	t0
+  [0x9bd6, 0x015b8bb3], // c.add	s7,s5
+  [0xb062, 0x03813027], // c.fsdsp	fs8,32(sp)
+  [0xc1ea, 0x0da12023], // c.swsp	s10,192(sp)
+  [0xec3e, 0x00f13c23], // c.sdsp	a5,24(sp)
+  [0x9002, 0x00100073], // c.ebreak
+  [0x0001, 0x00000013], // c.addi	zero,0
+  [0xae55, 0x3b40006f], // c.j	da2 <.text+0xda2>
+  [0xcbd9, 0x08078b63], // c.beqz	a5,a86 <.text+0xa86>
+  [0xe74d, 0x0a071563], // c.bnez	a4,a9c <.text+0xa9c>
+  [0xaeed, 0x3fa0006f], // c.j	dee <.text+0xdee>
+  [0xd1f9, 0xfc0583e3], // c.beqz	a1,9bc <.text+0x9bc>
+  [0xf529, 0xf40515e3], // c.bnez	a0,942 <.text+0x942>
+  [0xba69, 0x99bff06f], // c.j	394 <.text+0x394>
+  [0xc771, 0x0c070663], // c.beqz	a4,ac8 <.text+0xac8>
+  [0xf161, 0xfc0510e3], // c.bnez	a0,9be <.text+0x9be>
+  [0xa175, 0x4ac0006f], // c.j	eac <.text+0xeac>
+  [0xdb61, 0xfc0708e3], // c.beqz	a4,9d2 <.text+0x9d2>
+  [0xf591, 0xf00596e3], // c.bnez	a1,910 <.text+0x910>
+  [0xb6d9, 0xbc7ff06f], // c.j	5cc <.text+0x5cc>
+  [0xd8cd, 0xfa0489e3], // c.beqz	s1,9ba <.text+0x9ba>
+  [0xea05, 0x02061863], // c.bnez	a2,a3a <.text+0xa3a>
+  [0xb875, 0x8bdff06f], // c.j	2c8 <.text+0x2c8>
+  [0xca41, 0x08060863], // c.beqz	a2,a9e <.text+0xa9e>
+  [0xe961, 0x0c051863], // c.bnez	a0,ae0 <.text+0xae0>
+  [0xb779, 0xf8fff06f], // c.j	9a0 <.text+0x9a0>
+  [0xc7e1, 0x0c078463], // c.beqz	a5,adc <.text+0xadc>
+  [0xe799, 0x00079763], // c.bnez	a5,a24 <.text+0xa24>
+  [0xb711, 0xf05ff06f], // c.j	91c <.text+0x91c>
+  [0xcf3d, 0x06070f63], // c.beqz	a4,a98 <.text+0xa98>
+  [0xf879, 0xfc041be3], // c.bnez	s0,9f2 <.text+0x9f2>
+  [0xbfb9, 0xf5fff06f], // c.j	97c <.text+0x97c>
+  [0xc28d, 0x02068163], // c.beqz	a3,a42 <.text+0xa42>
+  [0xecd1, 0x08049e63], // c.bnez	s1,abe <.text+0xabe>
+  [0xbe11, 0xb15ff06f], // c.j	538 <.text+0x538>
+  [0xd4a9, 0xf40485e3], // c.beqz	s1,970 <.text+0x970>
+  [0xead5, 0x0a069a63], // c.bnez	a3,adc <.text+0xadc>
+  [0xab35, 0x53c0006f], // c.j	f66 <.text+0xf66>
+  [0xc5bd, 0x06058763], // c.beqz	a1,a9a <.text+0xa9a>
+  [0xfe31, 0xf4061ee3], // c.bnez	a2,98a <.text+0x98a>
+  [0xb7fd, 0xfefff06f], // c.j	a1e <.text+0xa1e>
+  [0xd7d1, 0xf80786e3], // c.beqz	a5,9be <.text+0x9be>
+  [0xe929, 0x04051963], // c.bnez	a0,a86 <.text+0xa86>
+  [0xa11d, 0x4260006f], // c.j	e5c <.text+0xe5c>
+  [0xc339, 0x04070363], // c.beqz	a4,a7e <.text+0xa7e>
+  [0xe145, 0x0a051063], // c.bnez	a0,ada <.text+0xada>
+  [0xb145, 0xca1ff06f], // c.j	6dc <.text+0x6dc>
+  [0xc175, 0x0e050263], // c.beqz	a0,b22 <.text+0xb22>
+  [0xf5e1, 0xfc0594e3], // c.bnez	a1,a08 <.text+0xa08>
+  [0xb9b5, 0xc7dff06f], // c.j	6be <.text+0x6be>
+  [0xda31, 0xf4060ae3], // c.beqz	a2,998 <.text+0x998>
+  [0xe095, 0x02049263], // c.bnez	s1,a6a <.text+0xa6a>
+  [0xa2ed, 0x1ea0006f], // c.j	c32 <.text+0xc32>
+  [0xdff5, 0xfe078ee3], // c.beqz	a5,a46 <.text+0xa46>
+  [0xf115, 0xf20512e3], // c.bnez	a0,970 <.text+0x970>
+  [0xae09, 0x3120006f], // c.j	d60 <.text+0xd60>
+  [0xcc51, 0x08040e63], // c.beqz	s0,aec <.text+0xaec>
+  [0xf1b5, 0xf60592e3], // c.bnez	a1,9b6 <.text+0x9b6>
+  [0xb4ad, 0xa6bff06f], // c.j	4be <.text+0x4be>
+  [0xd665, 0xfe0604e3], // c.beqz	a2,a3e <.text+0xa3e>
+  [0xe065, 0x0e041063], // c.bnez	s0,b38 <.text+0xb38>
+  [0xa6b1, 0x34c0006f], // c.j	da6 <.text+0xda6>
+  [0xdc89, 0xf0048de3], // c.beqz	s1,976 <.text+0x976>
+  [0xee3d, 0x06061f63], // c.bnez	a2,adc <.text+0xadc>
+  [0xae19, 0x3160006f], // c.j	d76 <.text+0xd76>
+  [0xc031, 0x04040263], // c.beqz	s0,aa6 <.text+0xaa6>
+  [0xf86d, 0xfe0419e3], // c.bnez	s0,a56 <.text+0xa56>
+  [0xaf69, 0x79a0006f], // c.j	1200 <.text+0x1200>
+  [0xc92d, 0x06050963], // c.beqz	a0,ada <.text+0xada>
+  [0xe501, 0x00051463], // c.bnez	a0,a72 <.text+0xa72>
+  [0xa305, 0x5200006f], // c.j	f8c <.text+0xf8c>
+  [0xdcd9, 0xf8048fe3], // c.beqz	s1,a0c <.text+0xa0c>
+  [0xe759, 0x08071763], // c.bnez	a4,afe <.text+0xafe>
+  [0xbef1, 0xbddff06f], // c.j	64e <.text+0x64e>
+  [0xdb09, 0xf00709e3], // c.beqz	a4,986 <.text+0x986>
+  [0xee31, 0x04061e63], // c.bnez	a2,ad2 <.text+0xad2>
+  [0xba55, 0x9b5ff06f], // c.j	42c <.text+0x42c>
+  [0xc511, 0x00050663], // c.beqz	a0,a86 <.text+0xa86>
+  [0xf85d, 0xfa041be3], // c.bnez	s0,a32 <.text+0xa32>
+  [0xab21, 0x5180006f], // c.j	f96 <.text+0xf96>
+  [0xcb61, 0x0c070863], // c.beqz	a4,b50 <.text+0xb50>
+  [0xeb81, 0x00079863], // c.bnez	a5,a92 <.text+0xa92>
+  [0xad49, 0x6920006f], // c.j	1116 <.text+0x1116>
+  [0xd76d, 0xfe0705e3], // c.beqz	a4,a70 <.text+0xa70>
+  [0xedc9, 0x08059d63], // c.bnez	a1,b22 <.text+0xb22>
+  [0xbe1d, 0xb37ff06f], // c.j	5c0 <.text+0x5c0>
+  [0xd045, 0xfa0400e3], // c.beqz	s0,a2c <.text+0xa2c>
+  [0xe515, 0x02051663], // c.bnez	a0,aba <.text+0xaba>
+  [0xa77d, 0x7ae0006f], // c.j	123e <.text+0x123e>
+  [0xc579, 0x0c050763], // c.beqz	a0,b60 <.text+0xb60>
+  [0xe631, 0x04061663], // c.bnez	a2,ae0 <.text+0xae0>
+  [0xa04d, 0x0a20006f], // c.j	b38 <.text+0xb38>
+  [0xd745, 0xfa0704e3], // c.beqz	a4,a40 <.text+0xa40>
+  [0xf5e9, 0xfc0595e3], // c.bnez	a1,a64 <.text+0xa64>
+  [0xb1b5, 0xc6dff06f], // c.j	708 <.text+0x708>
+  [0xc4d5, 0x0a048663], // c.beqz	s1,b4a <.text+0xb4a>
+  [0xf3b1, 0xf40792e3], // c.bnez	a5,9e4 <.text+0x9e4>
+  [0xb121, 0xc09ff06f], // c.j	6aa <.text+0x6aa>
+  [0xdb8d, 0xf20789e3], // c.beqz	a5,9d6 <.text+0x9d6>
+  [0xf6d1, 0xf80696e3], // c.bnez	a3,a32 <.text+0xa32>
+  [0xb5b9, 0xe4fff06f], // c.j	8f6 <.text+0x8f6>
+  [0xdd69, 0xfc050de3], // c.beqz	a0,a84 <.text+0xa84>
+  [0xf011, 0xf00412e3], // c.bnez	s0,9b0 <.text+0x9b0>
+  [0xafb1, 0x75c0006f], // c.j	120a <.text+0x120a>
+  [0xc4e5, 0x0e048463], // c.beqz	s1,b98 <.text+0xb98>
+  [0xe6cd, 0x0a069563], // c.bnez	a3,b5c <.text+0xb5c>
+  [0xa1b5, 0x46c0006f], // c.j	f20 <.text+0xf20>
+  [0xcab1, 0x04068a63], // c.beqz	a3,b0a <.text+0xb0a>
+  [0xff19, 0xf0071fe3], // c.bnez	a4,9d6 <.text+0x9d6>
+  [0xafd1, 0x7d40006f], // c.j	128e <.text+0x128e>
+  [0xc349, 0x08070163], // c.beqz	a4,b3e <.text+0xb3e>
+  [0xfcb5, 0xf6049ee3], // c.bnez	s1,a3a <.text+0xa3a>
+  [0xaaa1, 0x1580006f], // c.j	c18 <.text+0xc18>
+  [0xcaa5, 0x06068863], // c.beqz	a3,b32 <.text+0xb32>
+  [0xea39, 0x04061b63], // c.bnez	a2,b1a <.text+0xb1a>
+  [0xb439, 0xa0fff06f], // c.j	4d4 <.text+0x4d4>
+  [0xdb01, 0xf00708e3], // c.beqz	a4,9d8 <.text+0x9d8>
+  [0xf8f9, 0xfc049be3], // c.bnez	s1,aa0 <.text+0xaa0>
+  [0xa8cd, 0x0f20006f], // c.j	bbe <.text+0xbbe>
+  [0xd47d, 0xfe0407e3], // c.beqz	s0,abc <.text+0xabc>
+  [0xf25d, 0xfa0613e3], // c.bnez	a2,a76 <.text+0xa76>
+  [0xbc71, 0xa9dff06f], // c.j	56e <.text+0x56e>
+  [0xd829, 0xf40409e3], // c.beqz	s0,a26 <.text+0xa26>
+  [0xe9c5, 0x0a059863], // c.bnez	a1,b86 <.text+0xb86>
+  [0xa8b1, 0x05c0006f], // c.j	b34 <.text+0xb34>
+  [0xe93d, 0x06051b63], // c.bnez	a0,b52 <.text+0xb52>
+];
