@@ -1,0 +1,124 @@
+// Differential tests: every program in tests/guest/ runs under the oracle
+// (qemu-riscv64-static on the real Linux kernel) and under tuml; stdout, stderr
+// and the exit status must be identical, byte for byte.
+//
+// Each run gets its own scratch root folder holding t/<prog> and an empty work/.
+// Under qemu the scratch root is the host cwd; under tuml it is the hostfs root
+// and the guest's cwd is "/". The program is given the relative path "work" as
+// argv[1], so both runs touch the same relative files. argv[0] is "/t/<prog>"
+// in both (qemu -0).
+//
+// Every program also checks itself: the oracle run must exit with the status
+// listed in EXPECTED_STATUS (0 by default) and print "PASSED", so a program that
+// is wrong about Linux fails here even before tuml runs it.
+//
+// Environment:
+//   CI=true              never skip (a missing tool fails the run)
+//   TUML_ORACLE_ONLY=1   run only the qemu side (to work on the programs)
+//   TUML_TEST_ONLY=a,b   run only these programs
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  CC, QEMU, GUEST_BIN, IN_CI, buildGuests, describeRun, ensureBinfmt, guestNames, have,
+  makeProgramRoot, runQemu, runTuml, scratch, skipReason, tumlBuilt,
+} from './lib/guest.mjs';
+
+// Programs for the next milestone (processes, signals, pipes). The oracle side
+// still runs and must pass; the tuml side is reported as skipped with the reason.
+// Take a name out of this set when tuml supports what it tests.
+const PENDING = new Map([
+  ['fork_wait', 'fork/wait: next milestone'],
+  ['execve', 'execve: next milestone'],
+  ['signals', 'signal delivery: next milestone'],
+  ['sigaltstack', 'signal delivery: next milestone'],
+  ['sigsegv', 'synchronous signals (SIGSEGV/SIGILL/SIGTRAP): next milestone'],
+  ['pipe', 'pipes and fork: next milestone'],
+  ['poll', 'pipes and poll: next milestone'],
+  ['pgrp', 'process groups and sessions: next milestone'],
+  ['tty_ioctl', 'pipes (tty ioctls on a pipe): next milestone'],
+]);
+
+// Where qemu-user does not behave like Linux, the oracle cannot be compared
+// with: run under tuml only and require the program's own verdict (exit 0).
+const QEMU_DIVERGES = new Map([
+  ['mmap_noreplace', 'qemu 7.2 ignores MAP_FIXED_NOREPLACE (maps elsewhere instead of EEXIST)'],
+]);
+
+// Exit status of a correct run when it is not 0 (128 + signal: the program ends
+// by a signal's default action on purpose).
+const EXPECTED_STATUS = new Map([
+  ['signals', 128 + 15],
+  ['sigsegv', 128 + 11],
+]);
+
+// Programs that execve() riscv64 programs need binfmt_misc under the oracle.
+const NEEDS_BINFMT = new Set(['execve']);
+
+const oracleOnly = !!process.env.TUML_ORACLE_ONLY;
+const only = process.env.TUML_TEST_ONLY ? new Set(process.env.TUML_TEST_ONLY.split(',')) : undefined;
+
+let setupSkip = skipReason([
+  [have(CC), `${CC} not found (apt-get install gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)`],
+  [have(QEMU), `${QEMU} not found (apt-get install qemu-user-static)`],
+]);
+let buildError;
+if (!setupSkip) buildError = buildGuests();
+const binfmtError = setupSkip ? undefined : ensureBinfmt();
+
+if (setupSkip) {
+  test('differential tests', { skip: setupSkip }, () => {});
+} else if (buildError) {
+  test('building the guest programs', () => assert.fail(buildError));
+} else {
+  for (const name of guestNames()) {
+    if (only && !only.has(name)) continue;
+    test(name, { timeout: 3 * 60_000 }, (t) => runOne(t, name));
+  }
+}
+
+function runOne(t, name) {
+  const prog = `/t/${name}`;
+  const args = ['work'];
+  const want = EXPECTED_STATUS.get(name) ?? 0;
+
+  // 1. the oracle
+  let q;
+  if (!QEMU_DIVERGES.has(name)) {
+    if (NEEDS_BINFMT.has(name) && binfmtError) {
+      if (IN_CI) assert.fail(`${name} needs binfmt_misc under qemu: ${binfmtError}`);
+      t.skip(`needs binfmt_misc for the oracle: ${binfmtError}`);
+      return;
+    }
+    const s = scratch(`tuml-q-${name}-`);
+    try {
+      makeProgramRoot(s.dir, name);
+      q = runQemu(path.join(s.dir, 't', name), args, { cwd: s.dir, argv0: prog });
+    } finally { s.cleanup(); }
+    assert.equal(q.status, want, `the oracle run of ${name} did not pass\n${describeRun('qemu', q)}`);
+    assert.match(q.stdout.toString(), /^PASSED: 0 failure\(s\)$/m, `the oracle run of ${name} did not pass\n${describeRun('qemu', q)}`);
+  }
+  if (oracleOnly) { t.diagnostic('TUML_ORACLE_ONLY: tuml not run'); return; }
+  if (PENDING.has(name)) { t.skip(`pending: ${PENDING.get(name)} (oracle side passed)`); return; }
+  if (!tumlBuilt()) {
+    if (IN_CI) assert.fail('dist/cli/tuml.js is missing: run npm run build');
+    t.skip('tuml is not built (npm run build)');
+    return;
+  }
+
+  // 2. tuml
+  const s = scratch(`tuml-t-${name}-`);
+  let u;
+  try {
+    makeProgramRoot(s.dir, name);
+    u = runTuml(s.dir, prog, args);
+  } finally { s.cleanup(); }
+  if (QEMU_DIVERGES.has(name)) {
+    assert.equal(u.status, 0, `${name} under tuml (compared with its own checks: ${QEMU_DIVERGES.get(name)})\n${describeRun('tuml', u)}`);
+    return;
+  }
+  const detail = () => `${describeRun('qemu', q)}\n${describeRun('tuml', u)}`;
+  assert.equal(u.stdout.toString('latin1'), q.stdout.toString('latin1'), `stdout differs\n${detail()}`);
+  assert.equal(u.stderr.toString('latin1'), q.stderr.toString('latin1'), `stderr differs\n${detail()}`);
+  assert.equal(u.status, q.status, `exit status differs\n${detail()}`);
+}
