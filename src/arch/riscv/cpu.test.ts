@@ -475,3 +475,18 @@ test('compressed programs execute with length 2', () => {
   assert.equal(run(box.h, 10), EXIT_ILLEGAL);
   assert.equal(box.h.exitInst, 0);
 });
+
+test('calls between pages see code rewritten by a store in the same run', () => {
+  const box = new Box();
+  const LEAF = CODE + 4096;
+  box.load(LEAF, [A.addi(10, 10, 1), A.jalr(0, 1, 0)]);
+  // call leaf; patch leaf's first instruction to addi a0,a0,100; call leaf again
+  box.set(6, A.addi(10, 10, 100));
+  box.set(5, LEAF);
+  box.set(10, 0);
+  box.load(CODE, [A.jal(1, 4096), A.sw(6, 5, 0), A.jal(1, 4096 - 8), A.ecall()]);
+  box.h.pc = CODE;
+  assert.equal(run(box.h, 100), EXIT_ECALL);
+  assert.equal(box.get(10), 101n);
+  assert.equal(box.h.pc, CODE + 12);
+});

@@ -16,6 +16,17 @@ const EMPTY = new Int32Array(PAGE_SLOTS_WORDS);
 /** Holds the decoded form of an instruction straddling two pages (never cached in a page). */
 const SCRATCH = new Int32Array(PAGE_SLOTS_WORDS);
 
+// Virtual page → slot array, valid only during one run() call (mappings and permissions
+// cannot change while guest code runs; dropped code reads as Op.UNDECODED and is looked
+// up again). Makes calls and returns between pages cheap. Cleared at each run().
+const CT_SIZE = 32;
+const CT_TAG = new Float64Array(CT_SIZE).fill(-1);
+const CT_CODE: Int32Array[] = new Array<Int32Array>(CT_SIZE).fill(EMPTY);
+function pageCode(pageVa: number): Int32Array {
+  const i = (pageVa / 4096) & (CT_SIZE - 1);
+  return CT_TAG[i] === pageVa ? CT_CODE[i] : EMPTY;
+}
+
 /** Translate pc for execution and return the slot array holding its decoded form. */
 function lookup(h: Hart, pc: number): Int32Array {
   const mem = h.mem;
@@ -181,11 +192,12 @@ export function run(h: Hart, budget: number): number {
   let code: Int32Array = EMPTY;
   let n = budget;
   let ret = EXIT_BUDGET;
+  CT_TAG.fill(-1);
   try {
     loop: for (;;) {
       if ((pcOff >>> 0) >= 4096) {
         const pc = pageVa + pcOff;
-        pcOff = pc & 4095; pageVa = pc - pcOff; code = EMPTY;
+        pcOff = pc & 4095; pageVa = pc - pcOff; code = pageCode(pageVa);
       }
       if (--n < 0) { n = 0; break; }
       const s = pcOff << 1;
@@ -195,6 +207,7 @@ export function run(h: Hart, budget: number): number {
       switch (code[s]) {
         case Op.UNDECODED:
           code = lookup(h, pageVa + pcOff);
+          if (code !== SCRATCH) { const i = (pageVa / 4096) & (CT_SIZE - 1); CT_TAG[i] = pageVa; CT_CODE[i] = code; }
           n++;
           continue;
         case Op.ILLEGAL:
@@ -219,7 +232,7 @@ export function run(h: Hart, budget: number): number {
           x[rd] = r | 0; x[rd + 1] = (r / P32) | 0;
           const d = t - pageVa;
           if (d >= 0 && d < 4096) pcOff = d | 0;
-          else { pcOff = t & 4095; pageVa = t - pcOff; code = EMPTY; }
+          else { pcOff = t & 4095; pageVa = t - pcOff; code = pageCode(pageVa); }
           continue;
         }
         case Op.BEQ: if (x[a] === x[b] && x[a + 1] === x[b + 1]) { pcOff += imm; continue; } break;
