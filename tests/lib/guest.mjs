@@ -20,6 +20,7 @@ export const TUML = path.join(REPO, 'bin', 'tuml');
 export const QEMU = 'qemu-riscv64-static';
 export const CC = process.env.RISCV_CC || 'riscv64-linux-gnu-gcc';
 export const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+export const TUML_MEM = `mem=${process.env.TUML_TEST_MEM || '512M'}`;
 export const TIMEOUT_MS = Number(process.env.TUML_TEST_TIMEOUT_MS || 60_000);
 
 /** True when `cmd` is found on PATH. */
@@ -101,12 +102,13 @@ export function runQemu(hostProg, args, { cwd, argv0, env = GUEST_ENV, input } =
 }
 
 /**
- * Run a program under tuml: `bin/tuml quiet rootfstype=hostfs hostfs=ROOT -- PROG args`.
+ * Run a program under tuml: `bin/tuml quiet mem=512M rootfstype=hostfs hostfs=ROOT -- PROG args`.
  * The guest starts with cwd "/". tuml's exit status is its init's: the exit
  * code, or 128 + signal number when init was killed (as a shell would report).
  */
 export function runTuml(root, guestProg, args, { kernelArgs = [], input, env } = {}) {
-  const targs = [TUML, 'quiet', ...kernelArgs, 'rootfstype=hostfs', `hostfs=${root}`, '--', guestProg, ...args];
+  // mem=: some programs allocate 64 MiB and more (brk, mmap); the default is 64M.
+  const targs = [TUML, 'quiet', TUML_MEM, ...kernelArgs, 'rootfstype=hostfs', `hostfs=${root}`, '--', guestProg, ...args];
   const r = spawnSync(process.execPath, targs, {
     cwd: REPO, input: input ?? '', timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20,
     env: env ?? process.env,
