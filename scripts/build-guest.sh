@@ -16,7 +16,7 @@ for c in ${srcs[@]+"${srcs[@]}"}; do
   name=$(basename "$c" .c)
   bin="$out/$name"
   if [ -x "$bin" ] && [ "$bin" -nt "$c" ] && [ "$bin" -nt "$src/common.h" ]; then continue; fi
-  "$cc" -static -O2 -Wall -Wno-unused-result -o "$bin.tmp" "$c" -lm -latomic
+  "$cc" -static -O2 -Wall -Wno-unused-result -Wno-infinite-recursion -o "$bin.tmp" "$c" -lm -latomic
   mv "$bin.tmp" "$bin"
   built=$((built + 1))
 done
