@@ -1,0 +1,35 @@
+// The memory devices of major 1: null (3), zero (5), full (7), random (8), urandom (9).
+import { randomFillSync } from 'node:crypto';
+import { ENOSPC } from '../../abi/linux/errno.js';
+import { CharDev, registerCharDevice } from './registry.js';
+
+const nullDev: CharDev = {
+  seekable: true,
+  read: () => 0,
+  write: (b) => b.length,
+};
+const zeroDev: CharDev = {
+  seekable: true,
+  read: (b) => { b.fill(0); return b.length; },
+  write: (b) => b.length,
+};
+const fullDev: CharDev = {
+  seekable: true,
+  read: (b) => { b.fill(0); return b.length; },
+  write: () => -ENOSPC,
+};
+const randomDev: CharDev = {
+  read: (b) => { randomFillSync(b); return b.length; },
+  write: (b) => b.length,
+};
+
+let registered = false;
+export function registerMemDevices(): void {
+  if (registered) return;
+  registered = true;
+  registerCharDevice(1, 3, () => nullDev);
+  registerCharDevice(1, 5, () => zeroDev);
+  registerCharDevice(1, 7, () => fullDev);
+  registerCharDevice(1, 8, () => randomDev);
+  registerCharDevice(1, 9, () => randomDev);
+}

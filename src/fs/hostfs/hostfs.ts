@@ -1,0 +1,321 @@
+// hostfs: a host directory as a filesystem, read-write and confined. Every host path is
+// the root folder plus guest names joined from dentries; the VFS walks (and resolves
+// symlinks) itself, so the host never follows a symlink for us: we lstat, open with
+// O_NOFOLLOW, and use the l* variants. Names are byte strings (latin1 ↔ host bytes).
+import * as fs from 'node:fs';
+import {
+  ENOENT, EIO, EPERM, EINVAL, EEXIST, EROFS,
+} from '../../abi/linux/errno.js';
+import * as E from '../../abi/linux/errno.js';
+import { S_IFMT, S_IFREG, S_IFIFO, S_IFSOCK } from '../../abi/linux/stat.js';
+import { HOSTFS_SUPER_MAGIC } from '../../abi/linux/fs.js';
+import { O_ACCMODE, O_RDONLY, O_WRONLY, RENAME_NOREPLACE, RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
+import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr } from '../vfs/inode.js';
+import type { File } from '../vfs/file.js';
+
+const C = fs.constants;
+
+/** A host error as -errno (by code name, so it also holds on non-Linux hosts). */
+export function hostErrno(e: unknown): number {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code && code in E) {
+    const v = (E as Record<string, number>)[code];
+    if (typeof v === 'number' && v > 0) return -v;
+  }
+  if (code === 'ENOTSUP') return -E.EOPNOTSUPP;
+  return -EIO;
+}
+
+export class HostSb extends SuperBlock {
+  readonly fsType = 'hostfs';
+  readonly magic = HOSTFS_SUPER_MAGIC;
+  root!: HostInode;
+  readonly hostRoot: Buffer;
+  readonly inodes = new Map<string, HostInode>();
+
+  constructor(readonly hostDir: string, ro: boolean) {
+    super();
+    this.readonly = ro;
+    this.hostRoot = Buffer.from(hostDir.replace(/\/+$/, '') || '/', 'utf8');
+  }
+
+  inodeFor(st: fs.Stats): HostInode {
+    const key = st.dev + ':' + st.ino;
+    let i = this.inodes.get(key);
+    if (!i || (i.mode & S_IFMT) !== (st.mode & S_IFMT)) {
+      i = new HostInode(this, st.ino, st.mode);
+      i.hostKey = key;
+      this.inodes.set(key, i);
+    }
+    i.fill(st);
+    return i;
+  }
+
+  override statfs(): StatFs {
+    try {
+      const s = fs.statfsSync(this.hostRoot);
+      return {
+        type: this.magic, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail,
+        files: s.files, ffree: s.ffree, namelen: 255,
+      };
+    } catch {
+      return super.statfs();
+    }
+  }
+  override options(): string { return this.hostDir; }
+}
+
+/** Mount a host directory; a string on failure ("hostfs: DIR: reason"). */
+export function newHostSb(hostDir: string, readonly: boolean): HostSb | string {
+  const sb = new HostSb(hostDir, readonly);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(sb.hostRoot);
+  } catch (e) {
+    return `hostfs: ${hostDir}: ${describe(e)}`;
+  }
+  if (!st.isDirectory()) return `hostfs: ${hostDir}: Not a directory`;
+  sb.root = sb.inodeFor(st);
+  return sb;
+}
+
+function describe(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT': return 'No such file or directory';
+    case 'EACCES': return 'Permission denied';
+    case 'ENOTDIR': return 'Not a directory';
+    case 'ELOOP': return 'Too many levels of symbolic links';
+    default: return (e as Error)?.message ?? String(e);
+  }
+}
+
+export class HostInode extends Inode {
+  declare readonly sb: HostSb;
+  private blocks512 = 0;
+  hostKey = '';
+  /** Host fds of open files on this inode. */
+  private readonly fds = new Map<File, number>();
+  /** Ownership the host refused to take (we are unprivileged): kept in memory. */
+  private ownOverride: { uid: number; gid: number } | null = null;
+
+  fill(st: fs.Stats): void {
+    this.mode = st.mode;
+    this.nlink = st.nlink;
+    this.uid = this.ownOverride ? this.ownOverride.uid : st.uid;
+    this.gid = this.ownOverride ? this.ownOverride.gid : st.gid;
+    this.size = st.size;
+    this.rdev = st.rdev;
+    this.blocks512 = st.blocks;
+    const set = (ms: number, ns: bigint | undefined): [number, number] => {
+      const sec = Math.floor(ms / 1000);
+      return [sec, ns !== undefined ? Number(ns % 1000000000n) : Math.round((ms - sec * 1000) * 1e6)];
+    };
+    [this.atimeSec, this.atimeNsec] = set(st.atimeMs, undefined);
+    [this.mtimeSec, this.mtimeNsec] = set(st.mtimeMs, undefined);
+    [this.ctimeSec, this.ctimeNsec] = set(st.ctimeMs, undefined);
+  }
+
+  override blockCount(): number { return this.blocks512; }
+
+  /** This inode's host path: root + the names of its dentry chain. */
+  hostPath(): Buffer {
+    if (this === this.sb.root) return this.sb.hostRoot;
+    if (!this.alias) throw Object.assign(new Error('hostfs: inode has no name'), { code: 'ENOENT' });
+    const rel = this.alias.relPath();
+    return Buffer.concat([this.sb.hostRoot, Buffer.from('/' + rel, 'latin1')]);
+  }
+  private child(name: string): Buffer {
+    return Buffer.concat([this.hostPath(), Buffer.from('/' + name, 'latin1')]);
+  }
+
+  override refresh(): number {
+    try {
+      const fd = this.fds.values().next();
+      const st = !fd.done ? fs.fstatSync(fd.value) : fs.lstatSync(this.hostPath());
+      if ((st.mode & S_IFMT) === (this.mode & S_IFMT)) this.fill(st);
+      return 0;
+    } catch (e) {
+      return hostErrno(e);
+    }
+  }
+
+  override lookup(name: string): Inode | number {
+    if (!this.isDir) return super.lookup(name);
+    try {
+      const st = fs.lstatSync(this.child(name), { throwIfNoEntry: false });
+      if (!st) return -ENOENT;
+      return this.sb.inodeFor(st);
+    } catch (e) {
+      return hostErrno(e);
+    }
+  }
+
+  private after(p: Buffer): Inode | number {
+    try { return this.sb.inodeFor(fs.lstatSync(p)); } catch (e) { return hostErrno(e); }
+  }
+  private mut(): number { return this.sb.readonly ? -EROFS : 0; }
+
+  override create(name: string, mode: number, _cred: FsCred): Inode | number {
+    if (this.mut()) return -EROFS;
+    const p = this.child(name);
+    try {
+      fs.closeSync(fs.openSync(p, C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, mode & 0o7777));
+    } catch (e) { return hostErrno(e); }
+    return this.after(p);
+  }
+  override mkdir(name: string, mode: number, _cred: FsCred): Inode | number {
+    if (this.mut()) return -EROFS;
+    const p = this.child(name);
+    try { fs.mkdirSync(p, { mode: mode & 0o7777 }); } catch (e) { return hostErrno(e); }
+    return this.after(p);
+  }
+  override mknod(name: string, mode: number, _rdev: number, cred: FsCred): Inode | number {
+    if ((mode & S_IFMT) === S_IFREG) return this.create(name, mode, cred);
+    // Node has no mknod; FIFOs, sockets and devices cannot be made on the host unprivileged.
+    void S_IFIFO; void S_IFSOCK;
+    return -EPERM;
+  }
+  override symlink(name: string, target: string, _cred: FsCred): Inode | number {
+    if (this.mut()) return -EROFS;
+    const p = this.child(name);
+    try { fs.symlinkSync(Buffer.from(target, 'latin1'), p); } catch (e) { return hostErrno(e); }
+    return this.after(p);
+  }
+  override link(name: string, target: Inode): number {
+    if (this.mut()) return -EROFS;
+    const p = this.child(name);
+    try { fs.linkSync((target as HostInode).hostPath(), p); } catch (e) { return hostErrno(e); }
+    (target as HostInode).refresh();
+    return 0;
+  }
+  override unlink(name: string, _victim: Inode): number {
+    if (this.mut()) return -EROFS;
+    try { fs.unlinkSync(this.child(name)); } catch (e) { return hostErrno(e); }
+    _victim.nlink = Math.max(0, _victim.nlink - 1);
+    if (_victim.nlink === 0) this.sb.inodes.delete((_victim as HostInode).hostKey);
+    return 0;
+  }
+  override rmdir(name: string, victim: Inode): number {
+    if (this.mut()) return -EROFS;
+    try { fs.rmdirSync(this.child(name)); } catch (e) { return hostErrno(e); }
+    victim.nlink = 0;
+    this.sb.inodes.delete((victim as HostInode).hostKey);
+    return 0;
+  }
+  override rename(oldName: string, newDir: Inode, newName: string, flags: number): number {
+    if (this.mut()) return -EROFS;
+    if (flags & RENAME_EXCHANGE) return -EINVAL;
+    const from = this.child(oldName), to = (newDir as HostInode).child(newName);
+    try {
+      if ((flags & RENAME_NOREPLACE) && fs.lstatSync(to, { throwIfNoEntry: false })) return -EEXIST;
+      fs.renameSync(from, to);
+    } catch (e) { return hostErrno(e); }
+    return 0;
+  }
+  override readdir(): DirEntry[] | number {
+    if (!this.isDir) return super.readdir();
+    try {
+      const base = this.hostPath();
+      const names = fs.readdirSync(base, { encoding: 'buffer' });
+      const out: DirEntry[] = [];
+      for (const nb of names) {
+        const st = fs.lstatSync(Buffer.concat([base, Buffer.from('/'), nb]), { throwIfNoEntry: false });
+        if (!st) continue;
+        out.push({ name: nb.toString('latin1'), ino: st.ino, type: (st.mode & S_IFMT) >>> 12 });
+      }
+      return out;
+    } catch (e) {
+      return hostErrno(e);
+    }
+  }
+  override readlink(): string | number {
+    if (!this.isLnk) return -EINVAL;
+    try { return fs.readlinkSync(this.hostPath(), { encoding: 'buffer' }).toString('latin1'); } catch (e) { return hostErrno(e); }
+  }
+
+  override open(file: File): number {
+    if (!this.isReg) return 0;
+    const acc = file.flags & O_ACCMODE;
+    const hf = (acc === O_RDONLY ? C.O_RDONLY : acc === O_WRONLY ? C.O_WRONLY : C.O_RDWR) | C.O_NOFOLLOW;
+    try {
+      this.fds.set(file, fs.openSync(this.hostPath(), hf));
+      return 0;
+    } catch (e) {
+      return hostErrno(e);
+    }
+  }
+  override release(file: File): void {
+    const fd = this.fds.get(file);
+    if (fd === undefined) return;
+    this.fds.delete(file);
+    try { fs.closeSync(fd); } catch { /* ignore */ }
+  }
+  private withFd<T>(file: File | null, write: boolean, fn: (fd: number) => T): T | number {
+    const fd = file ? this.fds.get(file) : undefined;
+    if (fd !== undefined) {
+      try { return fn(fd); } catch (e) { return hostErrno(e); }
+    }
+    let tmp: number;
+    try { tmp = fs.openSync(this.hostPath(), (write ? C.O_WRONLY : C.O_RDONLY) | C.O_NOFOLLOW); } catch (e) { return hostErrno(e); }
+    try { return fn(tmp); } catch (e) { return hostErrno(e); } finally { fs.closeSync(tmp); }
+  }
+  override read(file: File | null, buf: Uint8Array, pos: number): number {
+    if (!this.isReg) return super.read(file, buf, pos);
+    return this.withFd(file, false, (fd) => fs.readSync(fd, buf, 0, buf.length, pos));
+  }
+  override write(file: File | null, buf: Uint8Array, pos: number): number {
+    if (!this.isReg) return super.write(file, buf, pos);
+    if (this.mut()) return -EROFS;
+    const n = this.withFd(file, true, (fd) => {
+      let off = 0;
+      while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off, pos + off);
+      return off;
+    });
+    if (n > 0 && pos + n > this.size) this.size = pos + n;
+    return n;
+  }
+  override truncate(len: number): number {
+    if (!this.isReg) return super.truncate(len);
+    if (this.mut()) return -EROFS;
+    let fd = -1;
+    for (const [f, hfd] of this.fds) if ((f.flags & O_ACCMODE) !== O_RDONLY) { fd = hfd; break; }
+    try {
+      if (fd >= 0) fs.ftruncateSync(fd, len);
+      else { const t = fs.openSync(this.hostPath(), C.O_WRONLY | C.O_NOFOLLOW); try { fs.ftruncateSync(t, len); } finally { fs.closeSync(t); } }
+    } catch (e) { return hostErrno(e); }
+    this.size = len;
+    return 0;
+  }
+  override sync(): number {
+    const fd = this.fds.values().next();
+    if (fd.done) return 0;
+    try { fs.fsyncSync(fd.value); return 0; } catch (e) { return hostErrno(e); }
+  }
+  override setattr(a: SetAttr): number {
+    if (this.mut()) return -EROFS;
+    const p = this.hostPath();
+    try {
+      if (a.mode !== undefined && !this.isLnk) fs.chmodSync(p, a.mode & 0o7777);
+      if (a.uid !== undefined || a.gid !== undefined) {
+        const uid = a.uid ?? this.uid, gid = a.gid ?? this.gid;
+        try { fs.lchownSync(p, uid, gid); this.ownOverride = null; } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+          this.ownOverride = { uid, gid };
+        }
+      }
+      if (a.atime || a.mtime) {
+        const at = a.atime ?? [this.atimeSec, this.atimeNsec];
+        const mt = a.mtime ?? [this.mtimeSec, this.mtimeNsec];
+        fs.lutimesSync(p, at[0] + at[1] / 1e9, mt[0] + mt[1] / 1e9);
+      }
+    } catch (e) {
+      return hostErrno(e);
+    }
+    this.refresh();
+    if (this.ownOverride) { this.uid = this.ownOverride.uid; this.gid = this.ownOverride.gid; }
+    if (a.atime) { this.atimeSec = a.atime[0]; this.atimeNsec = a.atime[1]; }
+    if (a.mtime) { this.mtimeSec = a.mtime[0]; this.mtimeNsec = a.mtime[1]; }
+    return 0;
+  }
+}

@@ -1,0 +1,58 @@
+// What the kernel and the machine need from the filesystem layer.
+import { Dentry } from './vfs/dentry.js';
+import { Mount, MountNs, Path } from './vfs/mount.js';
+import { FsContext } from './vfs/fscontext.js';
+import { FdTable } from './vfs/fdtable.js';
+import { DevFile } from './vfs/devfile.js';
+import { File } from './vfs/file.js';
+import { O_RDWR } from '../abi/linux/fcntl.js';
+import { MS_RDONLY } from '../abi/linux/fs.js';
+import { newHostSb } from './hostfs/hostfs.js';
+import { HostConsole, hostConsole } from '../drivers/chan/console.js';
+import { registerMemDevices } from '../drivers/char/mem.js';
+import type { CharDev } from '../drivers/char/registry.js';
+
+export type { FsCred } from './vfs/inode.js';
+export { setFsClock } from './vfs/inode.js';
+export { openExec } from './vfs/ops.js';
+export type { ExecFile } from './vfs/ops.js';
+export { FsContext } from './vfs/fscontext.js';
+export { FdTable } from './vfs/fdtable.js';
+export { File } from './vfs/file.js';
+export type { Path } from './vfs/mount.js';
+export { pathName } from './vfs/mount.js';
+export { registerCharDevice } from '../drivers/char/registry.js';
+export type { CharDev, CharOpen, Sleeper } from '../drivers/char/registry.js';
+export { hostConsole, HostConsole } from '../drivers/chan/console.js';
+
+registerMemDevices();
+
+/** A context whose root is the mount `m` (a fresh namespace). */
+export function contextForRoot(m: Mount): FsContext {
+  const root: Path = { mnt: m, d: m.root };
+  return new FsContext(root, root);
+}
+
+/** Mount a host folder as the root filesystem; a one-line error string on failure. */
+export function mountRootHostfs(hostDir: string, readonly: boolean): FsContext | string {
+  const sb = newHostSb(hostDir, readonly);
+  if (typeof sb === 'string') return sb;
+  const ns = new MountNs();
+  const root = new Dentry('/', null, sb.root);
+  const m = new Mount(sb, root, readonly ? MS_RDONLY : 0, '/dev/root', 'hostfs', ns);
+  ns.add(m);
+  ns.rootMount = m;
+  return contextForRoot(m);
+}
+
+/** A File for a host channel or driver (not reachable by path). */
+export function openChannel(dev: CharDev, flags = O_RDWR): File {
+  return new DevFile(flags, null, null, dev);
+}
+
+/** Put one console open file description on fds 0, 1 and 2 (as Linux's init gets). */
+export function installStdio(files: FdTable, console: CharDev = hostConsole()): void {
+  const f = openChannel(console, O_RDWR);
+  for (let fd = 0; fd < 3; fd++) files.installAt(fd, f, false);
+}
+void HostConsole;
