@@ -9,6 +9,8 @@ export class FdTable {
   private cloexec: boolean[] = [];
   /** Soft RLIMIT_NOFILE: fds must stay below it (the kernel updates it on setrlimit). */
   limit = NR_OPEN_DEFAULT;
+  /** Tasks sharing this table (CLONE_FILES); the last one to exit closes everything. */
+  users = 1;
   /** Lowest fd that may be free (allocation hint). */
   private hint = 0;
 

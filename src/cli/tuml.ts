@@ -1,0 +1,41 @@
+// tuml: the kernel executable. Parses UML's command line, boots, exits with init's status.
+// Bad input gets one line on stderr and a non-zero exit, never a stack trace.
+import { parseArgs, ConfigError } from '../machine/config.js';
+import { createMachine } from '../machine/boot.js';
+
+function fail(msg: string, code = 1): never {
+  process.stderr.write(`tuml: ${msg}\n`);
+  process.exit(code);
+}
+
+process.on('uncaughtException', (e) => {
+  if (process.env.TUML_DEBUG) process.stderr.write(String(e && (e as Error).stack) + '\n');
+  fail(`internal error: ${(e as Error)?.message ?? e}`, 70);
+});
+
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    cfg = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message, 2);
+    throw e;
+  }
+  if ('print' in cfg) { process.stdout.write(cfg.print); return; }
+  let m;
+  try {
+    m = createMachine(cfg, (line) => process.stderr.write(line + '\n'));
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message, 1);
+    throw e;
+  }
+  const status = await m.loop.start();
+  if (cfg.stats) {
+    let n = 0;
+    for (const t of m.kernel.tasks.values()) n += t.hart.instret;
+    process.stderr.write(`tuml: instret=${n + m.kernel.retiredInstret}\n`);
+  }
+  process.exit(status);
+}
+
+void main();

@@ -1,0 +1,79 @@
+// execve: resolve the file (ELF or #! script), load it into a new address space,
+// then, past the point of no return, replace the task's image.
+import { Task } from './task.js';
+import { parseElf } from './elf.js';
+import { loadElf, ExecFile } from './exec.js';
+import { openExec } from '../fs/index.js';
+import { ENOEXEC, ELOOP, ENAMETOOLONG } from '../abi/linux/errno.js';
+import { SIG_IGN } from './signal_state.js';
+import { vforkRelease } from './fork.js';
+
+const MAX_RECURSION = 4;
+const BINPRM_BUF = 256;
+
+function open(t: Task, path: string): ExecFile | number { return openExec(t.fs, t.cred, path) as ExecFile | number; }
+
+/** Replace t's program with `path`. Returns 0 on success (registers set) or -errno. */
+export function doExecve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[]): number {
+  let file = open(t, path);
+  if (typeof file === 'number') return file;
+  const execfn = path;
+  // #! scripts: the interpreter (and optional argument) replace argv[0] (Linux's binfmt_script).
+  for (let depth = 0; ; depth++) {
+    const head = new Uint8Array(BINPRM_BUF);
+    const n = file.pread(head, 0);
+    if (n >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+      if (depth >= MAX_RECURSION) return -ELOOP;
+      let end = head.indexOf(10);
+      if (end < 0 || end >= n) { end = n; if (n === BINPRM_BUF) return -ENOEXEC; }
+      const line = Buffer.from(head.subarray(2, end)).toString('latin1').replace(/[ \t]+$/, '').replace(/^[ \t]+/, '');
+      if (line.length === 0) return -ENOEXEC;
+      const sp = line.search(/[ \t]/);
+      const interp = sp < 0 ? line : line.slice(0, sp);
+      const iarg = sp < 0 ? '' : line.slice(sp).replace(/^[ \t]+/, '');
+      if (interp.length >= BINPRM_BUF) return -ENAMETOOLONG;
+      const script = file.path;
+      const rest = argv.slice(1);
+      argv = [Buffer.from(interp, 'latin1')];
+      if (iarg) argv.push(Buffer.from(iarg, 'latin1'));
+      argv.push(Buffer.from(script, 'latin1'), ...rest);
+      const nf = open(t, interp);
+      if (typeof nf === 'number') return nf;
+      file = nf;
+      continue;
+    }
+    break;
+  }
+  const f = file;
+  const info = parseElf((b, p) => f.pread(b, p), f.size);
+  if (info === null) return -ENOEXEC;
+  const rnd = new Uint8Array(16);
+  t.kernel.random(rnd);
+  const c = t.cred;
+  const loaded = loadElf(t.kernel.mem, f, info, argv, envp, execfn,
+    { uid: c.uid, euid: c.euid, gid: c.gid, egid: c.egid, secure: false }, rnd, (p) => open(t, p));
+  if (typeof loaded === 'number') return loaded;
+
+  // Point of no return.
+  const old = t.mm;
+  t.setMm(loaded.mm);
+  if (--old.users === 0) old.destroy();
+  if (t.files.users > 1) { t.files.users--; t.files = t.files.clone(); }
+  t.files.closeOnExec();
+  vforkRelease(t);
+  if (t.sighand.users > 1) { t.sighand.users--; t.sighand = t.sighand.clone(); }
+  for (const a of t.sighand.actions) {
+    if (a.handler !== SIG_IGN) { a.handler = 0; a.flags = 0; a.maskLo = 0; a.maskHi = 0; a.restorer = 0; }
+  }
+  t.altStackSp = 0; t.altStackSize = 0; t.altStackFlags = 2; // SS_DISABLE
+  const base = f.path.slice(f.path.lastIndexOf('/') + 1);
+  t.comm = base.slice(0, 15);
+  t.exePath = f.path;
+  t.execed = true;
+  const h = t.hart;
+  h.x.fill(0); h.f64.fill(0); h.fflags = 0; h.frm = 0; h.resAddr = -1;
+  h.pc = loaded.entry;
+  h.setNum(2, loaded.sp);
+  t.kernel.execed?.(t);
+  return 0;
+}

@@ -1,0 +1,134 @@
+// A task: one thread of execution with its CPU state, address space, files and
+// signal state. Tasks are explicit state machines (DESIGN decision 4): a blocked task
+// sits on wait queues with its pc still at the ecall and re-executes it when woken.
+import { Hart } from '../arch/riscv/hart.js';
+import { AddressSpace } from '../mm/aspace.js';
+import { FdTable } from '../fs/vfs/fdtable.js';
+import { FsContext } from '../fs/vfs/fscontext.js';
+import { Cred } from './cred.js';
+import { WaitQueue, Waiter } from '../lib/waitqueue.js';
+import type { Kernel } from './kernel.js';
+import { Rlimits } from './limits.js';
+import type { Timer } from './time.js';
+import type { SigInfo } from './siginfo.js';
+
+export const enum TaskState { Runnable, Blocked, Stopped, Zombie, Dead }
+
+/** Signal dispositions shared by the threads of a process (CLONE_SIGHAND). */
+export class SigAction {
+  handler = 0;   // SIG_DFL = 0, SIG_IGN = 1, else a guest address
+  flags = 0;
+  restorer = 0;
+  maskLo = 0; maskHi = 0;
+}
+export class SigHand {
+  /** Tasks sharing this table (CLONE_SIGHAND). */
+  users = 1;
+  readonly actions: SigAction[] = Array.from({ length: 65 }, () => new SigAction());
+  clone(): SigHand {
+    const s = new SigHand();
+    for (let i = 0; i < 65; i++) Object.assign(s.actions[i], this.actions[i]);
+    return s;
+  }
+}
+
+export class Task implements Waiter {
+  readonly hart: Hart;
+  parent: Task | null = null;
+  readonly children = new Set<Task>();
+  pgid: number;
+  sid: number;
+  comm = '';
+  /** Path of the executable (for /proc/PID/exe and AT_EXECFN). */
+  exePath = '';
+  state = TaskState.Runnable;
+  /** Wait status once a zombie (as wait4 reports it). */
+  exitStatus = 0;
+  /** Blocked signals as two 32-bit words (bit n-1 = signal n). */
+  maskLo = 0; maskHi = 0;
+  /** Pending signals for this thread (word pair) and their siginfo records. */
+  pendLo = 0; pendHi = 0;
+  readonly sigq: SigInfo[] = [];
+  /** rt_sigsuspend/pselect: the mask to restore once a handler has been set up. */
+  savedMaskLo = 0; savedMaskHi = 0; restoreMask = false;
+  /** rt_sigtimedwait: signals that wake the task although blocked. */
+  waitSetLo = 0; waitSetHi = 0;
+  /** The task is blocked inside a syscall (pc at the ecall, to be re-executed). */
+  inSyscall = false;
+  /** Job-control stop: the signal that stopped us, and what the parent has been told. */
+  stopSig = 0;
+  /** Pending wait-reportable events: 'stopped' or 'continued' (cleared when reaped by wait). */
+  reportStop = false; reportCont = false;
+  /** Terminating signal chosen for the group (exit in progress). */
+  /** ITIMER_REAL timer and interval (ns). */
+  itRealTimer: Timer | null = null; itRealInterval = 0; itRealAt = 0;
+  sighand = new SigHand();
+  /** sigaltstack: base, size and flags (SS_DISABLE = 2 when none). */
+  altStackSp = 0; altStackSize = 0; altStackFlags = 2;
+  clearChildTid = 0;
+  /** Set once this process has called execve (setpgid on a child is then EACCES). */
+  execed = false;
+  /** vfork: the queue the parent sleeps on until this child execs or exits. */
+  vforkDone: WaitQueue | null = null;
+  /** vfork parent: the child whose release ends our vfork() syscall. */
+  vforkChild: Task | null = null;
+  /** Controlling terminal (opaque to the kernel; the tty layer owns it). */
+  ctty: unknown = null;
+  /** Signal sent to the parent on exit (clone's low byte; SIGCHLD for fork). */
+  exitSignal = 17;
+  robustList = 0; robustLen = 0;
+  /** Wait queues this task sleeps on while Blocked. */
+  readonly waitingOn: WaitQueue[] = [];
+  /** Deadline (virtual ns) carried across restarts of a sleeping syscall; -1 = none. */
+  sleepUntil = -1;
+  /** The kernel timer that will wake this task, if any. */
+  sleepTimer: Timer | null = null;
+  /** Set when a syscall should return -EINTR because a signal interrupted the sleep. */
+  interrupted = false;
+  /** CPU instructions run (for /proc stat utime). */
+  utimeInsns = 0;
+  startTime = 0;
+  rlim = new Rlimits();
+  /** Wait queue for wait4/waitid callers (children changing state). */
+  readonly childWait = new WaitQueue();
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly tid: number,
+    public tgid: number,
+    public mm: AddressSpace,
+    public files: FdTable,
+    public fs: FsContext,
+    public cred: Cred,
+  ) {
+    this.hart = new Hart(mm.mem);
+    mm.attach(this.hart.mmu);
+    this.pgid = tgid;
+    this.sid = tgid;
+  }
+
+  get pid(): number { return this.tgid; }
+
+  /** Sleep on wq until woken; the caller then returns BLOCK from its syscall. */
+  blockOn(wq: WaitQueue): void {
+    wq.add(this);
+    this.waitingOn.push(wq);
+    this.state = TaskState.Blocked;
+  }
+
+  /** Waiter.wake: leave every queue and become runnable (the syscall re-executes). */
+  wake(): void {
+    if (this.state !== TaskState.Blocked) return;
+    for (const q of this.waitingOn) q.remove(this);
+    this.waitingOn.length = 0;
+    this.state = TaskState.Runnable;
+    this.kernel.makeRunnable(this);
+  }
+
+  /** Replace the address space (exec). */
+  setMm(mm: AddressSpace): void {
+    this.mm.detach(this.hart.mmu);
+    this.mm = mm;
+    mm.attach(this.hart.mmu);
+  }
+}

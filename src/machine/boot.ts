@@ -1,0 +1,67 @@
+// Boot: build the machine from a MachineConfig (memory, kernel, root filesystem,
+// console), start init, and run until it halts. This is also the embedding API.
+import { PhysMem } from '../mm/phys.js';
+import { AddressSpace } from '../mm/aspace.js';
+import { Kernel } from '../kernel/kernel.js';
+import { Task } from '../kernel/task.js';
+import { Cred } from '../kernel/cred.js';
+import { HostClock } from '../kernel/time.js';
+import { doExecve } from '../kernel/execve.js';
+import { FdTable } from '../fs/vfs/fdtable.js';
+import { FsContext } from '../fs/vfs/fscontext.js';
+import { mountRootHostfs, installStdio } from '../fs/index.js';
+import { RunLoop } from './run.js';
+import { childExited } from '../kernel/signal.js';
+import { MachineConfig, ConfigError, VERSION } from './config.js';
+import { UTS_RELEASE } from '../abi/linux/misc.js';
+import { strerror } from './strerror.js';
+import { randomFillSync } from 'node:crypto';
+
+export interface Machine { kernel: Kernel; loop: RunLoop; }
+
+/** The root filesystem the configuration asks for, or a ConfigError. */
+function mountRoot(cfg: MachineConfig): FsContext {
+  if (cfg.rootfstype === 'hostfs') {
+    const r = mountRootHostfs(cfg.hostfs!, cfg.readonly);
+    if (typeof r === 'string') throw new ConfigError(r);
+    return r;
+  }
+  throw new ConfigError('no root filesystem: give rootfstype=hostfs hostfs=DIR');
+}
+
+export function createMachine(cfg: MachineConfig, log: (line: string) => void): Machine {
+  const fsctx = mountRoot(cfg);
+  const mem = new PhysMem(cfg.memBytes);
+  const kernel = new Kernel(mem, new HostClock(), { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });
+  kernel.random = (b) => { randomFillSync(b); };
+  kernel.log(`Linux version ${UTS_RELEASE} (tuml ${VERSION}) riscv64`);
+  kernel.log(`Kernel command line: ${process.argv.slice(2).join(' ')}`);
+  kernel.log(`Memory: ${mem.nframes * 4}K available`);
+  kernel.childExited = childExited;
+  const loop = new RunLoop(kernel);
+  startInit(kernel, cfg, fsctx);
+  return { kernel, loop };
+}
+
+function startInit(k: Kernel, cfg: MachineConfig, fsctx: FsContext): void {
+  const files = new FdTable();
+  installStdio(files);
+  const t = new Task(k, k.allocPid(), 1, new AddressSpace(k.mem), files, fsctx, new Cred());
+  k.tasks.set(t.tid, t);
+  k.init = t;
+  const enc = (s: string) => Buffer.from(s, 'latin1');
+  const env = cfg.initEnv.map(enc);
+  const tryInit = (path: string): number => doExecve(t, path, [path, ...cfg.initArgs].map(enc), env);
+  if (cfg.init !== null) {
+    const r = tryInit(cfg.init);
+    if (r < 0) throw new ConfigError(`Kernel panic - not syncing: Requested init ${cfg.init} failed (error ${r}: ${strerror(-r)})`);
+  } else {
+    let ok = false;
+    for (const p of ['/init', '/sbin/init', '/etc/init', '/bin/init', '/bin/sh']) {
+      if (tryInit(p) === 0) { ok = true; break; }
+    }
+    if (!ok) throw new ConfigError('Kernel panic - not syncing: No working init found.');
+  }
+  k.log(`Run ${t.exePath} as init process`);
+  k.makeRunnable(t);
+}

@@ -1,0 +1,114 @@
+// The UML-style kernel command line: `key=value` options and flags, then `--` and the
+// init program's arguments. Parsing is separate from booting so the machine can be
+// embedded without a command line.
+
+export class ConfigError extends Error {}
+
+export interface MachineConfig {
+  memBytes: number;
+  rootfstype: string | null;   // 'hostfs', 'initramfs' (default), …
+  root: string | null;
+  hostfs: string | null;
+  initrd: string | null;
+  init: string | null;
+  initArgs: string[];
+  /** Environment for init (unknown-free: Linux passes key=value it does not know; we refuse). */
+  initEnv: string[];
+  quiet: boolean;
+  strace: boolean;
+  stats: boolean;
+  readonly: boolean;
+  hostname: string;
+}
+
+export const VERSION = '0.1.0';
+
+export const HELP = `Usage: tuml [options] [-- init-program [args...]]
+User Mode Linux in TypeScript: boots a riscv64 Linux machine inside this process.
+
+Options (UML's kernel command line):
+  mem=SIZE            guest memory, with K, M or G suffix (default 64M)
+  rootfstype=hostfs   use a host folder as the root filesystem ...
+  hostfs=DIR          ... namely DIR (confined: no path leaves it)
+  root=DEV            root device (/dev/root with rootfstype=hostfs)
+  initrd=FILE         unpack this cpio (newc) archive as the root (default root)
+  init=PATH           the first program to run (default /init, then /sbin/init)
+  rw | ro             mount the root read-write (default) or read-only
+  quiet               no boot messages on stderr
+  strace, --strace    print every guest syscall to stderr, strace-style
+  stats               print counters (instructions retired) on exit
+  --help              this text
+  --version           print the version
+  --showconfig        print the build configuration
+The words after -- are the init program and its arguments.
+`;
+
+/** Parse a UML size: digits with an optional K/M/G suffix. */
+export function parseSize(s: string): number {
+  const m = /^(\d+)([KkMmGg]?)$/.exec(s);
+  if (!m) throw new ConfigError(`invalid memory size '${s}' (use e.g. 64M)`);
+  const mult = { '': 1, k: 1024, m: 1 << 20, g: 1 << 30 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * mult;
+}
+
+export function defaultConfig(): MachineConfig {
+  return {
+    memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
+    initArgs: [], initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
+    readonly: false, hostname: 'tuml',
+  };
+}
+
+/** Parse argv (without node and script). Returns the config, or a string for --help etc. */
+export function parseArgs(argv: string[]): MachineConfig | { print: string } {
+  const c = defaultConfig();
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { i++; break; }
+    if (a === '--help' || a === '-h') return { print: HELP };
+    if (a === '--version') return { print: `tuml ${VERSION}\n` };
+    if (a === '--showconfig') return { print: showConfig() };
+    if (a === '--strace') { c.strace = true; continue; }
+    const eq = a.indexOf('=');
+    const key = eq < 0 ? a : a.slice(0, eq);
+    const val = eq < 0 ? null : a.slice(eq + 1);
+    const need = (): string => {
+      if (val === null || val === '') throw new ConfigError(`option '${key}' needs a value (${key}=...)`);
+      return val;
+    };
+    switch (key) {
+      case 'mem': c.memBytes = parseSize(need()); break;
+      case 'rootfstype': c.rootfstype = need(); break;
+      case 'root': c.root = need(); break;
+      case 'hostfs': c.hostfs = need(); break;
+      case 'initrd': c.initrd = need(); break;
+      case 'init': c.init = need(); break;
+      case 'quiet': c.quiet = true; break;
+      case 'strace': c.strace = true; break;
+      case 'stats': c.stats = true; break;
+      case 'rw': c.readonly = false; break;
+      case 'ro': c.readonly = true; break;
+      case 'hostname': c.hostname = need(); break;
+      default:
+        throw new ConfigError(`unknown option '${a}' (see tuml --help)`);
+    }
+  }
+  if (i < argv.length) {
+    c.init = argv[i];
+    c.initArgs = argv.slice(i + 1);
+  }
+  if (c.memBytes < 4 << 20) throw new ConfigError(`mem=${c.memBytes} is too small (at least 4M)`);
+  if (c.memBytes > 4096 * 1024 * 1024 - 65536) throw new ConfigError('mem= is too large (at most 4095M)');
+  if (c.rootfstype !== null && c.rootfstype !== 'hostfs' && c.rootfstype !== 'initramfs' && c.rootfstype !== 'tmpfs') {
+    throw new ConfigError(`unsupported rootfstype '${c.rootfstype}'`);
+  }
+  if (c.hostfs !== null && c.rootfstype === null) c.rootfstype = 'hostfs';
+  if (c.rootfstype === 'hostfs' && c.hostfs === null) throw new ConfigError('rootfstype=hostfs needs hostfs=DIR');
+  return c;
+}
+
+function showConfig(): string {
+  return ['CONFIG_RISCV=y', 'CONFIG_64BIT=y', 'CONFIG_HOSTFS=y', 'CONFIG_TMPFS=y', 'CONFIG_DEVTMPFS=y',
+    'CONFIG_DEVTMPFS_MOUNT=y', 'CONFIG_BLK_DEV_INITRD=y', 'CONFIG_PROC_FS=y', 'CONFIG_SYSFS=y', ''].join('\n');
+}

@@ -1,0 +1,158 @@
+// The run loop: picks a runnable task, runs its hart for a time slice, and turns
+// CPU exits into syscalls, page faults and signals. The Node event loop is the
+// interrupt controller: the loop yields to it regularly so host I/O is never starved.
+import { Kernel } from '../kernel/kernel.js';
+import { Task, TaskState } from '../kernel/task.js';
+import { run } from '../arch/riscv/cpu.js';
+import { EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED } from '../arch/riscv/hart.js';
+import { TABLE, MAX_NR } from '../syscalls/table.js';
+import { UserFault } from '../mm/usercopy.js';
+import { BLOCK } from '../lib/waitqueue.js';
+import { NORETURN } from '../syscalls/dispatch_consts.js';
+import { ENOSYS, EFAULT, EINTR } from '../abi/linux/errno.js';
+import { straceEnter, straceResult } from './strace.js';
+import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS } from '../kernel/signal_state.js';
+import { faultSignal, deliverPending, hasDeliverable, RESTART_SYS, RESTART_NOHAND } from '../kernel/signal.js';
+import { NO_RESTART } from '../syscalls/table.js';
+
+/** Instructions per scheduling slice. */
+const SLICE = 200000;
+/** Host milliseconds of guest work between yields to the event loop. */
+const YIELD_MS = 8;
+
+const args = [0, 0, 0, 0, 0, 0];
+
+export class RunLoop {
+  private scheduled = false;
+  private done: ((status: number) => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(readonly k: Kernel) {
+    k.onRunnable = () => this.kick();
+  }
+
+  /** Run until the kernel halts; resolves with the machine's exit status. */
+  start(): Promise<number> {
+    return new Promise((resolve) => { this.done = resolve; this.kick(); });
+  }
+
+  /** Make sure a tick is scheduled (called when a task becomes runnable). */
+  kick(): void {
+    if (this.scheduled || this.done === null) return;
+    this.scheduled = true;
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    setImmediate(this.tick);
+  }
+
+  private readonly tick = (): void => {
+    this.scheduled = false;
+    const k = this.k;
+    const end = performance.now() + YIELD_MS;
+    do {
+      k.timers.run(k.now());
+      const t = k.runq.shift();
+      if (t === undefined) break;
+      if (t.state !== TaskState.Runnable) continue;
+      this.runTask(t);
+      if (k.haltStatus !== null) break;
+      if (t.state === TaskState.Runnable) k.runq.push(t);
+    } while (performance.now() < end);
+    if (k.haltStatus !== null) {
+      const d = this.done; this.done = null;
+      if (d) d(k.haltStatus);
+      return;
+    }
+    k.timers.run(k.now());
+    if (k.runq.length > 0) { this.kick(); return; }
+    const next = k.timers.next();
+    if (next !== Infinity) {
+      const ms = Math.max(0, (next - k.now()) / 1e6);
+      if (k.idleSkip(next)) { this.kick(); return; }
+      this.timer = setTimeout(() => { this.timer = null; this.kick(); }, Math.ceil(ms));
+    }
+    // Otherwise: idle until a host event wakes a task (kick via onRunnable).
+  };
+
+  /** Run one task for up to one slice. */
+  private runTask(t: Task): void {
+    const h = t.hart;
+    const k = this.k;
+    let left = SLICE;
+    while (left > 0 && t.state === TaskState.Runnable) {
+      if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
+      const before = h.instret;
+      const r = run(h, left);
+      left -= h.instret - before;
+      switch (r) {
+        case EXIT_BUDGET: break;
+        case EXIT_ECALL: this.syscall(t); left -= 50; break;
+        case EXIT_FAULT:
+          if (!t.mm.fault(h.exitAddr, h.exitKind)) faultSignal(t, SIGSEGV, h.exitAddr, h.exitKind);
+          break;
+        case EXIT_ILLEGAL: faultSignal(t, SIGILL, h.pc, 0); break;
+        case EXIT_EBREAK: faultSignal(t, SIGTRAP, h.pc, 0); break;
+        case EXIT_MISALIGNED: faultSignal(t, SIGBUS, h.exitAddr, 0); break;
+        default: faultSignal(t, SIGSEGV, h.exitAddr, 0); break;
+      }
+      if (k.haltStatus !== null) return;
+    }
+  }
+
+  private readonly reexec = (t: Task): void => this.syscall(t);
+
+  private syscall(t: Task): void {
+    const h = t.hart, x = h.x;
+    const nr = x[34] >>> 0 | (x[35] !== 0 ? MAX_NR : 0);
+    for (let i = 0; i < 6; i++) args[i] = x[21 + 2 * i] * 4294967296 + (x[20 + 2 * i] >>> 0);
+    const d = nr < MAX_NR ? TABLE[nr] : null;
+    const strace = this.k.cfg.strace;
+    let line = '';
+    if (strace && d) line = straceEnter(t, d, args);
+    let r: number;
+    if (d === null || d.handler === null) {
+      r = -ENOSYS;
+      if (strace && d === null) line = `[pid ${t.tid}] syscall_${nr}(...)`;
+    } else {
+      try {
+        r = d.handler(t, args[0], args[1], args[2], args[3], args[4], args[5]);
+      } catch (e) {
+        if (e instanceof UserFault) r = -EFAULT;
+        else { this.oops(t, d.name, e); return; }
+      }
+    }
+    if (strace) this.k.cfg.console(line + straceResult(r));
+    if (r === BLOCK) {
+      if (t.interrupted) {
+        // A handler is about to run: the sleep ends with EINTR instead.
+        for (const q of t.waitingOn) q.remove(t);
+        t.waitingOn.length = 0;
+        t.state = TaskState.Runnable;
+        r = -EINTR;
+      } else {
+        if (t.state === TaskState.Runnable) t.state = TaskState.Blocked;
+        t.inSyscall = true;
+        return;
+      }
+    }
+    t.inSyscall = false;
+    if (r === NORETURN) return;
+    x[20] = r | 0;
+    x[21] = Math.floor(r / 4294967296) | 0;
+    h.pc += 4;
+  }
+
+  /** A JS exception in a handler is a kernel oops: log it, kill the task with SIGSEGV. */
+  private oops(t: Task, name: string, e: unknown): void {
+    const err = e as Error;
+    this.k.log(`Oops: ${name} in pid ${t.tid} (${t.comm}): ${err && err.message}`, true);
+    if (process.env.TUML_DEBUG) this.k.log(String(err && err.stack), true);
+    t.hart.pc += 4;
+    faultSignal(t, SIGSEGV, 0, -1);
+  }
+}
+
+/** How a syscall reacts to a signal handler interrupting its sleep. */
+function restartClass(t: Task): number {
+  const nr = t.hart.x[34];
+  return NO_RESTART.has(nr) ? RESTART_NOHAND : RESTART_SYS;
+}

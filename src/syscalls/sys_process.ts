@@ -1,0 +1,151 @@
+// Process identity, exit, limits and system information syscalls: decode, check, call.
+import type { Task } from '../kernel/task.js';
+import { SyscallDefs, def } from './types.js';
+import { NR } from '../abi/linux/unistd.js';
+import { EINVAL, EPERM, ESRCH } from '../abi/linux/errno.js';
+import * as M from '../abi/linux/misc.js';
+import { copyOut, writeI64, writeU32, readI64 } from '../mm/usercopy.js';
+import { exitTask, exitedStatus } from '../kernel/exit.js';
+import { RLIM_INFINITY } from '../kernel/limits.js';
+import { NORETURN } from './dispatch_consts.js';
+
+function sysExit(t: Task, code: number): number { exitTask(t, exitedStatus(code)); return NORETURN; }
+function sysExitGroup(t: Task, code: number): number {
+  // Threads of the group end too (threads arrive with CLONE_THREAD support).
+  for (const o of t.kernel.tasks.values()) if (o !== t && o.tgid === t.tgid) exitTask(o, exitedStatus(code));
+  exitTask(t, exitedStatus(code));
+  return NORETURN;
+}
+const getpid = (t: Task) => t.tgid;
+const gettid = (t: Task) => t.tid;
+const getppid = (t: Task) => (t.parent ? t.parent.tgid : 0);
+const getuid = (t: Task) => t.cred.uid;
+const geteuid = (t: Task) => t.cred.euid;
+const getgid = (t: Task) => t.cred.gid;
+const getegid = (t: Task) => t.cred.egid;
+
+function getresuid(t: Task, r: number, e: number, s: number): number {
+  writeU32(t.mm, r, t.cred.uid); writeU32(t.mm, e, t.cred.euid); writeU32(t.mm, s, t.cred.suid); return 0;
+}
+function getresgid(t: Task, r: number, e: number, s: number): number {
+  writeU32(t.mm, r, t.cred.gid); writeU32(t.mm, e, t.cred.egid); writeU32(t.mm, s, t.cred.sgid); return 0;
+}
+function getgroups(t: Task, size: number, list: number): number {
+  const g = t.cred.groups;
+  if (size === 0) return g.length;
+  if (size < g.length) return -EINVAL;
+  for (let i = 0; i < g.length; i++) writeU32(t.mm, list + 4 * i, g[i]);
+  return g.length;
+}
+
+function setTidAddress(t: Task, addr: number): number { t.clearChildTid = addr; return t.tid; }
+function setRobustList(t: Task, head: number, len: number): number {
+  if (len !== 24) return -EINVAL;
+  t.robustList = head; t.robustLen = len; return 0;
+}
+
+/** struct new_utsname: six 65-byte fields. */
+function uname(t: Task, buf: number): number {
+  const k = t.kernel;
+  const f = ['Linux', k.hostname, M.UTS_RELEASE, M.UTS_VERSION, M.UTS_MACHINE, k.domainname];
+  const out = new Uint8Array(65 * 6);
+  f.forEach((s, i) => out.set(Buffer.from(s.slice(0, 64), 'latin1'), i * 65));
+  copyOut(t.mm, buf, out);
+  return 0;
+}
+
+/** struct sysinfo (riscv64: longs are 8 bytes; 112 bytes in all). */
+function sysinfo(t: Task, buf: number): number {
+  const k = t.kernel;
+  const b = Buffer.alloc(112);
+  b.writeBigInt64LE(BigInt(Math.floor(k.now() / 1e9)), 0);
+  for (let i = 0; i < 3; i++) b.writeBigUInt64LE(0n, 8 + 8 * i);
+  b.writeBigUInt64LE(BigInt(k.mem.nframes), 32);      // totalram (in mem_unit)
+  b.writeBigUInt64LE(BigInt(k.mem.freeFrames), 40);   // freeram
+  b.writeBigUInt64LE(0n, 48); b.writeBigUInt64LE(0n, 56); // shared, buffer
+  b.writeBigUInt64LE(0n, 64); b.writeBigUInt64LE(0n, 72); // totalswap, freeswap
+  b.writeUInt16LE(Math.min(k.tasks.size, 65535), 80);  // procs
+  b.writeBigUInt64LE(0n, 88); b.writeBigUInt64LE(0n, 96); // totalhigh, freehigh
+  b.writeUInt32LE(4096, 104);                          // mem_unit
+  copyOut(t.mm, buf, b);
+  return 0;
+}
+
+function findTask(t: Task, pid: number): Task | null {
+  if (pid === 0) return t;
+  const o = t.kernel.tasks.get(pid);
+  return o && o.tid === o.tgid ? o : null;
+}
+
+function prlimit64(t: Task, pid: number, res: number, newp: number, oldp: number): number {
+  const o = findTask(t, pid);
+  if (o === null) return -ESRCH;
+  if (res < 0 || res >= M.RLIM_NLIMITS) return -EINVAL;
+  let ncur = 0, nmax = 0;
+  if (newp !== 0) {
+    ncur = readI64(t.mm, newp); nmax = readI64(t.mm, newp + 8);
+    const inf = (v: number) => v === -1;
+    if (!inf(nmax) && (inf(ncur) || ncur > nmax)) return -EINVAL;
+    const curMax = o.rlim.max[res];
+    if (t.cred.euid !== 0 && curMax !== RLIM_INFINITY && (inf(nmax) || nmax > curMax)) return -EPERM;
+  }
+  if (oldp !== 0) { writeI64(t.mm, oldp, o.rlim.cur[res]); writeI64(t.mm, oldp + 8, o.rlim.max[res]); }
+  if (newp !== 0) {
+    o.rlim.set(res, ncur, nmax);
+    if (res === M.RLIMIT_STACK) o.mm.stackLimit = ncur === -1 ? 1 << 30 : ncur;
+  }
+  return 0;
+}
+const getrlimit = (t: Task, res: number, p: number) => prlimit64(t, 0, res, 0, p);
+const setrlimit = (t: Task, res: number, p: number) => prlimit64(t, 0, res, p, 0);
+
+function getrandom(t: Task, buf: number, len: number, flags: number): number {
+  if ((flags & ~(M.GRND_NONBLOCK | M.GRND_RANDOM | M.GRND_INSECURE)) !== 0) return -EINVAL;
+  if ((flags & (M.GRND_RANDOM | M.GRND_INSECURE)) === (M.GRND_RANDOM | M.GRND_INSECURE)) return -EINVAL;
+  len = Math.min(len, 33554431);
+  const b = new Uint8Array(Math.min(len, 65536));
+  let done = 0;
+  while (done < len) {
+    const n = Math.min(b.length, len - done);
+    t.kernel.random(b.subarray(0, n));
+    copyOut(t.mm, buf + done, b, 0, n);
+    done += n;
+  }
+  return done;
+}
+
+const schedYield = () => 0;
+
+/** sched_getaffinity: one CPU. Returns the size of the kernel's cpumask (8 bytes). */
+function schedGetaffinity(t: Task, pid: number, len: number, mask: number): number {
+  if (findTask(t, pid) === null && pid !== 0) return -ESRCH;
+  if (len < 8 || (len & 7) !== 0) return -EINVAL;
+  writeI64(t.mm, mask, 1);
+  return 8;
+}
+
+export const processSyscalls: SyscallDefs = {
+  [NR.exit]: def('exit', 'd', sysExit),
+  [NR.exit_group]: def('exit_group', 'd', sysExitGroup),
+  [NR.getpid]: def('getpid', '', getpid),
+  [NR.getppid]: def('getppid', '', getppid),
+  [NR.gettid]: def('gettid', '', gettid),
+  [NR.getuid]: def('getuid', '', getuid),
+  [NR.geteuid]: def('geteuid', '', geteuid),
+  [NR.getgid]: def('getgid', '', getgid),
+  [NR.getegid]: def('getegid', '', getegid),
+  [NR.getresuid]: def('getresuid', 'ppp', getresuid),
+  [NR.getresgid]: def('getresgid', 'ppp', getresgid),
+  [NR.getgroups]: def('getgroups', 'dp', getgroups),
+  [NR.set_tid_address]: def('set_tid_address', 'p', setTidAddress),
+  [NR.set_robust_list]: def('set_robust_list', 'pu', setRobustList, 'partial', 'recorded; cleanup at thread death comes with futexes'),
+  [NR.uname]: def('uname', 'p', uname),
+  [NR.sysinfo]: def('sysinfo', 'p', sysinfo),
+  [NR.prlimit64]: def('prlimit64', 'ddpp', prlimit64),
+  [NR.getrlimit]: def('getrlimit', 'dp', getrlimit),
+  [NR.setrlimit]: def('setrlimit', 'dp', setrlimit),
+  [NR.getrandom]: def('getrandom', 'pux', getrandom),
+  [NR.sched_yield]: def('sched_yield', '', schedYield),
+  [NR.sched_getaffinity]: def('sched_getaffinity', 'dup', schedGetaffinity),
+};
+
