@@ -56,3 +56,28 @@ export function installStdio(files: FdTable, console: CharDev = hostConsole()): 
   for (let fd = 0; fd < 3; fd++) files.installAt(fd, f, false);
 }
 void HostConsole;
+
+// ---- phase 2: tmpfs/initramfs roots, mounts, pipes -----------------------------------
+import { TmpfsSb } from './tmpfs/tmpfs.js';
+import { unpackCpio } from './initramfs/cpio.js';
+import './pipe.js';
+export { registerFsType, addDeviceNode, mountDevtmpfs, mountsText, doMount, doUmount, doPivotRoot } from './vfs/mountops.js';
+export type { MountFn } from './vfs/mountops.js';
+export { specialOpen } from './vfs/ops.js';
+export { makePipe, PipeFile, Pipe } from './pipe.js';
+export { Inode, SuperBlock } from './vfs/inode.js';
+export { Dentry } from './vfs/dentry.js';
+export { Mount, MountNs } from './vfs/mount.js';
+
+/** A root filesystem (rootfs, a tmpfs) filled from an initramfs cpio archive. */
+export function mountRootInitramfs(cpio: Uint8Array): FsContext | string {
+  const ns = new MountNs();
+  const sb = new TmpfsSb('rootfs', 0o755);
+  const root = new Dentry('/', null, sb.root);
+  const m = new Mount(sb, root, 0, 'rootfs', 'rootfs', ns);
+  ns.add(m);
+  ns.rootMount = m;
+  const ctx = contextForRoot(m);
+  const err = unpackCpio(ctx, cpio);
+  return err ?? ctx;
+}

@@ -3,7 +3,7 @@ import type { Task } from '../kernel/task.js';
 import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
 import {
-  EBADF, EINVAL, EFAULT, ENOENT, ERANGE, ENOTDIR, ESPIPE, EISDIR, ENOTTY, EPERM, EOPNOTSUPP, ENAMETOOLONG, EOVERFLOW,
+  EBADF, EINVAL, EFAULT, EPIPE, ENOENT, ERANGE, ENOTDIR, ESPIPE, EISDIR, ENOTTY, EPERM, EOPNOTSUPP, ENAMETOOLONG, EOVERFLOW,
 } from '../abi/linux/errno.js';
 import {
   O_CLOEXEC, O_NONBLOCK, O_APPEND, O_ACCMODE, O_PATH, O_LARGEFILE, O_DIRECT, O_NOATIME, FASYNC,
@@ -22,6 +22,16 @@ import { InodeFile } from '../fs/vfs/file.js';
 import type { Inode, FsCred } from '../fs/vfs/inode.js';
 import type { Mount, Path } from '../fs/vfs/mount.js';
 import * as V from '../fs/vfs/ops.js';
+import '../fs/pipe.js';
+import { sendSignal } from '../kernel/signal.js';
+import { SigInfo, SI_USER } from '../kernel/siginfo.js';
+
+const SIGPIPE = 13;
+/** A write that found no reader raises SIGPIPE on the writing thread (and still fails with EPIPE). */
+function epipe(t: Task, r: number): number {
+  if (r === -EPIPE) sendSignal(t, SIGPIPE, SigInfo.of(SIGPIPE, SI_USER, t.pid, t.cred.uid), true);
+  return r;
+}
 
 /** MAX_RW_COUNT: Linux caps one read/write at INT_MAX rounded down to a page. */
 const MAX_RW = 0x7ffff000;
@@ -207,7 +217,7 @@ function sysWrite(t: Task, fd: number, buf: number, count: number): number {
   const e = checkWrite(f);
   if (e) return e;
   if (count < 0) return -EINVAL;
-  return doWrite(t, f!, buf, count, -1);
+  return epipe(t, doWrite(t, f!, buf, count, -1));
 }
 function sysPread(t: Task, fd: number, buf: number, count: number, pos: number): number {
   const f = getFile(t, fd | 0);
@@ -221,7 +231,7 @@ function sysPwrite(t: Task, fd: number, buf: number, count: number, pos: number)
   const e = checkWrite(f);
   if (e) return e;
   if (pos < 0) return -EINVAL;
-  return doWrite(t, f!, buf, count, pos);
+  return epipe(t, doWrite(t, f!, buf, count, pos));
 }
 
 function readIov(t: Task, iov: number, cnt: number): [number, number][] | number {
@@ -271,7 +281,7 @@ function sysWritev(t: Task, fd: number, iov: number, cnt: number, pos = -1): num
   const buf = new Uint8Array(total);
   let off = 0;
   for (const [base, len] of v) { copyIn(t.mm, base, buf, off, len); off += len; }
-  return pos < 0 ? f!.write(buf, t) : f!.pwrite(buf, pos, t);
+  return epipe(t, pos < 0 ? f!.write(buf, t) : f!.pwrite(buf, pos, t));
 }
 
 // ---- open / close / seek -------------------------------------------------------------
@@ -702,7 +712,7 @@ function sysSendfile(t: Task, outfd: number, infd: number, offva: number, count:
     if (n < 0) { if (done) break; return n; }
     if (n === 0) break;
     const w = out!.write(buf.subarray(0, n), t);
-    if (w < 0) { if (done) break; return w; }
+    if (w < 0) { if (done) break; return epipe(t, w); }
     done += w;
     if (pos >= 0) pos += w;
     if (w < n) break;

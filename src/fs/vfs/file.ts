@@ -54,9 +54,16 @@ export abstract class File {
   /** Last reference gone. */
   release(): void {}
 
-  get(): this { this.refs++; return this; }
+  get(): this {
+    if (this.refs++ === 0 && this.path && !this.closed) this.path.mnt.openFiles++;
+    return this;
+  }
   put(): void {
-    if (--this.refs === 0 && !this.closed) { this.closed = true; this.release(); }
+    if (--this.refs === 0 && !this.closed) {
+      this.closed = true;
+      if (this.path) this.path.mnt.openFiles--;
+      this.release();
+    }
   }
 }
 

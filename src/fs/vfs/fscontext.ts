@@ -2,15 +2,30 @@
 import { Path } from './mount.js';
 import { newTmpfsRoot } from './bootroot.js';
 
+const live = new Set<WeakRef<FsContext>>();
+
+/** Contexts still in use (umount's EBUSY check, pivot_root's root/cwd switch). */
+export function liveContexts(): FsContext[] {
+  const out: FsContext[] = [];
+  for (const w of live) {
+    const c = w.deref();
+    if (!c || c.released) live.delete(w); else out.push(c);
+  }
+  return out;
+}
+
 export class FsContext {
   umask = 0o022;
   root: Path;
   cwd: Path;
+  /** Set by release(): the owner (a process) is gone. */
+  released = false;
 
   /** Without a root, the context gets a fresh empty tmpfs (useful in tests). */
   constructor(root?: Path, cwd?: Path) {
     this.root = root ?? newTmpfsRoot();
     this.cwd = cwd ?? this.root;
+    live.add(new WeakRef(this));
   }
 
   clone(): FsContext {
@@ -18,4 +33,7 @@ export class FsContext {
     c.umask = this.umask;
     return c;
   }
+
+  /** The last task using this context exited (lets umount stop counting its cwd). */
+  release(): void { this.released = true; }
 }

@@ -16,6 +16,8 @@ export class Mount {
   mountpoint: Dentry | null = null;
   /** Detached (umount) but possibly still referenced by open files/cwds. */
   detached = false;
+  /** Open files on this mount (umount's EBUSY check). */
+  openFiles = 0;
 
   constructor(
     readonly sb: SuperBlock,

@@ -1,0 +1,168 @@
+// Pipes and FIFOs: a 64 KiB ring, EOF once the writers are gone, EPIPE once the readers
+// are gone (the syscall layer raises SIGPIPE), O_NONBLOCK → EAGAIN, writes of at most
+// PIPE_BUF bytes are atomic. Larger blocking writes return short counts once some bytes
+// went in (restart semantics keep no continuation; callers loop on short writes).
+import { EAGAIN, EPIPE, EINVAL, ENXIO, EPERM, EBUSY } from '../abi/linux/errno.js';
+import { O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK } from '../abi/linux/fcntl.js';
+import { PIPE_BUF, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLHUP, POLLERR } from '../abi/linux/fs.js';
+import { S_IFIFO } from '../abi/linux/stat.js';
+import { BLOCK, WaitQueue } from '../lib/waitqueue.js';
+import { File, Sleeper } from './vfs/file.js';
+import type { Inode } from './vfs/inode.js';
+import type { Path } from './vfs/mount.js';
+import { specialOpen } from './vfs/ops.js';
+
+export const PIPE_DEF_SIZE = 65536;
+const PIPE_MAX_SIZE = 1048576;
+let nextPipeIno = 1000;
+
+export class Pipe {
+  buf = new Uint8Array(PIPE_DEF_SIZE);
+  head = 0;
+  len = 0;
+  readers = 0;
+  writers = 0;
+  /** Counts opens of each side ever (FIFO open rendezvous). */
+  rOpens = 0;
+  wOpens = 0;
+  readonly wq = new WaitQueue();
+  readonly ino = nextPipeIno++;
+
+  get capacity(): number { return this.buf.length; }
+  get space(): number { return this.buf.length - this.len; }
+
+  take(dst: Uint8Array): number {
+    const n = Math.min(dst.length, this.len);
+    const cap = this.buf.length;
+    const first = Math.min(n, cap - this.head);
+    dst.set(this.buf.subarray(this.head, this.head + first), 0);
+    if (n > first) dst.set(this.buf.subarray(0, n - first), first);
+    this.head = (this.head + n) % cap;
+    this.len -= n;
+    if (this.len === 0) this.head = 0;
+    return n;
+  }
+
+  put(src: Uint8Array): number {
+    const n = Math.min(src.length, this.space);
+    const cap = this.buf.length;
+    const tail = (this.head + this.len) % cap;
+    const first = Math.min(n, cap - tail);
+    this.buf.set(src.subarray(0, first), tail);
+    if (n > first) this.buf.set(src.subarray(first, n), 0);
+    this.len += n;
+    return n;
+  }
+
+  resize(size: number): number {
+    if (size < this.len) return -EBUSY;
+    const nb = new Uint8Array(size);
+    const n = this.len;
+    this.take(nb.subarray(0, n));
+    this.buf = nb; this.head = 0; this.len = n;
+    return size;
+  }
+}
+
+export class PipeFile extends File {
+  readonly pseudoMode = S_IFIFO | 0o600;
+  private readonly r: boolean;
+  private readonly w: boolean;
+
+  constructor(flags: number, readonly pipe: Pipe, path: Path | null = null, inode: Inode | null = null) {
+    super(flags, path, inode);
+    const acc = flags & O_ACCMODE;
+    this.r = acc === O_RDONLY || acc === O_RDWR;
+    this.w = acc === O_WRONLY || acc === O_RDWR;
+    if (this.r) { pipe.readers++; pipe.rOpens++; }
+    if (this.w) { pipe.writers++; pipe.wOpens++; }
+    pipe.wq.wakeAll();
+  }
+
+  get pseudoIno(): number { return this.pipe.ino; }
+  get pseudoRdev(): number { return 0; }
+
+  override read(buf: Uint8Array, s: Sleeper): number {
+    const p = this.pipe;
+    if (buf.length === 0) return 0;
+    if (p.len === 0) {
+      if (p.writers === 0) return 0;
+      if (this.flags & O_NONBLOCK) return -EAGAIN;
+      s.blockOn(p.wq);
+      return BLOCK;
+    }
+    const n = p.take(buf.length <= p.len ? buf : buf.subarray(0, p.len));
+    p.wq.wakeAll();
+    return n;
+  }
+
+  override write(buf: Uint8Array, s: Sleeper): number {
+    const p = this.pipe;
+    if (p.readers === 0) return -EPIPE;
+    if (buf.length === 0) return 0;
+    const need = buf.length <= PIPE_BUF ? buf.length : 1;
+    if (p.space < need) {
+      if (this.flags & O_NONBLOCK) return -EAGAIN;
+      s.blockOn(p.wq);
+      return BLOCK;
+    }
+    const n = p.put(buf);
+    p.wq.wakeAll();
+    return n;
+  }
+
+  override poll(): number {
+    const p = this.pipe;
+    let m = 0;
+    if (this.r) {
+      if (p.len > 0) m |= POLLIN | POLLRDNORM;
+      if (p.writers === 0 && p.wOpens > 0) m |= POLLHUP;
+    }
+    if (this.w) {
+      if (p.space >= PIPE_BUF || p.space === p.capacity) m |= POLLOUT | POLLWRNORM;
+      if (p.readers === 0) m |= POLLERR;
+    }
+    return m;
+  }
+
+  override get waitQueue(): WaitQueue { return this.pipe.wq; }
+  override available(): number { return this.pipe.len; }
+
+  /** F_GETPIPE_SZ / F_SETPIPE_SZ. */
+  pipeSize(n?: number): number {
+    if (n === undefined) return this.pipe.capacity;
+    if (n < 0 || n > PIPE_MAX_SIZE) return n > PIPE_MAX_SIZE ? -EPERM : -EINVAL;
+    let size = 4096;
+    while (size < n) size *= 2;
+    return this.pipe.resize(size);
+  }
+
+  override release(): void {
+    if (this.r) this.pipe.readers--;
+    if (this.w) this.pipe.writers--;
+    this.pipe.wq.wakeAll();
+  }
+}
+
+/** pipe2(2): the read end and the write end. */
+export function makePipe(nonblock: boolean): [PipeFile, PipeFile] {
+  const p = new Pipe();
+  const nb = nonblock ? O_NONBLOCK : 0;
+  return [new PipeFile(O_RDONLY | nb, p), new PipeFile(O_WRONLY | nb, p)];
+}
+
+/**
+ * Opening a FIFO. Linux blocks a reader until a writer opens (and vice versa); with the
+ * restart model an open cannot sleep and resume, so opens never block here: a read-only
+ * open always succeeds (reads see EOF until a writer comes, like O_NONBLOCK), and a
+ * write-only O_NONBLOCK open without readers fails with ENXIO as on Linux.
+ */
+function openFifo(p: Path, inode: Inode, flags: number): File | number {
+  let pipe = inode.special as Pipe | null;
+  if (!pipe) { pipe = new Pipe(); inode.special = pipe; }
+  const acc = flags & O_ACCMODE;
+  if (acc === O_WRONLY && (flags & O_NONBLOCK) && pipe.readers === 0) return -ENXIO;
+  return new PipeFile(flags, pipe, p, inode);
+}
+
+specialOpen.fifo = openFifo;
