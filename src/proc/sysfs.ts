@@ -1,0 +1,91 @@
+// A minimal sysfs: the top-level folders, the CPU topology, and the character devices
+// that are registered, laid out the way busybox `mdev -s` scans them:
+//   /sys/devices/virtual/<class>/<name>/{dev,uevent}
+//   /sys/class/<class>/<name>  -> ../../devices/virtual/<class>/<name>
+//   /sys/dev/char/<maj>:<min>  -> ../../devices/virtual/<class>/<name>
+import { ENOENT } from '../abi/linux/errno.js';
+import type { Inode, DirEntry } from '../fs/vfs/inode.js';
+import { DirNode, GenSb, LinkNode, dirEntry } from './nodes.js';
+import { presentCharDevices } from './system.js';
+
+export function buildSysfs(sb: GenSb): void {
+  const root = sb.root;
+  root.mode = (root.mode & ~0o7777) | 0o555;
+  for (const n of ['block', 'bus', 'firmware', 'fs', 'kernel', 'module', 'power']) root.dir(n);
+  root.dir('fs').dir('cgroup');
+  root.dir('kernel').file('uevent_seqnum', () => '0\n');
+  const devices = root.dir('devices');
+  const cpu = devices.dir('system').dir('cpu');
+  for (const f of ['online', 'possible', 'present']) cpu.file(f, () => '0\n');
+  cpu.dir('cpu0');
+  const virt = devices.dir('virtual');
+  const cls = root.dir('class');
+  const devChar = root.dir('dev').dir('char');
+  root.dir('dev').dir('block');
+
+  // Device nodes appear as drivers register; each one's nodes are built once.
+  const nodes = new Map<string, DirNode>();
+  const devDir = (d: ReturnType<typeof presentCharDevices>[number]): DirNode => {
+    const key = `${d.cls}/${d.name}`;
+    let n = nodes.get(key);
+    if (!n) {
+      n = new DirNode(sb, 0o755);
+      n.file('dev', () => `${d.major}:${d.minor}\n`);
+      n.file('uevent', () => `MAJOR=${d.major}\nMINOR=${d.minor}\nDEVNAME=${d.name}\n`, 0o644, (b) => b.length);
+      nodes.set(key, n);
+    }
+    return n;
+  };
+  const classesOf = () => {
+    const m = new Map<string, ReturnType<typeof presentCharDevices>>();
+    for (const d of presentCharDevices()) {
+      if (!m.has(d.cls)) m.set(d.cls, []);
+      m.get(d.cls)!.push(d);
+    }
+    return m;
+  };
+  const linkTo = (d: { cls: string; name: string }) => `../../devices/virtual/${d.cls}/${d.name}`;
+  const classDirs = new Map<string, { v: DirNode; c: DirNode }>();
+  const classPair = (name: string): { v: DirNode; c: DirNode } => {
+    let p = classDirs.get(name);
+    if (!p) {
+      const v = new DirNode(sb, 0o755), c = new DirNode(sb, 0o755);
+      v.dyn = {
+        list: () => (classesOf().get(name) ?? []).map((d) => dirEntry(d.name, devDir(d))),
+        lookup: (n) => { const d = (classesOf().get(name) ?? []).find((x) => x.name === n); return d ? devDir(d) : -ENOENT; },
+      };
+      const links = new Map<string, Inode>();
+      const linkFor = (d: { cls: string; name: string }): Inode => {
+        let l = links.get(d.name);
+        if (!l) { l = new LinkNode(sb, () => linkTo(d)); links.set(d.name, l); }
+        return l;
+      };
+      c.dyn = {
+        list: () => (classesOf().get(name) ?? []).map((d) => dirEntry(d.name, linkFor(d))),
+        lookup: (n) => { const d = (classesOf().get(name) ?? []).find((x) => x.name === n); return d ? linkFor(d) : -ENOENT; },
+      };
+      p = { v, c };
+      classDirs.set(name, p);
+    }
+    return p;
+  };
+  virt.dyn = {
+    list: (): DirEntry[] => [...classesOf().keys()].map((n) => dirEntry(n, classPair(n).v)),
+    lookup: (n) => (classesOf().has(n) ? classPair(n).v : -ENOENT),
+  };
+  cls.dyn = {
+    list: (): DirEntry[] => [...classesOf().keys()].map((n) => dirEntry(n, classPair(n).c)),
+    lookup: (n) => (classesOf().has(n) ? classPair(n).c : -ENOENT),
+  };
+  const charLinks = new Map<string, Inode>();
+  const charLink = (d: { major: number; minor: number; cls: string; name: string }): Inode => {
+    const key = `${d.major}:${d.minor}`;
+    let l = charLinks.get(key);
+    if (!l) { l = new LinkNode(sb, () => linkTo(d)); charLinks.set(key, l); }
+    return l;
+  };
+  devChar.dyn = {
+    list: () => presentCharDevices().map((d) => dirEntry(`${d.major}:${d.minor}`, charLink(d))),
+    lookup: (n) => { const d = presentCharDevices().find((x) => `${x.major}:${x.minor}` === n); return d ? charLink(d) : -ENOENT; },
+  };
+}
