@@ -217,8 +217,9 @@ export class NTty {
   }
 
   private receiveSignalChar(sig: number, c: number): void {
+    // Echoes of earlier characters are shown (typed input arrives a byte at a time).
+    this.commitEchoes();
     if (!(this.t.lflag & T.NOFLSH)) {
-      this.echoBuf.length = 0;
       this.tty.flushOutput();
       this.flushInput();
     }
