@@ -2,7 +2,7 @@
 // cmdline, environ, comm, exe/cwd/root, fd/, fdinfo/, mounts, mountinfo, limits …).
 // Formats follow fs/proc/array.c, fs/proc/task_mmu.c and fs/proc_namespace.c.
 import { ENOENT, ESRCH } from '../abi/linux/errno.js';
-import { major, minor } from '../abi/linux/stat.js';
+import { major, minor, makedev } from '../abi/linux/stat.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_GROWSDOWN } from '../abi/linux/mman.js';
 import {
   MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_SYNCHRONOUS, MS_DIRSYNC, MS_NOATIME, MS_NODIRATIME,
@@ -98,11 +98,11 @@ function ppidOf(t: Task): number {
   return p ? p.tgid : 0;
 }
 
-/** Controlling terminal (tty_nr, tpgid) if the tty layer exposes one on the task. */
+/** Controlling terminal: tty_nr (new_encode_dev of its number) and the foreground group. */
 function ttyOf(t: Task): { nr: number; pgrp: number } {
-  const tty = (t as unknown as { tty?: { rdev?: number; dev?: number; pgrp?: number; fgPgrp?: number } | null }).tty;
-  if (!tty) return { nr: 0, pgrp: -1 };
-  return { nr: tty.rdev ?? tty.dev ?? 0, pgrp: tty.fgPgrp ?? tty.pgrp ?? -1 };
+  const tty = t.ctty as { major?: number; minor?: number; pgrp?: number } | null;
+  if (!tty || typeof tty.major !== 'number') return { nr: 0, pgrp: -1 };
+  return { nr: makedev(tty.major, tty.minor ?? 0), pgrp: tty.pgrp && tty.pgrp > 0 ? tty.pgrp : -1 };
 }
 
 function sigMasks(t: Task): { ignLo: number; ignHi: number; cgtLo: number; cgtHi: number } {
@@ -296,6 +296,13 @@ export function fileLinkName(f: File, root: Path): string {
     if (d.unlinked || (d.inode.nlink === 0 && !d.inode.isDir)) s += ' (deleted)';
     return s;
   }
+  const pipe = (f as unknown as { pipe?: { ino?: number } }).pipe;
+  if (pipe && typeof pipe.ino === 'number') return `pipe:[${pipe.ino}]`;
+  // A device opened without a path (the console handed to init): name it by its tty.
+  const tty = (f as unknown as { dev?: { tty?: { ttyName?: string } } }).dev?.tty;
+  if (tty && typeof tty.ttyName === 'string') return `/dev/${tty.ttyName}`;
+  const sock = (f as unknown as { sock?: { ino?: number } }).sock;
+  if (sock && typeof sock.ino === 'number') return `socket:[${sock.ino}]`;
   const ino = f.inode;
   if (ino) {
     const t = ino.sb.fsType;
@@ -303,7 +310,11 @@ export function fileLinkName(f: File, root: Path): string {
     if (t === 'sockfs' || t === 'socket') return `socket:[${ino.ino}]`;
     return `anon_inode:[${t}]`;
   }
-  return `anon_inode:[${f.constructor.name.replace(/File$/, '').toLowerCase() || 'unknown'}]`;
+  const dev = (f as unknown as { dev?: object }).dev;
+  // The host console channel init starts with is what Linux calls /dev/console.
+  if (dev && dev.constructor.name === 'HostConsole') return '/dev/console';
+  const kind = dev ? dev.constructor.name : f.constructor.name.replace(/File$/, '');
+  return `anon_inode:[${kind.toLowerCase() || 'unknown'}]`;
 }
 
 // ---------- mounts ----------
