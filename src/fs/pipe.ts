@@ -127,6 +127,7 @@ export class PipeFile extends File {
 
   override get waitQueue(): WaitQueue { return this.pipe.wq; }
   override available(): number { return this.pipe.len; }
+  override writeSpace(): number { return this.pipe.space; }
 
   /** F_GETPIPE_SZ / F_SETPIPE_SZ. */
   pipeSize(n?: number): number {

@@ -3,7 +3,7 @@ import type { Task } from '../kernel/task.js';
 import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
 import {
-  EBADF, EINVAL, EFAULT, EPIPE, ENOENT, ERANGE, ENOTDIR, ESPIPE, EISDIR, ENOTTY, EPERM, EOPNOTSUPP, ENAMETOOLONG, EOVERFLOW,
+  EBADF, EINVAL, EFAULT, EPIPE, EAGAIN, ENOENT, ERANGE, ENOTDIR, ESPIPE, EISDIR, ENOTTY, EPERM, EOPNOTSUPP, ENAMETOOLONG, EOVERFLOW,
 } from '../abi/linux/errno.js';
 import {
   O_CLOEXEC, O_NONBLOCK, O_APPEND, O_ACCMODE, O_PATH, O_LARGEFILE, O_DIRECT, O_NOATIME, FASYNC,
@@ -703,18 +703,30 @@ function sysSendfile(t: Task, outfd: number, infd: number, offva: number, count:
   if (checkWrite(out) || checkRead(inp)) return -EBADF;
   if (count < 0) return -EINVAL;
   count = Math.min(count, MAX_RW);
-  let pos = offva ? readI64(t.mm, offva) : -1;
+  const seekable = inp instanceof InodeFile;
+  let pos = offva ? readI64(t.mm, offva) : seekable ? inp.pos : -1;
   if (offva && pos < 0) return -EINVAL;
+  if (offva && !seekable) return -ESPIPE;
   let done = 0;
   while (done < count) {
-    const buf = new Uint8Array(Math.min(count - done, CHUNK));
-    const n = pos >= 0 ? inp!.pread(buf, pos, t) : inp!.read(buf, t);
+    // Never read more than the output can take now: bytes read and not written would be lost.
+    let room = out!.writeSpace();
+    if (room === 0) {
+      if (done) break;
+      if (out!.flags & O_NONBLOCK) return -EAGAIN;
+      const q = out!.waitQueue;
+      if (!q) return -EAGAIN;
+      t.blockOn(q);
+      return BLOCK;
+    }
+    const buf = new Uint8Array(Math.min(count - done, CHUNK, room));
+    const n = seekable ? inp!.pread(buf, pos, t) : inp!.read(buf, t);
     if (n < 0) { if (done) break; return n; }
     if (n === 0) break;
     const w = out!.write(buf.subarray(0, n), t);
     if (w < 0) { if (done) break; return epipe(t, w); }
     done += w;
-    if (pos >= 0) pos += w;
+    if (seekable) { pos += w; if (!offva) inp!.pos = pos; }
     if (w < n) break;
   }
   if (offva) copyOut(t.mm, offva, i64(pos));

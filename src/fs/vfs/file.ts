@@ -51,6 +51,8 @@ export abstract class File {
   /** Bytes available to read (FIONREAD), or -errno. */
   available(): number { return -ENOTTY; }
   fsync(): number { return 0; }
+  /** Bytes a write could take now without blocking (splice/sendfile sizing). */
+  writeSpace(): number { return Infinity; }
   /** Last reference gone. */
   release(): void {}
 
