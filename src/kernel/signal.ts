@@ -234,7 +234,8 @@ export function deliverPending(t: Task, reexec: Reexec, restartClass: (t: Task) 
       continue;
     }
     if ((act.flags & S.SA_RESETHAND) !== 0) { act.handler = S.SIG_DFL; act.flags &= ~S.SA_SIGINFO; }
-    return;
+    // Like Linux's exit-to-user loop, further unblocked signals are set up on top, so
+    // the last one set up runs first.
   }
 }
 
@@ -262,7 +263,6 @@ function setupFrame(t: Task, sig: number, info: SigInfo, handler: number, flags:
   regBuf.fill(0);
   regBuf.set(encodeSiginfo(info), 0);
   // ucontext: uc_flags, uc_link, uc_stack{ss_sp, ss_flags, ss_size}, uc_sigmask
-  regDv.setFloat64(0, 0);
   setU64(UC + 16, t.altStackSp);
   regDv.setInt32(UC + 24, altFlags(t, h.getNum(2)), true);
   setU64(UC + 32, t.altStackSize);

@@ -9,9 +9,13 @@ import { HostClock } from '../kernel/time.js';
 import { doExecve } from '../kernel/execve.js';
 import { FdTable } from '../fs/vfs/fdtable.js';
 import { FsContext } from '../fs/vfs/fscontext.js';
-import { mountRootHostfs, installStdio } from '../fs/index.js';
+import { mountRootHostfs, installStdio, openChannel } from '../fs/index.js';
+import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
 import { childExited } from '../kernel/signal.js';
+import { fileBacking } from '../kernel/filemap.js';
+import { setMmapFileSource } from '../syscalls/sys_mm.js';
+import { pathName } from '../fs/index.js';
 import { MachineConfig, ConfigError, VERSION } from './config.js';
 import { UTS_RELEASE } from '../abi/linux/misc.js';
 import { strerror } from './strerror.js';
@@ -38,6 +42,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   kernel.log(`Kernel command line: ${process.argv.slice(2).join(' ')}`);
   kernel.log(`Memory: ${mem.nframes * 4}K available`);
   kernel.childExited = childExited;
+  setMmapFileSource({ backing: (t, fd, prot, flags) => fileBacking(t, fd, prot, flags, (f) => (f.path ? pathName(f.path, t.fs.root) : '')) });
   const loop = new RunLoop(kernel);
   startInit(kernel, cfg, fsctx);
   return { kernel, loop };
@@ -46,6 +51,10 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
 function startInit(k: Kernel, cfg: MachineConfig, fsctx: FsContext): void {
   const files = new FdTable();
   installStdio(files);
+  // With an init program given after `--`, its fd 2 goes to the host's stderr so that
+  // scripts can tell the streams apart (a tuml extension; Linux's init has all three on
+  // /dev/console, which is what a boot without `--` gets).
+  if (cfg.initFromArgs) files.installAt(2, openChannel(hostOutput(2)), false);
   const t = new Task(k, k.allocPid(), 1, new AddressSpace(k.mem), files, fsctx, new Cred());
   k.tasks.set(t.tid, t);
   k.init = t;

@@ -12,6 +12,8 @@ export interface MachineConfig {
   initrd: string | null;
   init: string | null;
   initArgs: string[];
+  /** init came from the words after `--` (non-interactive use). */
+  initFromArgs: boolean;
   /** Environment for init (unknown-free: Linux passes key=value it does not know; we refuse). */
   initEnv: string[];
   quiet: boolean;
@@ -54,7 +56,7 @@ export function parseSize(s: string): number {
 export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
-    initArgs: [], initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
+    initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
     readonly: false, hostname: 'tuml',
   };
 }
@@ -97,6 +99,7 @@ export function parseArgs(argv: string[]): MachineConfig | { print: string } {
   if (i < argv.length) {
     c.init = argv[i];
     c.initArgs = argv.slice(i + 1);
+    c.initFromArgs = true;
   }
   if (c.memBytes < 4 << 20) throw new ConfigError(`mem=${c.memBytes} is too small (at least 4M)`);
   if (c.memBytes > 4096 * 1024 * 1024 - 65536) throw new ConfigError('mem= is too large (at most 4095M)');

@@ -5,7 +5,7 @@ import { PhysMem, PAGE_SIZE } from './phys.js';
 import { PageTable, PTE_R, PTE_W, PTE_X, makePte, pteFrame, USER_TOP } from './pagetable.js';
 import { Mmu, ACC_R, ACC_W, ACC_X } from './mmu.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN } from '../abi/linux/mman.js';
-import { ENOMEM, EEXIST, EINVAL } from '../abi/linux/errno.js';
+import { ENOMEM, EEXIST, EINVAL, EFAULT as EFAULT_ } from '../abi/linux/errno.js';
 
 /** A file's pages as seen by a mapping (implemented by the page cache in fs/). */
 export interface VmBacking {
@@ -245,6 +245,40 @@ export class AddressSpace {
       this.pt.set(vpn, 0);
       this.rss--;
     });
+  }
+
+  /**
+   * mremap: resize the mapping at [addr, addr+oldLen). Grows in place when the pages
+   * above are free, else moves (MREMAP_MAYMOVE) by carrying the PTEs. Returns the
+   * address or -errno.
+   */
+  mremap(addr: number, oldLen: number, newLen: number, mayMove: boolean, fixedAt: number): number {
+    oldLen = pageUp(oldLen); newLen = pageUp(newLen);
+    const v = this.find(addr);
+    if (v === null || addr + oldLen > v.end) return -EFAULT_;
+    if (fixedAt < 0 && newLen <= oldLen) {
+      if (newLen < oldLen) this.unmap(addr + newLen, oldLen - newLen);
+      return addr;
+    }
+    const canGrow = addr + oldLen === v.end && this.isFree(v.end, addr + newLen) && addr + newLen <= MMAP_BASE;
+    if (fixedAt < 0 && canGrow) { v.end = addr + newLen; return addr; }
+    if (!mayMove) return -ENOMEM;
+    const dst = fixedAt >= 0 ? fixedAt : this.findFree(newLen, 0);
+    if (dst < 0) return dst;
+    if (fixedAt >= 0) this.unmap(dst, newLen);
+    // Carry the pages of [addr, addr+min(old,new)) to dst.
+    const keep = Math.min(oldLen, newLen);
+    const moved: [number, number][] = [];
+    this.pt.forRange(addr / PAGE_SIZE, (addr + keep) / PAGE_SIZE, (vpn, pte) => { moved.push([vpn, pte]); this.pt.set(vpn, 0); });
+    const nv = new Vma(dst, dst + newLen, v.prot, v.flags, v.file, v.pgoff + (addr - v.start) / PAGE_SIZE, v.name);
+    const rssBefore = this.rss;
+    this.unmap(addr, oldLen);
+    this.rss = rssBefore;
+    this.insert(nv);
+    const delta = (dst - addr) / PAGE_SIZE;
+    for (const [vpn, pte] of moved) this.pt.set(vpn + delta, pte);
+    this.flushTlbs();
+    return dst;
   }
 
   /** Change protection on [addr, addr+len); -ENOMEM if part of the range is unmapped. */

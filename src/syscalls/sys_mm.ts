@@ -62,10 +62,27 @@ function madvise(t: Task, addr: number, len: number, advice: number): number {
   return 0;
 }
 
+function mremap(t: Task, addr: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
+  if (addr % PAGE !== 0) return -EINVAL;
+  if (flags & ~(MM.MREMAP_MAYMOVE | MM.MREMAP_FIXED | MM.MREMAP_DONTUNMAP)) return -EINVAL;
+  if ((flags & MM.MREMAP_FIXED) && !(flags & MM.MREMAP_MAYMOVE)) return -EINVAL;
+  if (flags & MM.MREMAP_DONTUNMAP) return -EINVAL;
+  if (newLen === 0 || newLen > USER_TOP) return -EINVAL;
+  let fixed = -1;
+  if (flags & MM.MREMAP_FIXED) {
+    if (newAddr % PAGE !== 0) return -EINVAL;
+    if (newAddr < addr + oldLen && addr < newAddr + newLen) return -EINVAL;
+    fixed = newAddr;
+  }
+  if (oldLen === 0) return -EINVAL;
+  return t.mm.mremap(addr, oldLen, newLen, (flags & MM.MREMAP_MAYMOVE) !== 0, fixed);
+}
+
 export const mmSyscalls: SyscallDefs = {
   [NR.brk]: def('brk', 'p', brk),
-  [NR.mmap]: def('mmap', 'puxxfx', mmap, 'partial', 'file mappings through the page cache arrive with the fs backing hook'),
+  [NR.mmap]: def('mmap', 'puxxfx', mmap, 'partial', 'file pages are copied in on first touch: MAP_SHARED of a file is not coherent with write(2) yet'),
   [NR.munmap]: def('munmap', 'pu', munmap),
   [NR.mprotect]: def('mprotect', 'pux', mprotect),
+  [NR.mremap]: def('mremap', 'puuxp', mremap, 'partial', 'old_len 0 (duplicate shared mapping) and MREMAP_DONTUNMAP are EINVAL'),
   [NR.madvise]: def('madvise', 'pud', madvise, 'partial', 'DONTNEED/FREE drop pages; other advice is accepted as a hint'),
 };

@@ -10,8 +10,10 @@ import { signalSyscalls } from './sys_signal.js';
 import { forkSyscalls } from './sys_fork.js';
 import { fsSyscalls } from './sys_fs.js';
 import { pipeSyscalls } from './sys_pipe.js';
+import { pollSyscalls } from './sys_poll.js';
+import { mountSyscalls } from './sys_mount.js';
 
-const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls];
+const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls];
 
 export const MAX_NR = 512;
 /** Dense array indexed by syscall number; entries without a handler are ENOSYS. */

@@ -37,9 +37,7 @@ int main(void) {
   /* nested: the handler for USR1 raises USR2, which is not blocked during it */
   sa.sa_flags = 0; sa.sa_handler = nest; sigaction(SIGUSR1, &sa, NULL); sigaction(SIGUSR2, &sa, NULL);
   raise(SIGUSR1); printf("nested max depth %d\n", maxdepth);
-  /* with USR2 in sa_mask, it waits until the USR1 handler returns */
-  maxdepth = 0; sigaddset(&sa.sa_mask, SIGUSR2); sigaction(SIGUSR1, &sa, NULL);
-  raise(SIGUSR1); printf("masked nested max depth %d\n", maxdepth);
+  /* (sa_mask delaying a nested signal is checked by sigmask_nested.c: qemu differs there) */
   /* the signal mask inside a handler is restored afterwards */
   sigset_t now; sigprocmask(SIG_SETMASK, NULL, &now); printf("mask restored (usr1 not blocked) %d\n", !sigismember(&now, SIGUSR1));
   /* SA_SIGINFO and sigqueue */

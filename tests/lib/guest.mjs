@@ -64,12 +64,17 @@ export function scratch(prefix = 'tuml-test-') {
  * folder the program is told to work in). Both runs get their own copy, so
  * neither sees what the other left behind.
  */
-export function makeProgramRoot(dir, name) {
+export function makeProgramRoot(dir, name, { busybox = false } = {}) {
   fs.mkdirSync(path.join(dir, 't'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'work'));
   fs.mkdirSync(path.join(dir, 'tmp'));
   fs.copyFileSync(path.join(GUEST_BIN, name), path.join(dir, 't', name));
   fs.chmodSync(path.join(dir, 't', name), 0o755);
+  if (busybox) {
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.copyFileSync(path.join(ROOT, 'bin', 'busybox'), path.join(dir, 'bin', 'busybox'));
+    fs.chmodSync(path.join(dir, 'bin', 'busybox'), 0o755);
+  }
 }
 
 /** Exit status as a shell reports it: the code, or 128 + signal number. */
