@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { registerCharDevice } from '../char/registry.js';
 import { openCtty, Tty, TtyDriver, TtyFile } from './tty.js';
 import { O_RDWR } from '../../abi/linux/fcntl.js';
+import type { Termios } from './termios.js';
 
 /** Pause the host input when this many received bytes wait for the guest. */
 const HIGH_WATER = 64 * 1024;
@@ -143,10 +144,12 @@ let consoleTty: Tty | null = null;
 let consoleDriver: HostConsoleDriver | null = null;
 
 /** Build the console on a driver (default: host stdin/stdout). Called once at boot; a
- *  second call replaces it (tests). */
-export function createConsole(driver: HostConsoleDriver = new HostConsoleDriver()): Tty {
+ *  second call replaces it (tests). `setup` may adjust the initial termios (e.g. a
+ *  machine that wants no ONLCR when its stdout is a pipe: t.oflag &= ~ONLCR). */
+export function createConsole(driver: HostConsoleDriver = new HostConsoleDriver(), setup?: (t: Termios) => void): Tty {
   consoleDriver?.stop();
   const tty = new Tty('tty0', driver, 4, 0);
+  setup?.(tty.termios);
   driver.tty = tty;
   consoleDriver = driver;
   consoleTty = tty;

@@ -179,11 +179,13 @@ export class Tty implements CttyRef, LdiscTty {
     this.termios.assign(nt);
     if (!(nt.iflag & T.IXON) && (old.iflag & T.IXON)) this.startOutput();
     this.ldisc.setTermios(old);
+    if (this.pendingBytes) this.unthrottle();
   }
 
   // ---- file operations ---------------------------------------------------------------
   read(f: TtyFile, buf: Uint8Array, nonblock: boolean, s: Sleeper): number {
     this.driver.wantInput?.();
+    if (this.pendingBytes) this.unthrottle();
     if (!f.redirect) {
       const e = this.checkChange(SIGTTIN);
       if (e) return e;
@@ -210,6 +212,7 @@ export class Tty implements CttyRef, LdiscTty {
 
   poll(): number {
     this.driver.wantInput?.();
+    if (this.pendingBytes) this.unthrottle();
     let m = 0;
     if (this.ldisc.readable() || this.inputEnded) m |= POLLIN | POLLRDNORM;
     if (this.hostEof && this.inputEnded) m |= POLLHUP;
