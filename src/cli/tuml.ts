@@ -2,6 +2,7 @@
 // Bad input gets one line on stderr and a non-zero exit, never a stack trace.
 import { parseArgs, ConfigError } from '../machine/config.js';
 import { createMachine } from '../machine/boot.js';
+import { installHostTerminalHooks, startHostConsole, stopHostConsole } from '../drivers/tty/index.js';
 
 function fail(msg: string, code = 1): never {
   process.stderr.write(`tuml: ${msg}\n`);
@@ -29,7 +30,10 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) fail(e.message, 1);
     throw e;
   }
+  installHostTerminalHooks();
+  startHostConsole();
   const status = await m.loop.start();
+  stopHostConsole();
   if (cfg.stats) {
     let n = 0;
     for (const t of m.kernel.tasks.values()) n += t.hart.instret;

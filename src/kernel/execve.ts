@@ -66,7 +66,8 @@ export function doExecve(t: Task, path: string, argv: Uint8Array[], envp: Uint8A
     if (a.handler !== SIG_IGN) { a.handler = 0; a.flags = 0; a.maskLo = 0; a.maskHi = 0; a.restorer = 0; }
   }
   t.altStackSp = 0; t.altStackSize = 0; t.altStackFlags = 2; // SS_DISABLE
-  const base = f.path.slice(f.path.lastIndexOf('/') + 1);
+  // comm is the last component of the path given to execve (Linux's bprm->filename).
+  const base = execfn.slice(execfn.lastIndexOf('/') + 1);
   t.comm = base.slice(0, 15);
   t.exePath = f.path;
   t.execed = true;

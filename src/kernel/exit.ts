@@ -20,6 +20,8 @@ export function exitTask(t: Task, status: number): void {
     k.futexWake?.(t, t.clearChildTid, 1);
   }
   if (--t.files.users === 0) t.files.closeAll();
+  if (t.tgid === t.sid && t.tid === t.tgid && t.ctty !== null) k.sessionLeaderExit?.(t);
+  if (--t.fs.users === 0) t.fs.release();
   vforkRelease(t);
   if (--t.mm.users === 0) t.mm.destroy();
   t.mm.detach(t.hart.mmu);

@@ -25,6 +25,7 @@ export function copyProcess(p: Task, a: CloneArgs): Task {
   const files = (f & CLONE_FILES) ? p.files : p.files.clone();
   if (f & CLONE_FILES) files.users++;
   const fs = (f & CLONE_FS) ? p.fs : p.fs.clone();
+  if (f & CLONE_FS) fs.users++;
   const tid = k.allocPid();
   const thread = (f & CLONE_THREAD) !== 0;
   const c = new Task(k, tid, thread ? p.tgid : tid, mm, files, fs, thread ? p.cred : p.cred.clone());

@@ -26,12 +26,15 @@ export class Kernel {
   /** reboot(2) CAD_ON/OFF: whether ctrl-alt-del reboots at once or signals init. */
   cadEnabled = true;
   init: Task | null = null;
+  /** The task whose syscall is executing (Linux's `current`), for /proc/self and ttys. */
+  current: Task | null = null;
   /** Instructions retired by tasks that have been reaped (for `stats`). */
   retiredInstret = 0;
   /** Hooks filled in by later subsystems (futex, signals); optional so exit works without them. */
   futexWake?: (t: Task, addr: number, n: number) => number;
   childExited?: (t: Task) => void;
   execed?: (t: Task) => void;
+  sessionLeaderExit?: (t: Task) => void;
   /** Deterministic-capable randomness for AT_RANDOM and getrandom (seeded at boot). */
   random: (buf: Uint8Array) => void = (b) => { for (let i = 0; i < b.length; i++) b[i] = (Math.random() * 256) | 0; };
 

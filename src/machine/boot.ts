@@ -9,7 +9,12 @@ import { HostClock } from '../kernel/time.js';
 import { doExecve } from '../kernel/execve.js';
 import { FdTable } from '../fs/vfs/fdtable.js';
 import { FsContext } from '../fs/vfs/fscontext.js';
-import { mountRootHostfs, installStdio, openChannel } from '../fs/index.js';
+import { mountRootHostfs, mountRootInitramfs, mountDevtmpfs, installStdio, openChannel, setFsClock, addDeviceNode } from '../fs/index.js';
+import { registerProcFs } from '../proc/index.js';
+import { registerTtyDevices, openConsole, setTtyJobControl, disassociateCtty, createConsole } from '../drivers/tty/index.js';
+import { ONLCR, ECHO, ECHOE, ECHOK, ECHOCTL, ECHOKE } from '../abi/linux/termios.js';
+import { makeJobControl, procView } from '../kernel/jobctl.js';
+import { S_IFCHR } from '../abi/linux/stat.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
 import { childExited } from '../kernel/signal.js';
@@ -20,6 +25,8 @@ import { MachineConfig, ConfigError, VERSION } from './config.js';
 import { UTS_RELEASE } from '../abi/linux/misc.js';
 import { strerror } from './strerror.js';
 import { randomFillSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface Machine { kernel: Kernel; loop: RunLoop; }
 
@@ -30,8 +37,21 @@ function mountRoot(cfg: MachineConfig): FsContext {
     if (typeof r === 'string') throw new ConfigError(r);
     return r;
   }
-  throw new ConfigError('no root filesystem: give rootfstype=hostfs hostfs=DIR');
+  // The default root: an initramfs (cpio newc, optionally gzipped) unpacked into tmpfs.
+  const file = cfg.initrd ?? DEFAULT_INITRD;
+  let data: Uint8Array;
+  try { data = readFileSync(file); } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
+    throw new ConfigError(cfg.initrd ? `initrd ${file}: ${why}` :
+      `no root filesystem: the default initramfs ${file} is missing (run 'npm install' or 'npm run fetch-guest'), or give rootfstype=hostfs hostfs=DIR`);
+  }
+  const r = mountRootInitramfs(data);
+  if (typeof r === 'string') throw new ConfigError(`initrd ${file}: ${r}`);
+  return r;
 }
+
+/** build/initramfs.cpio.gz beside the package (made by scripts/fetch-guest.sh). */
+export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio.gz', import.meta.url));
 
 export function createMachine(cfg: MachineConfig, log: (line: string) => void): Machine {
   const fsctx = mountRoot(cfg);
@@ -43,6 +63,22 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   kernel.log(`Memory: ${mem.nframes * 4}K available`);
   kernel.childExited = childExited;
   setMmapFileSource({ backing: (t, fd, prot, flags) => fileBacking(t, fd, prot, flags, (f) => (f.path ? pathName(f.path, t.fs.root) : '')) });
+  // The console is the host's stdin/stdout (con=fd:0,fd:1). When they are not terminals
+  // (pipes, files), output is not turned into CRLF and input is not echoed, so that
+  // tuml composes in shell pipelines.
+  createConsole(undefined, (tm) => {
+    if (!process.stdout.isTTY) tm.oflag &= ~ONLCR;
+    if (!process.stdin.isTTY) tm.lflag &= ~(ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE);
+  });
+  registerTtyDevices();
+  addDeviceNode('tty0', S_IFCHR, 4, 0, 0o620);
+  setTtyJobControl(makeJobControl(kernel));
+  kernel.sessionLeaderExit = (t) => disassociateCtty(procView(t), true);
+  registerProcFs(kernel, { cmdline: process.argv.slice(2).join(' ') });
+  const clock = kernel.clock;
+  setFsClock(() => clock.realOffsetNs + clock.monoNs());
+  // CONFIG_DEVTMPFS_MOUNT: devtmpfs on /dev before init, when the root has a /dev.
+  mountDevtmpfs(fsctx);
   const loop = new RunLoop(kernel);
   startInit(kernel, cfg, fsctx);
   return { kernel, loop };
@@ -50,7 +86,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
 
 function startInit(k: Kernel, cfg: MachineConfig, fsctx: FsContext): void {
   const files = new FdTable();
-  installStdio(files);
+  installStdio(files, openConsole());
   // With an init program given after `--`, its fd 2 goes to the host's stderr so that
   // scripts can tell the streams apart (a tuml extension; Linux's init has all three on
   // /dev/console, which is what a boot without `--` gets).

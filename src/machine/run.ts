@@ -9,11 +9,12 @@ import { TABLE, MAX_NR } from '../syscalls/table.js';
 import { UserFault } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import { NORETURN } from '../syscalls/dispatch_consts.js';
-import { ENOSYS, EFAULT, EINTR } from '../abi/linux/errno.js';
+import { ENOSYS, EFAULT, EINTR, ERESTARTSYS } from '../abi/linux/errno.js';
 import { straceEnter, straceResult } from './strace.js';
 import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS } from '../kernel/signal_state.js';
 import { faultSignal, deliverPending, hasDeliverable, RESTART_SYS, RESTART_NOHAND } from '../kernel/signal.js';
 import { NO_RESTART } from '../syscalls/table.js';
+import { sampleLoad } from '../proc/index.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
@@ -48,6 +49,7 @@ export class RunLoop {
     this.scheduled = false;
     const k = this.k;
     const end = performance.now() + YIELD_MS;
+    sampleLoad(k);
     do {
       k.timers.run(k.now());
       const t = k.runq.shift();
@@ -109,6 +111,7 @@ export class RunLoop {
     let line = '';
     if (strace && d) line = straceEnter(t, d, args);
     let r: number;
+    this.k.current = t;
     if (d === null || d.handler === null) {
       r = -ENOSYS;
       if (strace && d === null) line = `[pid ${t.tid}] syscall_${nr}(...)`;
@@ -120,7 +123,14 @@ export class RunLoop {
         else { this.oops(t, d.name, e); return; }
       }
     }
+    this.k.current = null;
     if (strace) this.k.cfg.console(line + straceResult(r));
+    if (r === -ERESTARTSYS) {
+      // Job control stopped or signalled us mid-call: re-run it after the signal,
+      // unless a handler without SA_RESTART runs first (then EINTR).
+      if (t.interrupted) r = -EINTR;
+      else { t.inSyscall = true; return; }
+    }
     if (r === BLOCK) {
       if (t.interrupted) {
         // A handler is about to run: the sleep ends with EINTR instead.

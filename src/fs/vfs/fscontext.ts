@@ -18,6 +18,8 @@ export class FsContext {
   umask = 0o022;
   root: Path;
   cwd: Path;
+  /** Tasks sharing this context (CLONE_FS); the kernel calls release() when it drops to 0. */
+  users = 1;
   /** Set by release(): the owner (a process) is gone. */
   released = false;
 
