@@ -23,16 +23,20 @@ async function main(): Promise<void> {
     throw e;
   }
   if ('print' in cfg) { process.stdout.write(cfg.print); return; }
-  let m;
-  try {
-    m = createMachine(cfg, (line) => process.stderr.write(line + '\n'));
-  } catch (e) {
-    if (e instanceof ConfigError) fail(e.message, 1);
-    throw e;
-  }
   installHostTerminalHooks();
-  startHostConsole();
-  const status = await m.loop.start();
+  let m, status;
+  // reboot(2) boots a fresh machine from scratch; poweroff/halt and init's exit end tuml.
+  for (;;) {
+    try {
+      m = createMachine(cfg, (line) => process.stderr.write(line + '\n'));
+    } catch (e) {
+      if (e instanceof ConfigError) { stopHostConsole(); fail(e.message, 1); }
+      throw e;
+    }
+    startHostConsole();
+    status = await m.loop.start();
+    if (!m.kernel.rebootRequested) break;
+  }
   stopHostConsole();
   if (cfg.stats) {
     let n = 0;

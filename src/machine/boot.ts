@@ -14,6 +14,7 @@ import { registerProcFs } from '../proc/index.js';
 import { registerTtyDevices, openConsole, setTtyJobControl, disassociateCtty, createConsole } from '../drivers/tty/index.js';
 import { ONLCR, ECHO, ECHOE, ECHOK, ECHOCTL, ECHOKE } from '../abi/linux/termios.js';
 import { makeJobControl, procView } from '../kernel/jobctl.js';
+import { oomKill } from '../kernel/oom.js';
 import { S_IFCHR } from '../abi/linux/stat.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
@@ -80,6 +81,9 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   // CONFIG_DEVTMPFS_MOUNT: devtmpfs on /dev before init, when the root has a /dev.
   mountDevtmpfs(fsctx);
   const loop = new RunLoop(kernel);
+  // Out of frames: reclaim (page cache) first, then the OOM killer.
+  const reclaim = mem.reclaim;
+  mem.reclaim = () => (reclaim !== null && reclaim()) || oomKill(kernel);
   startInit(kernel, cfg, fsctx);
   return { kernel, loop };
 }

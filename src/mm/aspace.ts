@@ -7,10 +7,24 @@ import { Mmu, ACC_R, ACC_W, ACC_X } from './mmu.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN } from '../abi/linux/mman.js';
 import { ENOMEM, EEXIST, EINVAL, EFAULT as EFAULT_ } from '../abi/linux/errno.js';
 
+/** getPage's answer for a page wholly beyond the end of the file (the fault raises SIGBUS). */
+export const PAGE_SIGBUS = -2;
+
 /** A file's pages as seen by a mapping (implemented by the page cache in fs/). */
 export interface VmBacking {
-  /** Frame holding page `index` of the file, with a reference taken for the caller; -1 on failure. */
+  /**
+   * Frame holding page `index` of the file, with a reference taken for the caller;
+   * -1 on failure (out of memory, I/O error), PAGE_SIGBUS beyond the end of the file.
+   */
   getPage(index: number): number;
+  /** A VMA starts using this backing (mmap, a split, fork): like vm_ops->open. */
+  open?(as: AddressSpace, vma: Vma): void;
+  /** A VMA stops using it (munmap, a split, exit); its pages are already released. */
+  close?(as: AddressSpace, vma: Vma): void;
+  /** msync: write dirty pages back to the file; 0 or -errno. */
+  sync?(): number;
+  /** mincore: is page `index` resident (in the page cache)? */
+  resident?(index: number): boolean;
   /** Name for /proc/PID/maps. */
   readonly name: string;
   /** Device and inode numbers for /proc/PID/maps. */
@@ -46,6 +60,11 @@ export class AddressSpace {
   argStart = 0; argEnd = 0; envStart = 0; envEnd = 0;
   /** Users of this address space (threads); freed when it drops to 0. */
   users = 1;
+  /**
+   * Set by fault() when it failed because a file page lies beyond the end of the file:
+   * the access must raise SIGBUS (BUS_ADRERR) rather than SIGSEGV.
+   */
+  faultSigbus = false;
 
   constructor(readonly mem: PhysMem) {}
 
@@ -71,6 +90,7 @@ export class AddressSpace {
    * copy-on-write, or stack growth. Returns true if the access may now proceed.
    */
   fault(va: number, kind: number): boolean {
+    this.faultSigbus = false;
     if (!(va >= 0 && va < USER_TOP)) return false;
     let vma = this.find(va);
     if (vma === null) vma = this.growStack(va);
@@ -104,7 +124,7 @@ export class AddressSpace {
     if (vma.file !== null) {
       const idx = vma.pgoff + (vpn - vma.start / PAGE_SIZE);
       const pf = vma.file.getPage(idx);
-      if (pf < 0) return false;
+      if (pf < 0) { if (pf === PAGE_SIGBUS) this.faultSigbus = true; return false; }
       if ((vma.flags & MAP_SHARED) !== 0) {
         f = pf;
         this.pt.set(vpn, makePte(f, flags));
@@ -129,7 +149,14 @@ export class AddressSpace {
   }
 
   /** Allocate a frame; on exhaustion the PhysMem reclaim hook may free memory (OOM). */
-  private allocFrame(): number { return this.mem.alloc(); }
+  private allocFrame(): number {
+    const f = this.mem.alloc();
+    // The OOM killer may have chosen this very address space while we waited.
+    if (f >= 0 && this.dead) { this.mem.put(f); return -1; }
+    return f;
+  }
+  /** Set by destroy(): no page may be mapped any more. */
+  dead = false;
 
   private growStack(va: number): Vma | null {
     // Find the VMA just above va with MAP_GROWSDOWN and extend it within the stack limit.
@@ -217,7 +244,9 @@ export class AddressSpace {
       start = this.findFree(len, addr);
       if (start < 0) return start;
     }
-    this.insert(new Vma(start, start + len, prot, flags, file, pgoff, name));
+    const v = new Vma(start, start + len, prot, flags, file, pgoff, name);
+    this.insert(v);
+    file?.open?.(this, v);
     return start;
   }
 
@@ -229,13 +258,35 @@ export class AddressSpace {
     for (const v of this.vmas) {
       if (v.end <= addr || v.start >= end) { out.push(v); continue; }
       changed = true;
-      if (v.start < addr) out.push(new Vma(v.start, addr, v.prot, v.flags, v.file, v.pgoff, v.name));
+      const pieces: Vma[] = [];
+      if (v.start < addr) pieces.push(new Vma(v.start, addr, v.prot, v.flags, v.file, v.pgoff, v.name));
       if (v.end > end) {
-        out.push(new Vma(end, v.end, v.prot, v.flags, v.file, v.pgoff + (end - v.start) / PAGE_SIZE, v.name));
+        pieces.push(new Vma(end, v.end, v.prot, v.flags, v.file, v.pgoff + (end - v.start) / PAGE_SIZE, v.name));
       }
+      out.push(...pieces);
       this.dropPages(Math.max(v.start, addr), Math.min(v.end, end));
+      this.replaced(v, pieces);
     }
     if (changed) { this.vmas = out; this.flushTlbs(); }
+  }
+
+  /** Tell a file backing that `old` gave way to `pieces` (open the new ones first). */
+  private replaced(old: Vma, pieces: Vma[]): void {
+    const b = old.file;
+    if (b === null) return;
+    if (b.open) for (const p of pieces) b.open(this, p);
+    b.close?.(this, old);
+  }
+
+  /**
+   * Unmap the pages of file-backed `vma` from file page `fromIndex` on (truncate: the
+   * page cache zaps every mapping of the pages it drops, private copies included).
+   */
+  zapFile(vma: Vma, fromIndex: number): void {
+    const s = Math.max(vma.start, vma.start + (fromIndex - vma.pgoff) * PAGE_SIZE);
+    if (s >= vma.end) return;
+    this.dropPages(s, vma.end);
+    this.flushTlbs();
   }
 
   /** Release frames mapped in [start, end). */
@@ -271,6 +322,7 @@ export class AddressSpace {
     const moved: [number, number][] = [];
     this.pt.forRange(addr / PAGE_SIZE, (addr + keep) / PAGE_SIZE, (vpn, pte) => { moved.push([vpn, pte]); this.pt.set(vpn, 0); });
     const nv = new Vma(dst, dst + newLen, v.prot, v.flags, v.file, v.pgoff + (addr - v.start) / PAGE_SIZE, v.name);
+    nv.file?.open?.(this, nv);   // before unmap closes the old VMA (keeps the backing alive)
     const rssBefore = this.rss;
     this.unmap(addr, oldLen);
     this.rss = rssBefore;
@@ -292,10 +344,13 @@ export class AddressSpace {
     const out: Vma[] = [];
     for (const v of this.vmas) {
       if (v.end <= addr || v.start >= end) { out.push(v); continue; }
-      if (v.start < addr) out.push(new Vma(v.start, addr, v.prot, v.flags, v.file, v.pgoff, v.name));
+      const pieces: Vma[] = [];
+      if (v.start < addr) pieces.push(new Vma(v.start, addr, v.prot, v.flags, v.file, v.pgoff, v.name));
       const s = Math.max(v.start, addr), e = Math.min(v.end, end);
-      out.push(new Vma(s, e, prot, v.flags, v.file, v.pgoff + (s - v.start) / PAGE_SIZE, v.name));
-      if (v.end > end) out.push(new Vma(end, v.end, v.prot, v.flags, v.file, v.pgoff + (end - v.start) / PAGE_SIZE, v.name));
+      pieces.push(new Vma(s, e, prot, v.flags, v.file, v.pgoff + (s - v.start) / PAGE_SIZE, v.name));
+      if (v.end > end) pieces.push(new Vma(end, v.end, v.prot, v.flags, v.file, v.pgoff + (end - v.start) / PAGE_SIZE, v.name));
+      out.push(...pieces);
+      this.replaced(v, pieces);
       // Present PTEs take the new permissions; write access of private pages stays
       // off where the frame is shared, so COW still happens on the next write.
       const pflags = protToPte(prot);
@@ -335,7 +390,9 @@ export class AddressSpace {
     c.startStack = this.startStack; c.argStart = this.argStart; c.argEnd = this.argEnd;
     c.envStart = this.envStart; c.envEnd = this.envEnd;
     for (const v of this.vmas) {
-      c.vmas.push(new Vma(v.start, v.end, v.prot, v.flags, v.file, v.pgoff, v.name));
+      const cv = new Vma(v.start, v.end, v.prot, v.flags, v.file, v.pgoff, v.name);
+      c.vmas.push(cv);
+      cv.file?.open?.(c, cv);
       const shared = (v.flags & MAP_SHARED) !== 0;
       this.pt.forRange(v.start / PAGE_SIZE, v.end / PAGE_SIZE, (vpn, pte) => {
         this.mem.get(pteFrame(pte));
@@ -350,11 +407,26 @@ export class AddressSpace {
 
   /** Drop every mapping (exit or exec). */
   destroy(): void {
-    for (const v of this.vmas) this.dropPages(v.start, v.end);
+    const old = this.vmas;
     this.vmas = [];
+    for (const v of old) {
+      this.dropPages(v.start, v.end);
+      v.file?.close?.(this, v);
+    }
     this.rss = 0;
     this.flushTlbs();
   }
+}
+
+/**
+ * Add a memory reclaimer to mem's allocation-failure hook, keeping those already there:
+ * `first` runs it before them (the page cache goes before the OOM killer). A reclaimer
+ * returns true when it freed at least one frame.
+ */
+export function addReclaimer(mem: PhysMem, fn: () => boolean, first = false): void {
+  const prev = mem.reclaim;
+  if (prev === null) mem.reclaim = fn;
+  else mem.reclaim = first ? () => fn() || prev() : () => prev() || fn();
 }
 
 export function protToPte(prot: number): number {
