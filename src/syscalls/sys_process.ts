@@ -124,6 +124,37 @@ function schedGetaffinity(t: Task, pid: number, len: number, mask: number): numb
   return 8;
 }
 
+// syslog(2) actions (linux/syslog.h semantics; busybox dmesg uses READ_ALL and SIZE_BUFFER).
+const SYSLOG_CLOSE = 0, SYSLOG_OPEN = 1, SYSLOG_READ = 2, SYSLOG_READ_ALL = 3, SYSLOG_READ_CLEAR = 4,
+  SYSLOG_CLEAR = 5, SYSLOG_CONSOLE_OFF = 6, SYSLOG_CONSOLE_ON = 7, SYSLOG_CONSOLE_LEVEL = 8,
+  SYSLOG_SIZE_UNREAD = 9, SYSLOG_SIZE_BUFFER = 10;
+const LOG_BUF_LEN = 1 << 17;
+
+function syslog(t: Task, type: number, buf: number, len: number): number {
+  const k = t.kernel;
+  const text = () => Buffer.from(k.dmesg.map((l) => `<6>${l}\n`).join(''), 'latin1');
+  switch (type) {
+    case SYSLOG_CLOSE: case SYSLOG_OPEN: return 0;
+    case SYSLOG_READ: case SYSLOG_READ_ALL: case SYSLOG_READ_CLEAR: {
+      if (t.cred.euid !== 0 && type !== SYSLOG_READ_ALL) return -EPERM;
+      if (buf === 0 || len < 0) return -EINVAL;
+      if (len === 0) return 0;
+      const b = text();
+      const n = Math.min(len, b.length);
+      // READ_ALL returns the newest len bytes.
+      copyOut(t.mm, buf, b.subarray(b.length - n));
+      if (type !== SYSLOG_READ_ALL) k.dmesg.length = 0;
+      return n;
+    }
+    case SYSLOG_CLEAR: if (t.cred.euid !== 0) return -EPERM; k.dmesg.length = 0; return 0;
+    case SYSLOG_CONSOLE_OFF: case SYSLOG_CONSOLE_ON: return t.cred.euid === 0 ? 0 : -EPERM;
+    case SYSLOG_CONSOLE_LEVEL: if (len < 1 || len > 8) return -EINVAL; return t.cred.euid === 0 ? 0 : -EPERM;
+    case SYSLOG_SIZE_UNREAD: return text().length;
+    case SYSLOG_SIZE_BUFFER: return LOG_BUF_LEN;
+    default: return -EINVAL;
+  }
+}
+
 export const processSyscalls: SyscallDefs = {
   [NR.exit]: def('exit', 'd', sysExit),
   [NR.exit_group]: def('exit_group', 'd', sysExitGroup),
@@ -146,6 +177,7 @@ export const processSyscalls: SyscallDefs = {
   [NR.setrlimit]: def('setrlimit', 'dp', setrlimit),
   [NR.getrandom]: def('getrandom', 'pux', getrandom),
   [NR.sched_yield]: def('sched_yield', '', schedYield),
+  [NR.syslog]: def('syslog', 'dpd', syslog, 'partial', 'the log is kernel messages only; console level is accepted and ignored'),
   [NR.sched_getaffinity]: def('sched_getaffinity', 'dup', schedGetaffinity),
 };
 
