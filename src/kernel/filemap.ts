@@ -1,14 +1,17 @@
-// File-backed mappings for mmap(2), until the page cache arrives: each page is read
-// from the file into a private frame on first touch. MAP_PRIVATE is exact; MAP_SHARED
-// of a file is not yet coherent with write(2) or other mappings (documented as partial).
+// File-backed mappings for mmap(2): the VmBacking of an fd. Regular files of filesystems
+// with file data (hostfs, tmpfs) map their page cache (fs/pagecache.ts), so MAP_SHARED
+// writers, readers and read(2)/write(2) see one copy. Other regular files (procfs, sysfs)
+// get a private snapshot: each page is read into a fresh frame on first touch.
 import type { VmBacking } from '../mm/aspace.js';
 import type { PhysMem } from '../mm/phys.js';
 import type { File } from '../fs/vfs/file.js';
 import type { Task } from './task.js';
+import { PageCache, CacheBacking, shmemBacking } from '../fs/pagecache.js';
 import { EBADF, EACCES, ENODEV } from '../abi/linux/errno.js';
 import { MAP_SHARED, PROT_WRITE } from '../abi/linux/mman.js';
 
-class FileBacking implements VmBacking {
+/** A snapshot of a file without a page cache, copied in page by page. */
+class CopyBacking implements VmBacking {
   readonly name: string;
   readonly dev: number;
   readonly ino: number;
@@ -20,12 +23,13 @@ class FileBacking implements VmBacking {
   getPage(index: number): number {
     const f = this.mem.alloc();
     if (f < 0) return -1;
-    const view = this.mem.u8.subarray(f * 4096, f * 4096 + 4096);
     const buf = new Uint8Array(4096);
     const n = this.file.pread(buf, index * 4096, null);
-    if (n > 0) view.set(buf.subarray(0, n));
+    if (n > 0) this.mem.u8.set(buf.subarray(0, n), f * 4096);
     return f;
   }
+  open(): void { this.file.get(); }
+  close(): void { this.file.put(); }
 }
 
 /** The VmBacking for mmap of fd in t, or -errno. */
@@ -34,6 +38,18 @@ export function fileBacking(t: Task, fd: number, prot: number, flags: number, pa
   if (file === null) return -EBADF;
   if (!file.readable) return -EACCES;
   if ((flags & MAP_SHARED) && (prot & PROT_WRITE) && !file.writable) return -EACCES;
-  if (file.inode === null || !file.inode.isReg) return -ENODEV;
-  return new FileBacking(t.kernel.mem, file, pathOf(file));
+  const inode = file.inode;
+  if (inode === null || !inode.isReg) return -ENODEV;
+  const name = pathOf(file);
+  if (!inode.cacheable) return new CopyBacking(t.kernel.mem, file, name);
+  const cache = PageCache.of(inode, t.kernel.mem);
+  // Writable shared mappings may dirty the pages they touch (mprotect may add PROT_WRITE
+  // later, so the file's mode decides, not prot).
+  const mayWrite = (flags & MAP_SHARED) !== 0 && file.writable;
+  return new CacheBacking(cache, file, mayWrite, name, inode.sb.dev, inode.ino);
+}
+
+/** The VmBacking of a MAP_SHARED|MAP_ANONYMOUS mapping of len bytes. */
+export function sharedAnonBacking(t: Task, len: number): VmBacking {
+  return shmemBacking(t.kernel.mem, len);
 }

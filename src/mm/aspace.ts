@@ -5,7 +5,7 @@ import { PhysMem, PAGE_SIZE } from './phys.js';
 import { PageTable, PTE_R, PTE_W, PTE_X, makePte, pteFrame, USER_TOP } from './pagetable.js';
 import { Mmu, ACC_R, ACC_W, ACC_X } from './mmu.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN } from '../abi/linux/mman.js';
-import { ENOMEM, EEXIST, EINVAL, EFAULT as EFAULT_ } from '../abi/linux/errno.js';
+import { ENOMEM, EEXIST, EINVAL, EACCES, EFAULT as EFAULT_ } from '../abi/linux/errno.js';
 
 /** getPage's answer for a page wholly beyond the end of the file (the fault raises SIGBUS). */
 export const PAGE_SIGBUS = -2;
@@ -25,6 +25,8 @@ export interface VmBacking {
   sync?(): number;
   /** mincore: is page `index` resident (in the page cache)? */
   resident?(index: number): boolean;
+  /** false: a MAP_SHARED mapping of a file not open for writing (mprotect refuses PROT_WRITE). */
+  readonly mayWrite?: boolean;
   /** Name for /proc/PID/maps. */
   readonly name: string;
   /** Device and inode numbers for /proc/PID/maps. */
@@ -339,6 +341,7 @@ export class AddressSpace {
     for (let a = addr; a < end;) {
       const v = this.find(a);
       if (v === null) return -ENOMEM;
+      if ((prot & PROT_WRITE) && (v.flags & MAP_SHARED) && v.file !== null && v.file.mayWrite === false) return -EACCES;
       a = v.end;
     }
     const out: Vma[] = [];

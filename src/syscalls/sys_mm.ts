@@ -5,6 +5,8 @@ import { NR } from '../abi/linux/unistd.js';
 import { EINVAL, ENOMEM, EBADF, ENODEV } from '../abi/linux/errno.js';
 import * as MM from '../abi/linux/mman.js';
 import { USER_TOP } from '../mm/pagetable.js';
+import { copyOut } from '../mm/usercopy.js';
+import { sharedAnonBacking } from '../kernel/filemap.js';
 
 const PAGE = 4096;
 
@@ -31,6 +33,9 @@ function mmap(t: Task, addr: number, len: number, prot: number, flags: number, f
     const b = fileSource.backing(t, fd | 0, prot, flags);
     if (typeof b === 'number') return b;
     backing = b;
+  } else if (type !== MM.MAP_PRIVATE) {
+    // Shared anonymous memory lives in its own page cache, so fork's children share it.
+    backing = sharedAnonBacking(t, len);
   }
   const mflags = type === MM.MAP_SHARED_VALIDATE ? (flags & ~MM.MAP_TYPE) | MM.MAP_SHARED : flags;
   return t.mm.mmap(addr, len, prot, mflags, backing, off / PAGE, '');
@@ -62,6 +67,62 @@ function madvise(t: Task, addr: number, len: number, advice: number): number {
   return 0;
 }
 
+const MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
+
+/** msync: write dirty pages of shared file mappings in [addr, addr+len) back (Linux's rules). */
+function msync(t: Task, addr: number, len: number, flags: number): number {
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return -EINVAL;
+  if (addr % PAGE !== 0) return -EINVAL;
+  if ((flags & MS_ASYNC) && (flags & MS_SYNC)) return -EINVAL;
+  if (len < 0) return -ENOMEM;
+  let start = addr;
+  const end = addr + Math.ceil(len / PAGE) * PAGE;
+  if (end === start) return 0;
+  if (end > 2 ** 64) return -ENOMEM;
+  let unmapped = 0;
+  const vmas = t.mm.vmas;
+  let i = 0;
+  while (i < vmas.length && vmas[i].end <= start) i++;
+  for (;;) {
+    if (i >= vmas.length) return -ENOMEM;
+    const v = vmas[i];
+    if (start < v.start) {
+      if (flags === MS_ASYNC) return -ENOMEM;
+      start = v.start;
+      if (start >= end) return -ENOMEM;
+      unmapped = -ENOMEM;
+    }
+    start = v.end;
+    // Linux starts writeback on MS_SYNC only (MS_ASYNC is a no-op there since pages are
+    // coherent anyway); we write back for both so the host file sees the data early.
+    if ((flags & (MS_SYNC | MS_ASYNC)) && v.file !== null && (v.flags & MM.MAP_SHARED) && v.file.sync) {
+      const e = v.file.sync();
+      if (e < 0 && (flags & MS_SYNC)) return e;
+    }
+    if (start >= end) return unmapped;
+    i++;
+  }
+}
+
+/** mincore: one byte per page of [addr, addr+len): 1 if resident (mapped, or in the page cache). */
+function mincore(t: Task, addr: number, len: number, vec: number): number {
+  if (addr % PAGE !== 0) return -EINVAL;
+  if (len < 0 || addr + len > USER_TOP) return -ENOMEM;
+  const pages = Math.ceil(len / PAGE);
+  if (pages === 0) return 0;
+  const out = new Uint8Array(pages);
+  for (let i = 0; i < pages; i++) {
+    const va = addr + i * PAGE;
+    const v = t.mm.find(va);
+    if (v === null) return -ENOMEM;
+    const vpn = va / PAGE;
+    if (t.mm.pt.get(vpn) !== 0) out[i] = 1;
+    else if (v.file !== null && v.file.resident) out[i] = v.file.resident(v.pgoff + (va - v.start) / PAGE) ? 1 : 0;
+  }
+  copyOut(t.mm, vec, out);
+  return 0;
+}
+
 function mremap(t: Task, addr: number, oldLen: number, newLen: number, flags: number, newAddr: number): number {
   if (addr % PAGE !== 0) return -EINVAL;
   if (flags & ~(MM.MREMAP_MAYMOVE | MM.MREMAP_FIXED | MM.MREMAP_DONTUNMAP)) return -EINVAL;
@@ -80,9 +141,11 @@ function mremap(t: Task, addr: number, oldLen: number, newLen: number, flags: nu
 
 export const mmSyscalls: SyscallDefs = {
   [NR.brk]: def('brk', 'p', brk),
-  [NR.mmap]: def('mmap', 'puxxfx', mmap, 'partial', 'file pages are copied in on first touch: MAP_SHARED of a file is not coherent with write(2) yet'),
+  [NR.mmap]: def('mmap', 'puxxfx', mmap, 'partial', 'hostfs/tmpfs files map the page cache; procfs/sysfs files are private snapshots; MAP_HUGETLB/MAP_SYNC flags ignored'),
   [NR.munmap]: def('munmap', 'pu', munmap),
   [NR.mprotect]: def('mprotect', 'pux', mprotect),
   [NR.mremap]: def('mremap', 'puuxp', mremap, 'partial', 'old_len 0 (duplicate shared mapping) and MREMAP_DONTUNMAP are EINVAL'),
+  [NR.msync]: def('msync', 'pux', msync, 'partial', 'MS_ASYNC writes back synchronously; MS_INVALIDATE is a no-op (the cache is coherent)'),
+  [NR.mincore]: def('mincore', 'pup', mincore),
   [NR.madvise]: def('madvise', 'pud', madvise, 'partial', 'DONTNEED/FREE drop pages; other advice is accepted as a hint'),
 };

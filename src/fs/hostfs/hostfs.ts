@@ -12,6 +12,7 @@ import { HOSTFS_SUPER_MAGIC } from '../../abi/linux/fs.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, RENAME_NOREPLACE, RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
 import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr } from '../vfs/inode.js';
 import type { File } from '../vfs/file.js';
+import { syncAllPageCaches } from '../pagecache.js';
 
 const C = fs.constants;
 
@@ -90,6 +91,17 @@ function describe(e: unknown): string {
   }
 }
 
+/**
+ * Dirty pages of shared file mappings must reach the host even when the machine stops
+ * without unmapping them (halt, a host signal): write them back as the process exits.
+ */
+let exitHook = false;
+function syncAtExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => { syncAllPageCaches(); });
+}
+
 export class HostInode extends Inode {
   declare readonly sb: HostSb;
   private blocks512 = 0;
@@ -117,6 +129,7 @@ export class HostInode extends Inode {
   }
 
   override blockCount(): number { return this.blocks512; }
+  override get cacheable(): boolean { return this.isReg; }
 
   /** This inode's host path: root + the names of its dentry chain. */
   hostPath(): Buffer {
@@ -236,6 +249,7 @@ export class HostInode extends Inode {
 
   override open(file: File): number {
     if (!this.isReg) return 0;
+    syncAtExit();
     const acc = file.flags & O_ACCMODE;
     const hf = (acc === O_RDONLY ? C.O_RDONLY : acc === O_WRONLY ? C.O_WRONLY : C.O_RDWR) | C.O_NOFOLLOW;
     try {
@@ -278,13 +292,16 @@ export class HostInode extends Inode {
   override truncate(len: number): number {
     if (!this.isReg) return super.truncate(len);
     if (this.mut()) return -EROFS;
+    if (this.pageCache) this.refresh();
     let fd = -1;
     for (const [f, hfd] of this.fds) if ((f.flags & O_ACCMODE) !== O_RDONLY) { fd = hfd; break; }
     try {
       if (fd >= 0) fs.ftruncateSync(fd, len);
       else { const t = fs.openSync(this.hostPath(), C.O_WRONLY | C.O_NOFOLLOW); try { fs.ftruncateSync(t, len); } finally { fs.closeSync(t); } }
     } catch (e) { return hostErrno(e); }
+    const old = this.size;
     this.size = len;
+    this.pageCache?.resize(old, len);
     return 0;
   }
   override sync(): number {

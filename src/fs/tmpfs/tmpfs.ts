@@ -195,9 +195,12 @@ export class TmpInode extends Inode {
     if (len > MAX_FILE) return -EFBIG;
     if (len > this.size) this.ensure(len);
     else this.data.fill(0, len, this.size);
+    const old = this.size;
     this.size = len;
+    this.pageCache?.resize(old, len);
     this.touchM();
     return 0;
   }
+  override get cacheable(): boolean { return this.data !== null; }
   override blockCount(): number { return this.data ? Math.ceil(this.size / 4096) * 8 : 0; }
 }

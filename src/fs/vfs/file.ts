@@ -90,14 +90,16 @@ export class InodeFile extends File {
     if (this.inode.isDir) return -EISDIR;
     if (pos < 0) return -EINVAL;
     if (buf.length === 0) return 0;
-    return this.inode.read(this, buf, pos);
+    const pc = this.inode.pageCache;
+    return pc !== null ? pc.read(this, buf, pos) : this.inode.read(this, buf, pos);
   }
   override pwrite(buf: Uint8Array, pos: number, _s?: Sleeper | null): number {
     if (this.inode.isDir) return -EISDIR;
     if (pos < 0) return -EINVAL;
     if (buf.length === 0) return 0;
     if (pos + buf.length > MAX_LFS) return -EOVERFLOW;
-    return this.inode.write(this, buf, pos);
+    const pc = this.inode.pageCache;
+    return pc !== null ? pc.write(this, buf, pos) : this.inode.write(this, buf, pos);
   }
   override lseek(off: number, whence: number): number {
     let base: number;
@@ -135,7 +137,15 @@ export class InodeFile extends File {
     }
     return { entries: this.snapshot, start: this.pos };
   }
-  override fsync(): number { return this.inode.sync(); }
-  override release(): void { this.inode.release(this); }
+  override fsync(): number {
+    const e = this.inode.pageCache?.writeback(this) ?? 0;
+    const r = this.inode.sync();
+    return e < 0 ? e : r;
+  }
+  override release(): void {
+    // Dirty pages of shared mappings reach the file at the latest when it is closed.
+    this.inode.pageCache?.writeback(this);
+    this.inode.release(this);
+  }
 }
 void EINVAL;

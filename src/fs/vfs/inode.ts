@@ -5,6 +5,7 @@ import { EACCES, ENOTDIR, EINVAL, EPERM, EISDIR, EROFS } from '../../abi/linux/e
 import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, DT_UNKNOWN } from '../../abi/linux/stat.js';
 import type { File } from './file.js';
 import type { Dentry } from './dentry.js';
+import type { PageCache } from '../pagecache.js';
 
 /** The credentials a permission check needs (kernel Cred satisfies it). */
 export interface FsCred { readonly fsuid: number; readonly fsgid: number; readonly groups: readonly number[]; }
@@ -67,6 +68,13 @@ export abstract class Inode {
   alias: Dentry | null = null;
   /** Per-inode object a special file shares between opens (a FIFO's pipe). */
   special: unknown = null;
+  /**
+   * The page cache of this file's data while it has one (created by the first mmap;
+   * fs/pagecache.ts). While set, InodeFile reads and writes go through it.
+   */
+  pageCache: PageCache | null = null;
+  /** May mmap map this inode through the page cache? (Filesystems with file data say yes.) */
+  get cacheable(): boolean { return false; }
 
   constructor(readonly sb: SuperBlock, public ino: number, public mode: number) {
     const [s, n] = nowTs();
