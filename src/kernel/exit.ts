@@ -31,6 +31,7 @@ export function exitTask(t: Task, status: number): void {
   if (i >= 0) k.runq.splice(i, 1);
   // Orphans go to init (or straight to Dead if init is gone).
   for (const c of t.children) {
+    if (c.pdeathSig > 0) k.sendSignalHook?.(c, c.pdeathSig);
     c.parent = k.init !== t ? k.init : null;
     if (c.parent) { c.parent.children.add(c); if (c.state === TaskState.Zombie) c.parent.childWait.wakeAll(); }
   }

@@ -35,6 +35,7 @@ export class Kernel {
   childExited?: (t: Task) => void;
   execed?: (t: Task) => void;
   sessionLeaderExit?: (t: Task) => void;
+  sendSignalHook?: (t: Task, sig: number) => void;
   /** Deterministic-capable randomness for AT_RANDOM and getrandom (seeded at boot). */
   random: (buf: Uint8Array) => void = (b) => { for (let i = 0; i < b.length; i++) b[i] = (Math.random() * 256) | 0; };
 

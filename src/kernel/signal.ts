@@ -58,8 +58,10 @@ export function sendSignal(t: Task, sig: number, info: SigInfo, thread = false, 
     if (S.sigWord(sig) === 0) t.maskLo &= ~S.sigBit(sig); else t.maskHi &= ~S.sigBit(sig);
     if (act.handler === S.SIG_IGN) act.handler = S.SIG_DFL;
   }
-  // init ignores signals with the default action unless the kernel forces them.
-  if (t.tgid === 1 && act.handler === S.SIG_DFL && !force) return;
+  // init ignores signals with the default action unless the kernel forces them; a
+  // blocked signal is still queued (its handler may change, or sigtimedwait takes it).
+  const blockedOrWaited = isBlocked(t, sig) || has(t.waitSetLo, t.waitSetHi, sig);
+  if (t.tgid === 1 && act.handler === S.SIG_DFL && !force && !blockedOrWaited) return;
   if (sig === S.SIGCONT || sig === S.SIGKILL) {
     for (const o of groupOf(t)) for (const st of S.STOP_SIGNALS) clearPending(o, st);
     continueGroup(t);

@@ -89,6 +89,8 @@ export class Task implements Waiter {
   utimeInsns = 0;
   startTime = 0;
   rlim = new Rlimits();
+  /** prctl state: parent-death signal, dumpable flag, subreaper, no_new_privs. */
+  pdeathSig = 0; dumpable = 1; subreaper = false; noNewPrivs = false;
   /** Wait queue for wait4/waitid callers (children changing state). */
   readonly childWait = new WaitQueue();
 

@@ -18,7 +18,8 @@ import { oomKill } from '../kernel/oom.js';
 import { S_IFCHR } from '../abi/linux/stat.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
-import { childExited } from '../kernel/signal.js';
+import { childExited, sendSignal } from '../kernel/signal.js';
+import { SigInfo, SI_KERNEL } from '../kernel/siginfo.js';
 import { fileBacking } from '../kernel/filemap.js';
 import { setMmapFileSource } from '../syscalls/sys_mm.js';
 import { pathName } from '../fs/index.js';
@@ -63,6 +64,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   kernel.log(`Kernel command line: ${process.argv.slice(2).join(' ')}`);
   kernel.log(`Memory: ${mem.nframes * 4}K available`);
   kernel.childExited = childExited;
+  kernel.sendSignalHook = (t, sig) => sendSignal(t, sig, SigInfo.of(sig, SI_KERNEL));
   setMmapFileSource({ backing: (t, fd, prot, flags) => fileBacking(t, fd, prot, flags, (f) => (f.path ? pathName(f.path, t.fs.root) : '')) });
   // The console is the host's stdin/stdout (con=fd:0,fd:1). When they are not terminals
   // (pipes, files), output is not turned into CRLF and input is not echoed, so that
@@ -101,16 +103,17 @@ function startInit(k: Kernel, cfg: MachineConfig, fsctx: FsContext): void {
   const enc = (s: string) => Buffer.from(s, 'latin1');
   const env = cfg.initEnv.map(enc);
   const tryInit = (path: string): number => doExecve(t, path, [path, ...cfg.initArgs].map(enc), env);
+  let path = cfg.init;
   if (cfg.init !== null) {
     const r = tryInit(cfg.init);
     if (r < 0) throw new ConfigError(`Kernel panic - not syncing: Requested init ${cfg.init} failed (error ${r}: ${strerror(-r)})`);
   } else {
     let ok = false;
     for (const p of ['/init', '/sbin/init', '/etc/init', '/bin/init', '/bin/sh']) {
-      if (tryInit(p) === 0) { ok = true; break; }
+      if (tryInit(p) === 0) { ok = true; path = p; break; }
     }
     if (!ok) throw new ConfigError('Kernel panic - not syncing: No working init found.');
   }
-  k.log(`Run ${t.exePath} as init process`);
+  k.log(`Run ${path} as init process`);
   k.makeRunnable(t);
 }

@@ -32,6 +32,8 @@ export function buildSysfs(sb: GenSb): void {
       n = new DirNode(sb, 0o755);
       n.file('dev', () => `${d.major}:${d.minor}\n`);
       n.file('uevent', () => `MAJOR=${d.major}\nMINOR=${d.minor}\nDEVNAME=${d.name}\n`, 0o644, (b) => b.length);
+      // The tty behind /dev/console (busybox cttyhack reads it to get job control).
+      if (d.cls === 'tty' && d.name === 'console') n.file('active', () => 'tty0\n');
       nodes.set(key, n);
     }
     return n;

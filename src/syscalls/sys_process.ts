@@ -4,7 +4,7 @@ import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
 import { EINVAL, EPERM, ESRCH } from '../abi/linux/errno.js';
 import * as M from '../abi/linux/misc.js';
-import { copyOut, writeI64, writeU32, readI64 } from '../mm/usercopy.js';
+import { copyOut, copyIn, writeI64, writeU32, readI64 } from '../mm/usercopy.js';
 import { exitTask, exitedStatus } from '../kernel/exit.js';
 import { RLIM_INFINITY } from '../kernel/limits.js';
 import { NORETURN } from './dispatch_consts.js';
@@ -124,6 +124,50 @@ function schedGetaffinity(t: Task, pid: number, len: number, mask: number): numb
   return 8;
 }
 
+/** sethostname/setdomainname: at most 64 bytes, root only. */
+function setName(which: 'hostname' | 'domainname') {
+  return (t: Task, name: number, len: number): number => {
+    if (t.cred.euid !== 0) return -EPERM;
+    if (len < 0 || len > 64) return -EINVAL;
+    const b = new Uint8Array(len);
+    copyIn(t.mm, name, b, 0, len);
+    t.kernel[which] = Buffer.from(b).toString('latin1');
+    return 0;
+  };
+}
+
+// prctl options (linux/prctl.h)
+const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
+  PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37,
+  PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+
+function prctl(t: Task, op: number, a2: number): number {
+  switch (op) {
+    case PR_SET_NAME: {
+      const b = new Uint8Array(16);
+      copyIn(t.mm, a2, b, 0, 16);
+      const end = b.indexOf(0);
+      t.comm = Buffer.from(b.subarray(0, end < 0 ? 15 : Math.min(end, 15))).toString('latin1');
+      return 0;
+    }
+    case PR_GET_NAME: {
+      const b = new Uint8Array(16);
+      b.set(Buffer.from(t.comm.slice(0, 15), 'latin1'));
+      copyOut(t.mm, a2, b);
+      return 0;
+    }
+    case PR_SET_PDEATHSIG: if (a2 < 0 || a2 > 64) return -EINVAL; t.pdeathSig = a2; return 0;
+    case PR_GET_PDEATHSIG: writeU32(t.mm, a2, t.pdeathSig); return 0;
+    case PR_GET_DUMPABLE: return t.dumpable;
+    case PR_SET_DUMPABLE: if (a2 !== 0 && a2 !== 1) return -EINVAL; t.dumpable = a2; return 0;
+    case PR_SET_CHILD_SUBREAPER: t.subreaper = a2 !== 0; return 0;
+    case PR_GET_CHILD_SUBREAPER: writeU32(t.mm, a2, t.subreaper ? 1 : 0); return 0;
+    case PR_SET_NO_NEW_PRIVS: if (a2 !== 1) return -EINVAL; t.noNewPrivs = true; return 0;
+    case PR_GET_NO_NEW_PRIVS: return t.noNewPrivs ? 1 : 0;
+    default: return -EINVAL;
+  }
+}
+
 // syslog(2) actions (linux/syslog.h semantics; busybox dmesg uses READ_ALL and SIZE_BUFFER).
 const SYSLOG_CLOSE = 0, SYSLOG_OPEN = 1, SYSLOG_READ = 2, SYSLOG_READ_ALL = 3, SYSLOG_READ_CLEAR = 4,
   SYSLOG_CLEAR = 5, SYSLOG_CONSOLE_OFF = 6, SYSLOG_CONSOLE_ON = 7, SYSLOG_CONSOLE_LEVEL = 8,
@@ -171,12 +215,15 @@ export const processSyscalls: SyscallDefs = {
   [NR.set_tid_address]: def('set_tid_address', 'p', setTidAddress),
   [NR.set_robust_list]: def('set_robust_list', 'pu', setRobustList, 'partial', 'recorded; cleanup at thread death comes with futexes'),
   [NR.uname]: def('uname', 'p', uname),
+  [NR.sethostname]: def('sethostname', 'pd', setName('hostname')),
+  [NR.setdomainname]: def('setdomainname', 'pd', setName('domainname')),
   [NR.sysinfo]: def('sysinfo', 'p', sysinfo),
   [NR.prlimit64]: def('prlimit64', 'ddpp', prlimit64),
   [NR.getrlimit]: def('getrlimit', 'dp', getrlimit),
   [NR.setrlimit]: def('setrlimit', 'dp', setrlimit),
   [NR.getrandom]: def('getrandom', 'pux', getrandom),
   [NR.sched_yield]: def('sched_yield', '', schedYield),
+  [NR.prctl]: def('prctl', 'dxxxx', prctl, 'partial', 'NAME, PDEATHSIG, DUMPABLE, CHILD_SUBREAPER (recorded), NO_NEW_PRIVS; others EINVAL'),
   [NR.syslog]: def('syslog', 'dpd', syslog, 'partial', 'the log is kernel messages only; console level is accepted and ignored'),
   [NR.sched_getaffinity]: def('sched_getaffinity', 'dup', schedGetaffinity),
 };
