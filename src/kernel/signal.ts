@@ -2,7 +2,7 @@
 // default actions, and delivery to user handlers through the riscv64 rt_sigframe.
 import { Task, TaskState } from './task.js';
 import { exitTask, signaledStatus } from './exit.js';
-import { SigInfo, encodeSiginfo, SI_KERNEL, SEGV_MAPERR, SEGV_ACCERR, CLD_STOPPED, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, ILL_ILLOPC, TRAP_BRKPT, BUS_ADRALN } from './siginfo.js';
+import { SigInfo, encodeSiginfo, SI_KERNEL, SEGV_MAPERR, SEGV_ACCERR, CLD_STOPPED, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, ILL_ILLOPC, TRAP_BRKPT, BUS_ADRALN, BUS_ADRERR } from './siginfo.js';
 import * as S from './signal_state.js';
 import { copyOut, copyIn, UserFault } from '../mm/usercopy.js';
 import { ACC_W } from '../mm/mmu.js';
@@ -156,7 +156,7 @@ export function faultSignal(t: Task, sig: number, addr: number, kind: number): v
   let code: number = SI_KERNEL;
   if (sig === S.SIGSEGV && kind >= 0) code = t.mm.find(addr) !== null ? SEGV_ACCERR : SEGV_MAPERR;
   else if (sig === S.SIGILL) code = ILL_ILLOPC;
-  else if (sig === S.SIGBUS) code = BUS_ADRALN;
+  else if (sig === S.SIGBUS) code = kind >= 0 && t.mm.faultSigbus ? BUS_ADRERR : BUS_ADRALN;
   else if (sig === S.SIGTRAP) code = TRAP_BRKPT;
   const info = SigInfo.of(sig, code);
   info.addr = addr;

@@ -1,7 +1,7 @@
 // Boot: build the machine from a MachineConfig (memory, kernel, root filesystem,
 // console), start init, and run until it halts. This is also the embedding API.
 import { PhysMem } from '../mm/phys.js';
-import { AddressSpace } from '../mm/aspace.js';
+import { AddressSpace, addReclaimer } from '../mm/aspace.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Task } from '../kernel/task.js';
 import { Cred } from '../kernel/cred.js';
@@ -84,8 +84,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   mountDevtmpfs(fsctx);
   const loop = new RunLoop(kernel);
   // Out of frames: reclaim (page cache) first, then the OOM killer.
-  const reclaim = mem.reclaim;
-  mem.reclaim = () => (reclaim !== null && reclaim()) || oomKill(kernel);
+  addReclaimer(mem, () => oomKill(kernel), false);
   startInit(kernel, cfg, fsctx);
   return { kernel, loop };
 }

@@ -15,6 +15,7 @@ import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS } from '../kernel/signal_state.js';
 import { faultSignal, deliverPending, hasDeliverable, RESTART_SYS, RESTART_NOHAND } from '../kernel/signal.js';
 import { NO_RESTART } from '../syscalls/table.js';
 import { sampleLoad } from '../proc/index.js';
+import { syncAllPageCaches } from '../fs/pagecache.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
@@ -60,6 +61,7 @@ export class RunLoop {
       if (t.state === TaskState.Runnable) k.runq.push(t);
     } while (performance.now() < end);
     if (k.haltStatus !== null) {
+      syncAllPageCaches(); // dirty shared mappings reach their files before the machine stops
       const d = this.done; this.done = null;
       if (d) d(k.haltStatus);
       return;
@@ -89,11 +91,11 @@ export class RunLoop {
         case EXIT_BUDGET: break;
         case EXIT_ECALL: this.syscall(t); left -= 50; break;
         case EXIT_FAULT:
-          if (!t.mm.fault(h.exitAddr, h.exitKind)) faultSignal(t, SIGSEGV, h.exitAddr, h.exitKind);
+          if (!t.mm.fault(h.exitAddr, h.exitKind)) faultSignal(t, t.mm.faultSigbus ? SIGBUS : SIGSEGV, h.exitAddr, h.exitKind);
           break;
         case EXIT_ILLEGAL: faultSignal(t, SIGILL, h.pc, 0); break;
         case EXIT_EBREAK: faultSignal(t, SIGTRAP, h.pc, 0); break;
-        case EXIT_MISALIGNED: faultSignal(t, SIGBUS, h.exitAddr, 0); break;
+        case EXIT_MISALIGNED: faultSignal(t, SIGBUS, h.exitAddr, -2); break;
         default: faultSignal(t, SIGSEGV, h.exitAddr, 0); break;
       }
       if (k.haltStatus !== null) return;

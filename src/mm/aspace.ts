@@ -410,6 +410,7 @@ export class AddressSpace {
 
   /** Drop every mapping (exit or exec). */
   destroy(): void {
+    this.dead = true;
     const old = this.vmas;
     this.vmas = [];
     for (const v of old) {
