@@ -1,8 +1,8 @@
 // execve's loader: maps an ELF executable (and its PT_INTERP) into a fresh address
 // space and builds the initial stack exactly as Linux's create_elf_tables does.
-import { AddressSpace, STACK_TOP, Vma } from '../mm/aspace.js';
+import { AddressSpace, STACK_TOP, Vma, VmBacking } from '../mm/aspace.js';
 import { PhysMem } from '../mm/phys.js';
-import { copyOut, writeI64, writeU32, UserFault } from '../mm/usercopy.js';
+import { copyOut, zeroOut, writeI64, writeU32, UserFault } from '../mm/usercopy.js';
 import { SIGTRAMP, SIGTRAMP_CODE } from './signal.js';
 import { parseElf, ElfInfo } from './elf.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_PRIVATE, MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN } from '../abi/linux/mman.js';
@@ -17,6 +17,8 @@ export interface ExecFile {
   readonly uid: number;
   readonly gid: number;
   readonly path: string;
+  /** The file's pages as a mapping sees them (page cache), when the file has one. */
+  readonly backing?: VmBacking | null;
 }
 
 /** Base for ET_DYN main programs: two thirds of the Sv39 user space, as Linux's ELF_ET_DYN_BASE. */
@@ -38,8 +40,54 @@ function protOf(flags: number): number {
   return ((flags & A.PF_R) ? PROT_READ : 0) | ((flags & A.PF_W) ? PROT_WRITE : 0) | ((flags & A.PF_X) ? PROT_EXEC : 0);
 }
 
+/** Do two PT_LOAD segments share a page? (Then they are copied, not mapped.) */
+function overlapping(info: ElfInfo): boolean {
+  let prevEnd = 0;
+  for (const s of info.loads) {
+    if (pageDown(s.vaddr) < prevEnd) return true;
+    prevEnd = pageUp(s.vaddr + s.memsz);
+  }
+  return false;
+}
+
+/**
+ * Map the PT_LOAD segments at `bias` from the file's page cache, copy-on-write, as Linux
+ * does: text pages are shared by every process running the file (and so is their decoded
+ * code); the bss is anonymous memory and the tail of the last file page is zeroed.
+ */
+function mapSegmentsFromCache(mm: AddressSpace, b: VmBacking, info: ElfInfo, bias: number): number {
+  for (const s of info.loads) {
+    const prot = protOf(s.flags);
+    const start = pageDown(s.vaddr + bias);
+    const fileEnd = s.vaddr + bias + s.filesz;
+    const memEnd = pageUp(s.vaddr + bias + s.memsz);
+    const mapEnd = s.filesz > 0 ? pageUp(fileEnd) : start;
+    const needZero = s.filesz > 0 && s.memsz > s.filesz && fileEnd % 4096 !== 0;
+    if (mapEnd > start) {
+      const r = mm.mmap(start, mapEnd - start, needZero ? prot | PROT_WRITE : prot, MAP_PRIVATE | MAP_FIXED, b,
+        pageDown(s.offset) / 4096);
+      if (r < 0) return r;
+      if (needZero) {
+        zeroOut(mm, fileEnd, mapEnd - fileEnd);
+        if ((prot & PROT_WRITE) === 0) mm.mprotect(start, mapEnd - start, prot);
+      }
+    }
+    if (memEnd > mapEnd) {
+      const r = mm.mmap(mapEnd, memEnd - mapEnd, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, null, 0);
+      if (r < 0) return r;
+    }
+  }
+  return 0;
+}
+
 /** Map the PT_LOAD segments at `bias`; returns -errno or 0. */
 function mapSegments(mm: AddressSpace, f: ExecFile, info: ElfInfo, bias: number): number {
+  if (f.backing && !overlapping(info)) return mapSegmentsFromCache(mm, f.backing, info, bias);
+  return copySegments(mm, f, info, bias);
+}
+
+/** Fallback: copy the segments into anonymous memory. */
+function copySegments(mm: AddressSpace, f: ExecFile, info: ElfInfo, bias: number): number {
   let prevEnd = 0, prevProt = 0;
   const chunk = new Uint8Array(65536);
   for (const s of info.loads) {

@@ -7,11 +7,17 @@ import { openExec } from '../fs/index.js';
 import { ENOEXEC, ELOOP, ENAMETOOLONG } from '../abi/linux/errno.js';
 import { SIG_IGN } from './signal_state.js';
 import { vforkRelease } from './fork.js';
+import { execBacking } from './filemap.js';
 
 const MAX_RECURSION = 4;
 const BINPRM_BUF = 256;
 
-function open(t: Task, path: string): ExecFile | number { return openExec(t.fs, t.cred, path) as ExecFile | number; }
+/** Open path for execution, with its page cache as the mapping backing where it has one. */
+function open(t: Task, path: string): ExecFile | number {
+  const f = openExec(t.fs, t.cred, path);
+  if (typeof f === 'number') return f;
+  return Object.assign(f, { backing: execBacking(t.kernel.mem, f.file, f.path) });
+}
 
 /** Replace t's program with `path`. Returns 0 on success (registers set) or -errno. */
 export function doExecve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[]): number {

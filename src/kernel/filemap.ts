@@ -53,3 +53,10 @@ export function fileBacking(t: Task, fd: number, prot: number, flags: number, pa
 export function sharedAnonBacking(t: Task, len: number): VmBacking {
   return shmemBacking(t.kernel.mem, len);
 }
+
+/** The backing execve maps a program's segments from: the page cache, or null (copy). */
+export function execBacking(mem: PhysMem, file: File, path: string): VmBacking | null {
+  const inode = file.inode;
+  if (inode === null || !inode.isReg || !inode.cacheable) return null;
+  return new CacheBacking(PageCache.of(inode, mem), file, false, path, inode.sb.dev, inode.ino);
+}
