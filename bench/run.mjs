@@ -1,0 +1,253 @@
+// `npm run bench`: tuml against its peers on the same work, in one run, as one
+// table of medians and tuml/peer ratios.
+//
+//   peers   real UML (/usr/bin/linux, x86-64 busybox hostfs root), native (the same
+//           busybox on the host), qemu-riscv64-static (the same riscv64 binaries
+//           on the host kernel). Fetch them with: bash scripts/fetch-peers.sh
+//   rows    fork+exec, boot, memory, syscalls (getpid, pipe), cpu (sha256sum)
+//
+// Environment:
+//   BENCH_RUNS=N        runs per measurement (default 5; 3 with BENCH_QUICK)
+//   BENCH_QUICK=1       fewer runs and iterations (about a minute)
+//   BENCH_ONLY=a,b      only these rows: fork, boot, memory, syscalls, cpu
+//   BENCH_FORK_N=N      fork+exec loop iterations (default 500)
+//   BENCH_SYSCALL_N=N   syscall iterations under tuml and qemu (default 200000;
+//                       UML, at ~100 µs a call, runs a tenth of that)
+//   BENCH_CPU_MB=N      sha256sum input size in MiB (default 8)
+// See docs/benchmarks.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { failure, median, sampleMemory, table } from './lib/run.mjs';
+import {
+  BENCH_BIN, GUEST_ROOT, PEER_ROOT, QEMU, REPO, TUML, UML,
+  missing, runNative, runTuml, runUml, umlArgs, umlScript,
+} from './lib/peers.mjs';
+import { makeCpuRoot, measureSha, shaQemu, shaTuml } from './lib/cpu.mjs';
+import { timed } from './lib/run.mjs';
+
+const flag = (v) => !!v && v !== '0' && v !== 'false';
+const QUICK = flag(process.env.BENCH_QUICK);
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS || (QUICK ? 3 : 5)));
+const FORK_N = Number(process.env.BENCH_FORK_N || (QUICK ? 100 : 500));
+const SYS_N = Number(process.env.BENCH_SYSCALL_N || (QUICK ? 50000 : 200000));
+const SYS_N_UML = Math.max(1000, Math.round(SYS_N / 10));
+const CPU_MB = Number(process.env.BENCH_CPU_MB || (QUICK ? 2 : 8));
+const MEM_RUNS = Math.min(RUNS, 3);
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+const want = (row) => !ONLY || ONLY.has(row);
+
+const why = missing();
+const progress = (msg) => process.stderr.write(`bench: ${msg}\n`);
+
+// ---- results ------------------------------------------------------------------
+// A measurement is { v: number } (ms, or KiB for memory), { na: reason }, or { fail: reason }.
+const rows = [];
+/**
+ * work: what is measured; peer: whom against; t, p: measurements; unit: 'time'|'mem'|'mips';
+ * target: { text, met(t, p) -> boolean } or undefined (for information).
+ */
+function row(work, peer, t, p, unit, target) { rows.push({ work, peer, t, p, unit, target }); }
+
+function fmt(m, unit) {
+  if (m.na !== undefined) return `n/a (reason: ${m.na})`;
+  if (m.fail !== undefined) return `failed (${m.fail})`;
+  const v = m.v;
+  if (unit === 'mem') return `${(v / 1024).toFixed(1)} MB`;
+  if (unit === 'mips') return `${v.toFixed(1)} MIPS`;
+  if (v >= 1000) return `${(v / 1000).toFixed(2)} s`;
+  if (v >= 1) return `${v.toFixed(2)} ms`;
+  if (v >= 1e-3) return `${(v * 1e3).toFixed(1)} µs`;
+  return `${(v * 1e6).toFixed(0)} ns`;
+}
+
+function ratio(t, p) {
+  if (t.v === undefined || p.v === undefined || !p.v) return '—';
+  const r = t.v / p.v;
+  return r < 0.1 ? r.toFixed(3) : r.toFixed(2);
+}
+
+function met(r) {
+  if (!r.target) return '—';
+  if (r.t.v === undefined) return 'n/a';
+  const ok = r.target.met(r.t.v, r.p.v);
+  return ok === undefined ? 'n/a' : ok ? 'yes' : 'NO';
+}
+
+/** RUNS samples of fn() (each a number, or an Error/string on failure) -> measurement. */
+function sample(label, runs, fn) {
+  const xs = [];
+  for (let i = 0; i < runs; i++) {
+    progress(`${label} ${i + 1}/${runs}`);
+    let x;
+    try { x = fn(); } catch (e) { x = e; }
+    if (typeof x !== 'number' || !Number.isFinite(x)) return { fail: String(x?.message ?? x).slice(0, 90) };
+    xs.push(x);
+  }
+  return { v: median(xs), xs };
+}
+
+/** ms of a timed() run that must succeed and print `marker` on stdout. */
+function ok(r, marker) {
+  const f = failure(r);
+  if (f) throw new Error(f);
+  if (marker && !r.stdout.includes(marker)) throw new Error(`no "${marker}" in output: ${(r.stdout + r.stderr).trim().slice(-80)}`);
+  return r.ms;
+}
+
+// ---- fork+exec ------------------------------------------------------------------
+// A shell loop of N fork+exec+wait of a static busybox /bin/true, run with N = 0
+// and N = FORK_N; the difference over FORK_N is the cost of one iteration
+// (boot, shell start and power-off cancel out).
+function forkRow() {
+  const loop = (n, tru) => `for i in $(seq ${n}); do ${tru}; done; echo fork-done`;
+  const perIter = (run) => () => {
+    const t0 = ok(run(0), 'fork-done');
+    const t1 = ok(run(FORK_N), 'fork-done');
+    return (t1 - t0) / FORK_N;
+  };
+  const tuml = why.tuml ? { na: why.tuml }
+    : sample('fork+exec tuml', RUNS, perIter((n) => runTuml(GUEST_ROOT, ['/bin/sh', '-c', loop(n, '/bin/true')])));
+  const uml = why.uml ? { na: why.uml }
+    : sample('fork+exec UML', RUNS, perIter((n) => runUml(`fork${n}`, loop(n, '/bin/true'), { timeout: 300000 })));
+  const native = why.native ? { na: why.native }
+    : sample('fork+exec native', RUNS, perIter((n) => runNative(loop(n, path.join(PEER_ROOT, 'bin', 'true')))));
+  row(`fork+exec+wait of static /bin/true (${FORK_N}-iteration shell loop)`, 'UML', tuml, uml, 'time',
+    { text: '≥10× faster (ratio ≤ 0.1)', met: (t, p) => p === undefined ? undefined : t / p <= 0.1 });
+  row('', 'native', tuml, native, 'time');
+}
+
+// ---- boot -----------------------------------------------------------------------
+// Boot to init, which powers off at once (busybox poweroff -f: reboot(RB_POWER_OFF)).
+function bootRow() {
+  const tuml = why.tuml ? { na: why.tuml }
+    : sample('boot tuml', RUNS, () => ok(runTuml(GUEST_ROOT, ['/bin/busybox', 'poweroff', '-f'], { timeout: 60000 })));
+  const uml = why.uml ? { na: why.uml }
+    : sample('boot UML', RUNS, () => ok(timed(UML, [...umlArgs('/bin/busybox'), '--', 'poweroff', '-f'], { cwd: REPO, timeout: 60000 })));
+  row('boot to init + poweroff -f', 'UML', tuml, uml, 'time',
+    { text: 'faster (ratio < 1)', met: (t, p) => p === undefined ? undefined : t < p });
+}
+
+// ---- memory ---------------------------------------------------------------------
+// Host peak RSS (VmHWM) of an idle boot: the process is sampled once its shell is
+// up and it has settled for a second.
+async function memoryRows() {
+  const memSample = async (label, fn) => {
+    const xs = [];
+    for (let i = 0; i < MEM_RUNS; i++) {
+      progress(`${label} ${i + 1}/${MEM_RUNS}`);
+      const r = await fn();
+      if (r.error) return { fail: `${r.error.message}: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? ''}`.slice(0, 90) };
+      xs.push(r.mem.hwm);
+    }
+    return { v: median(xs), xs };
+  };
+  let what = 'idle default boot (busybox shell)';
+  let tuml = { na: why.tuml };
+  if (!why.tuml) {
+    // The default boot: no arguments, the initramfs, a busybox shell on the console.
+    tuml = await memSample('memory tuml', () => sampleMemory(process.execPath, [TUML], {
+      cwd: REPO, ready: /root@tuml|[#$] $/, settleMs: 1000, finish: 'poweroff -f\n', timeoutMs: 30000,
+    }));
+    if (tuml.fail) {
+      progress(`memory: the default boot failed (${tuml.fail}); falling back to a hostfs boot running sleep`);
+      what = 'idle boot (hostfs, sleep)';
+      tuml = await memSample('memory tuml (hostfs)', () => sampleMemory(process.execPath,
+        [TUML, 'quiet', 'rootfstype=hostfs', `hostfs=${GUEST_ROOT}`, '--', '/bin/sh', '-c', 'sleep 5'], {
+          cwd: REPO, readyAfterMs: 1000, settleMs: 1000, timeoutMs: 30000,
+        }));
+    }
+  }
+  const uml = why.uml ? { na: why.uml } : await memSample('memory UML', () => sampleMemory(UML,
+    umlArgs(umlScript('idle', 'echo mem-ready\nsleep 2')), {
+      cwd: REPO, ready: /mem-ready/, settleMs: 1000, timeoutMs: 30000,
+    }));
+  row(`host peak RSS, ${what}`, 'UML', tuml, uml, 'mem',
+    { text: 'tuml ≤ 80 MB', met: (t) => t <= 80 * 1024 });
+}
+
+// ---- syscalls -------------------------------------------------------------------
+// bench/guest/syscalls.c times itself with clock_gettime and prints ns/op.
+function syscallRows() {
+  const prog = 'syscalls';
+  const parse = (r, marker) => {
+    ok(r, marker);
+    const g = /getpid_ns=([\d.]+)/.exec(r.stdout), p = /pipe_ns=([\d.]+)/.exec(r.stdout);
+    if (!g || !p) throw new Error(`unexpected output: ${r.stdout.trim().slice(0, 60)}`);
+    return { getpid: Number(g[1]) / 1e6, pipe: Number(p[1]) / 1e6 };   // ms
+  };
+  // Each run gives both numbers; keep them together and take medians per metric.
+  const both = (label, runs, fn) => {
+    const res = { getpid: [], pipe: [] };
+    for (let i = 0; i < runs; i++) {
+      progress(`${label} ${i + 1}/${runs}`);
+      let x;
+      try { x = fn(); } catch (e) { const f = { fail: String(e.message).slice(0, 90) }; return { getpid: f, pipe: f }; }
+      res.getpid.push(x.getpid); res.pipe.push(x.pipe);
+    }
+    return { getpid: { v: median(res.getpid) }, pipe: { v: median(res.pipe) } };
+  };
+  const na = (reason) => ({ getpid: { na: reason }, pipe: { na: reason } });
+
+  let tuml;
+  const gmiss = why.guestProg(prog);
+  if (why.tuml || gmiss) tuml = na(why.tuml || gmiss);
+  else {
+    // A scratch hostfs root holding only the static program.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tuml-bench-sys-'));
+    process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(root, 'bench'));
+    fs.copyFileSync(path.join(BENCH_BIN, prog), path.join(root, 'bench', prog));
+    fs.chmodSync(path.join(root, 'bench', prog), 0o755);
+    tuml = both('syscalls tuml', RUNS, () => parse(runTuml(root, [`/bench/${prog}`, String(SYS_N)]), 'pipe_ns='));
+  }
+  const qemu = why.qemu || gmiss ? na(why.qemu || gmiss)
+    : both('syscalls qemu', RUNS, () => parse(timed(QEMU, [path.join(BENCH_BIN, prog), String(SYS_N)]), 'pipe_ns='));
+  const hmiss = why.uml || why.hostProg(prog);
+  const uml = hmiss ? na(hmiss)
+    : both('syscalls UML', RUNS, () => parse(runUml('syscalls', `/bin/bench-${prog} ${SYS_N_UML}`, { timeout: 300000 }), 'pipe_ns='));
+  const faster = { text: 'faster (ratio < 1)', met: (t, p) => p === undefined ? undefined : t < p };
+  row('getpid', 'qemu', tuml.getpid, qemu.getpid, 'time', faster);
+  row('', 'UML', tuml.getpid, uml.getpid, 'time');
+  row('1-byte pipe write+read', 'qemu', tuml.pipe, qemu.pipe, 'time', faster);
+  row('', 'UML', tuml.pipe, uml.pipe, 'time');
+}
+
+// ---- cpu ------------------------------------------------------------------------
+// bench/cpu.mjs's measurement: busybox sha256sum of a file, tuml vs qemu.
+function cpuRows() {
+  if (why.tuml) { row(`busybox sha256sum ${CPU_MB} MiB`, 'qemu', { na: why.tuml }, { na: why.tuml }, 'time'); return; }
+  const { root, file } = makeCpuRoot(CPU_MB);
+  const wrap = (label, fn) => () => { progress(label); return fn(); };
+  const q = why.qemu ? { error: why.qemu, na: true } : measureSha('qemu', RUNS, wrap('cpu qemu', shaQemu(root, file)));
+  const t = measureSha('tuml', RUNS, wrap('cpu tuml', shaTuml(root, file)));
+  const tm = t.error ? { fail: t.error.slice(0, 90) } : { v: t.ms };
+  const qm = q.na ? { na: q.error } : q.error ? { fail: q.error.slice(0, 90) } : { v: q.ms };
+  if (tm.v !== undefined && qm.v !== undefined && t.digest !== q.digest) tm.fail = 'wrong digest', delete tm.v;
+  row(`busybox sha256sum of ${CPU_MB} MiB`, 'qemu', tm, qm, 'time',
+    { text: 'within 2.5× (ratio ≤ 2.5)', met: (a, b) => b === undefined ? undefined : a / b <= 2.5 });
+  const mips = t.instret && t.ms ? { v: t.instret / (t.ms / 1000) / 1e6 } : { na: t.error ? 'tuml failed' : 'no `tuml: instret=` line' };
+  row('  guest instructions per second', '—', mips, { na: 'not measured' }, 'mips');
+}
+
+// ---- main -----------------------------------------------------------------------
+const t0 = Date.now();
+if (want('fork')) forkRow();
+if (want('boot')) bootRow();
+if (want('memory')) await memoryRows();
+if (want('syscalls')) syscallRows();
+if (want('cpu')) cpuRows();
+
+const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).stdout?.toString().trim() || '?';
+const cpuModel = os.cpus()[0]?.model ?? '?';
+console.log(`tuml ${git}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${cpuModel}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+  `Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`median of ${RUNS} run(s)${QUICK ? ' (BENCH_QUICK)' : ''}; memory: median of ${MEM_RUNS}; ` +
+  `syscalls: ${SYS_N} iterations (UML ${SYS_N_UML}); total ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+const out = [['work', 'peer', 'tuml', 'peer time', 'tuml/peer', 'target', 'met?']];
+for (const r of rows) {
+  const peerText = r.p.na === 'not measured' ? '—' : fmt(r.p, r.unit);
+  out.push([r.work, r.peer, fmt(r.t, r.unit), peerText, r.unit === 'mips' ? '—' : ratio(r.t, r.p), r.target?.text ?? '—', met(r)]);
+}
+table(out);
