@@ -8,7 +8,6 @@ import { File } from './vfs/file.js';
 import { O_RDWR } from '../abi/linux/fcntl.js';
 import { MS_RDONLY } from '../abi/linux/fs.js';
 import { newHostSb } from './hostfs/hostfs.js';
-import { HostConsole, hostConsole } from '../drivers/chan/console.js';
 import { registerMemDevices } from '../drivers/char/mem.js';
 import type { CharDev } from '../drivers/char/registry.js';
 
@@ -23,7 +22,6 @@ export type { Path } from './vfs/mount.js';
 export { pathName } from './vfs/mount.js';
 export { registerCharDevice } from '../drivers/char/registry.js';
 export type { CharDev, CharOpen, Sleeper } from '../drivers/char/registry.js';
-export { hostConsole, HostConsole } from '../drivers/chan/console.js';
 
 registerMemDevices();
 
@@ -51,11 +49,10 @@ export function openChannel(dev: CharDev, flags = O_RDWR): File {
 }
 
 /** Put one console open file description on fds 0, 1 and 2 (as Linux's init gets). */
-export function installStdio(files: FdTable, console: CharDev = hostConsole()): void {
+export function installStdio(files: FdTable, console: CharDev): void {
   const f = openChannel(console, O_RDWR);
   for (let fd = 0; fd < 3; fd++) files.installAt(fd, f, false);
 }
-void HostConsole;
 
 // ---- phase 2: tmpfs/initramfs roots, mounts, pipes -----------------------------------
 import { TmpfsSb } from './tmpfs/tmpfs.js';

@@ -310,9 +310,9 @@ export function fileLinkName(f: File, root: Path): string {
     if (t === 'sockfs' || t === 'socket') return `socket:[${ino.ino}]`;
     return `anon_inode:[${t}]`;
   }
-  const dev = (f as unknown as { dev?: object }).dev;
-  // The host console channel init starts with is what Linux calls /dev/console.
-  if (dev && dev.constructor.name === 'HostConsole') return '/dev/console';
+  const dev = (f as unknown as { dev?: { redirect?: boolean; tty?: { name: string } } }).dev;
+  // A tty opened without a path: init's console is what Linux calls /dev/console.
+  if (dev && dev.tty && typeof dev.redirect === 'boolean') return dev.redirect ? '/dev/console' : `/dev/${dev.tty.name}`;
   const kind = dev ? dev.constructor.name : f.constructor.name.replace(/File$/, '');
   return `anon_inode:[${kind.toLowerCase() || 'unknown'}]`;
 }
