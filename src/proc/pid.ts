@@ -299,7 +299,9 @@ export function fileLinkName(f: File, root: Path): string {
   const pipe = (f as unknown as { pipe?: { ino?: number } }).pipe;
   if (pipe && typeof pipe.ino === 'number') return `pipe:[${pipe.ino}]`;
   // A device opened without a path (the console handed to init): name it by its tty.
-  const tty = (f as unknown as { dev?: { tty?: { ttyName?: string } } }).dev?.tty;
+  const tdev = (f as unknown as { dev?: { redirect?: boolean; tty?: { ttyName?: string } } }).dev;
+  if (tdev?.redirect === true) return '/dev/console';
+  const tty = tdev?.tty;
   if (tty && typeof tty.ttyName === 'string') return `/dev/${tty.ttyName}`;
   const sock = (f as unknown as { sock?: { ino?: number } }).sock;
   if (sock && typeof sock.ino === 'number') return `socket:[${sock.ino}]`;
@@ -310,9 +312,7 @@ export function fileLinkName(f: File, root: Path): string {
     if (t === 'sockfs' || t === 'socket') return `socket:[${ino.ino}]`;
     return `anon_inode:[${t}]`;
   }
-  const dev = (f as unknown as { dev?: { redirect?: boolean; tty?: { name: string } } }).dev;
-  // A tty opened without a path: init's console is what Linux calls /dev/console.
-  if (dev && dev.tty && typeof dev.redirect === 'boolean') return dev.redirect ? '/dev/console' : `/dev/${dev.tty.name}`;
+  const dev = (f as unknown as { dev?: object }).dev;
   const kind = dev ? dev.constructor.name : f.constructor.name.replace(/File$/, '');
   return `anon_inode:[${kind.toLowerCase() || 'unknown'}]`;
 }
