@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUILD, REPO, ROOT, TUML, IN_CI, exitStatus, skipReason, tumlBuilt } from './lib/guest.mjs';
+import { BUILD, QEMU, REPO, ROOT, TUML, IN_CI, ensureBinfmt, exitStatus, have, scratch, skipReason, tumlBuilt } from './lib/guest.mjs';
 
 const INITRAMFS = path.join(BUILD, 'initramfs.cpio.gz');
 const HOG = path.join(ROOT, 't', 'oom_hog');
@@ -49,57 +49,30 @@ function expectOut(r, want, status = 0) {
   assert.equal(r.status, status, show(r));
 }
 
-// The default root needs the kernel to unpack build/initramfs.cpio.gz when no root
-// option is given. Probe once: while that is missing, the initramfs variants run as
-// `todo` with the kernel's own words as the reason.
-function defaultRootTodo() {
-  if (skip) return undefined;
-  const r = sh([], 'exit 0', { timeout: 30_000 });
-  if (r.status === 0) return undefined;
-  const why = (r.stderr.trim().split('\n').pop() || `status ${r.status}`).slice(0, 200);
-  return `kernel: booting the default initramfs root fails (${why})`;
-}
-const initramfsTodo = defaultRootTodo();
-if (initramfsTodo && IN_CI) process.stderr.write(`shell.test: ${initramfsTodo}\n`);
+// Commands whose output and exit status are the same on any Linux: checked under
+// tuml here, and (below) under the real kernel in a qemu chroot of build/root.
+// [name, command, stdout, exit status]
+const FACTS = [
+  ['a pipeline: seq 1000 | sort -rn | head -3', 'seq 1000 | sort -rn | head -3', '1000\n999\n998\n', 0],
+  ['200 fork+exec+wait of /bin/true', 'for i in $(seq 200); do /bin/true; done; echo ok', 'ok\n', 0],
+  ['a background subshell and wait', '(sleep 1; echo a) & wait; echo b', 'a\nb\n', 0],
+  ['a trapped signal sent to the shell itself', "trap 'echo caught' INT; kill -INT $$; echo after", 'caught\nafter\n', 0],
+  ['yes | head -c 100000 | wc -c (SIGPIPE ends yes)', 'yes | head -c 100000 | wc -c', `${100_000}\n`, 0],
+  ['exit status: exit 7 is the exit status', 'exit 7', '', 7],
+  ['exit status: a child killed by SIGKILL is 128+9, passed on', "sh -c 'kill -9 $$'; s=$?; echo $s; exit $s", `${128 + 9}\n`, 128 + 9],
+];
 
 const ROOTS = [
-  { name: 'initramfs', args: [], todo: initramfsTodo },
-  { name: 'hostfs', args: ['rootfstype=hostfs', `hostfs=${ROOT}`], todo: undefined },
+  { name: 'initramfs', args: [] },
+  { name: 'hostfs', args: ['rootfstype=hostfs', `hostfs=${ROOT}`] },
 ];
 
 for (const root of ROOTS) {
-  describe(`busybox sh on the ${root.name} root`, { skip, todo: root.todo }, () => {
+  describe(`busybox sh on the ${root.name} root`, { skip }, () => {
     const run = (cmd, opts) => sh(root.args, cmd, opts);
     const t = (name, fn, extra = {}) => test(name, { timeout: T_MS + 10_000, ...extra }, fn);
 
-    t('a pipeline: seq 1000 | sort -rn | head -3', () => {
-      expectOut(run('seq 1000 | sort -rn | head -3'), '1000\n999\n998\n');
-    });
-
-    t('200 fork+exec+wait of /bin/true', () => {
-      expectOut(run('for i in $(seq 200); do /bin/true; done; echo ok'), 'ok\n');
-    });
-
-    t('a background subshell and wait', () => {
-      expectOut(run('(sleep 1; echo a) & wait; echo b'), 'a\nb\n');
-    });
-
-    t('a trapped signal sent to the shell itself', () => {
-      expectOut(run("trap 'echo caught' INT; kill -INT $$; echo after"), 'caught\nafter\n');
-    });
-
-    t('yes | head -c 100000 | wc -c (SIGPIPE ends yes)', () => {
-      expectOut(run('yes | head -c 100000 | wc -c'), `${100000}\n`);
-    });
-
-    t('exit status: exit 7 is tuml\'s exit status', () => {
-      expectOut(run('exit 7'), '', 7);
-    });
-
-    t('exit status: a child killed by SIGKILL is 137, and tuml exits with it', () => {
-      const r = run('sh -c \'kill -9 $$\'; s=$?; echo $s; exit $s');
-      expectOut(r, '137\n', 137);
-    });
+    for (const [name, cmd, out, status] of FACTS) t(name, () => expectOut(run(cmd), out, status));
 
     t('pid 1 ignores SIGKILL sent from inside (Linux: SIGNAL_UNKILLABLE)', () => {
       expectOut(run('kill -9 $$; echo alive'), 'alive\n');
@@ -160,3 +133,38 @@ for (const root of ROOTS) {
     }
   });
 }
+
+// The oracle: the same FACTS on the real Linux kernel, in a chroot of a copy of
+// build/root whose riscv64 programs run through qemu (binfmt_misc). This checks
+// the expectations above, not tuml. Needs root (chroot, mknod).
+describe('the FACTS hold on the real kernel (qemu chroot)', () => {
+  let why = skipReason([
+    [have(QEMU), `${QEMU} not found (apt-get install qemu-user-static)`],
+    [fs.existsSync(path.join(ROOT, 'bin', 'busybox')), 'build/root/bin/busybox missing (run: bash scripts/fetch-guest.sh)'],
+  ]);
+  if (!why && process.getuid?.() !== 0) why = IN_CI ? undefined : 'needs root (chroot, mknod)';
+  const binfmt = why ? undefined : ensureBinfmt();
+  if (binfmt && !IN_CI) why = binfmt;
+  let dir;
+  const setup = () => {
+    if (binfmt) assert.fail(`binfmt_misc is required in CI: ${binfmt}`);
+    const s = scratch('tuml-chroot-');
+    for (const d of ['bin', 'sbin', 'usr']) fs.cpSync(path.join(ROOT, d), path.join(s.dir, d), { recursive: true, verbatimSymlinks: true });
+    for (const d of ['dev', 'tmp', 'proc']) fs.mkdirSync(path.join(s.dir, d));
+    for (const [n, maj, min] of [['null', 1, 3], ['zero', 1, 5]]) {
+      spawnSync('mknod', ['-m', '666', path.join(s.dir, 'dev', n), 'c', String(maj), String(min)]);
+    }
+    return s;
+  };
+  for (const [name, cmd, out, status] of FACTS) {
+    test(name, { skip: why, timeout: T_MS + 10_000 }, () => {
+      dir ??= setup();
+      const r = spawnSync('chroot', [dir.dir, '/bin/sh', '-c', cmd], {
+        input: '', timeout: T_MS, killSignal: 'SIGKILL', encoding: 'utf8', env: { PATH: '/bin:/sbin:/usr/bin:/usr/sbin', HOME: '/' },
+      });
+      const got = { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: exitStatus(r), args: ['(chroot)', cmd] };
+      expectOut(got, out, status);
+    });
+  }
+  test('clean up', { skip: why }, () => { dir?.cleanup(); });
+});
