@@ -69,6 +69,15 @@ test('tuml boots the default root to a shell, runs a command and powers off', { 
   assert.match(r.stderr, /reboot: Power down/, `poweroff(8) → reboot(RB_POWER_OFF) is not logged\n${show(r)}`);
 });
 
+test('a pipe that closes after the commands: echo hello; poweroff | tuml', { skip: needImage, timeout: 70_000 }, () => {
+  // The shell reads end-of-file after poweroff; busybox init may respawn it
+  // meanwhile, but the poweroff must win.
+  const r = tuml(['quiet'], { input: 'echo hello; poweroff\n' });
+  assert.equal(r.status, 0, show(r));
+  assert.ok(lines(r.stdout).includes('hello'), `no line "hello" on the console\n${show(r)}`);
+  assert.ok(lines(r.stdout).includes('Requesting system poweroff'), `busybox init did not power off\n${show(r)}`);
+});
+
 test('the default root: a login shell with /etc/profile, as root, on tuml', { skip: needImage, timeout: 70_000 }, async () => {
   const r = await boot(['quiet'], 'id; echo "host=$(hostname) home=$HOME pwd=$(pwd)"; echo "path=$PATH"; poweroff\n');
   assert.equal(r.status, 0, show(r));
