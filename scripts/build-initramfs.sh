@@ -14,6 +14,7 @@
 #
 # Usage: scripts/build-initramfs.sh [OUTPUT]   (default build/initramfs.cpio.gz)
 set -euo pipefail
+umask 022
 here=$(cd "$(dirname "$0")/.." && pwd)
 build="$here/build"
 src="$here/scripts/initramfs"
@@ -30,8 +31,7 @@ for p in usr/bin/busybox bin/busybox; do [ -x "$bb_dir/$p" ] && { bb="$bb_dir/$p
 command -v cpio >/dev/null || die "cpio not found (apt-get install cpio)"
 command -v gzip >/dev/null || die "gzip not found"
 
-# The applet list: reuse the one fetch-guest.sh made for build/root if it was made
-# from this very busybox, else ask busybox.
+# The applet list, from busybox itself (kept in build/busybox.applets until busybox changes).
 applets="$build/busybox.applets"
 if [ ! -s "$applets" ] || [ "$bb" -nt "$applets" ]; then
   command -v qemu-riscv64-static >/dev/null \
