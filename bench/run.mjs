@@ -75,15 +75,28 @@ function met(r) {
   return ok === undefined ? 'n/a' : ok ? 'yes' : 'NO';
 }
 
-/** RUNS samples of fn() (each a number, or an Error/string on failure) -> measurement. */
+// Runs that failed and were retried, printed under the table.
+const notes = [];
+const RETRIES = 2;
+
+/**
+ * RUNS samples of fn() (a number; throws on failure) -> measurement. A failed run
+ * is retried up to RETRIES times (real UML, rarely, dies with SIGABRT at boot on
+ * this machine) and noted; a run that keeps failing fails the measurement.
+ */
 function sample(label, runs, fn) {
   const xs = [];
   for (let i = 0; i < runs; i++) {
     progress(`${label} ${i + 1}/${runs}`);
-    let x;
-    try { x = fn(); } catch (e) { x = e; }
-    if (typeof x !== 'number' || !Number.isFinite(x)) return { fail: String(x?.message ?? x).slice(0, 90) };
-    xs.push(x);
+    for (let attempt = 0; ; attempt++) {
+      let x;
+      try { x = fn(); } catch (e) { x = e; }
+      if (typeof x === 'number' && Number.isFinite(x)) { xs.push(x); break; }
+      const msg = String(x?.message ?? x).slice(0, 90);
+      if (attempt >= RETRIES) return { fail: msg };
+      notes.push(`${label}: run ${i + 1} failed (${msg}); retried`);
+      progress(`${label} ${i + 1}/${runs} failed (${msg}); retrying`);
+    }
   }
   return { v: median(xs), xs };
 }
@@ -179,14 +192,10 @@ function syscallRows() {
   };
   // Each run gives both numbers; keep them together and take medians per metric.
   const both = (label, runs, fn) => {
-    const res = { getpid: [], pipe: [] };
-    for (let i = 0; i < runs; i++) {
-      progress(`${label} ${i + 1}/${runs}`);
-      let x;
-      try { x = fn(); } catch (e) { const f = { fail: String(e.message).slice(0, 90) }; return { getpid: f, pipe: f }; }
-      res.getpid.push(x.getpid); res.pipe.push(x.pipe);
-    }
-    return { getpid: { v: median(res.getpid) }, pipe: { v: median(res.pipe) } };
+    const res = [];
+    const m = sample(label, runs, () => { const x = fn(); res.push(x); return x.getpid; });
+    if (m.fail) return { getpid: m, pipe: m };
+    return { getpid: m, pipe: { v: median(res.map((x) => x.pipe)) } };
   };
   const na = (reason) => ({ getpid: { na: reason }, pipe: { na: reason } });
 
@@ -251,3 +260,4 @@ for (const r of rows) {
   out.push([r.work, r.peer, fmt(r.t, r.unit), peerText, r.unit === 'mips' ? '—' : ratio(r.t, r.p), r.target?.text ?? '—', met(r)]);
 }
 table(out);
+if (notes.length) console.log('\n' + notes.map((n) => `note: ${n}`).join('\n'));
