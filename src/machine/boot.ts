@@ -15,7 +15,9 @@ import { registerTtyDevices, openConsole, setTtyJobControl, disassociateCtty, cr
 import { ONLCR, ECHO, ECHOE, ECHOK, ECHOCTL, ECHOKE } from '../abi/linux/termios.js';
 import { makeJobControl, procView } from '../kernel/jobctl.js';
 import { oomKill } from '../kernel/oom.js';
-import { S_IFCHR } from '../abi/linux/stat.js';
+import { S_IFCHR, S_IFBLK } from '../abi/linux/stat.js';
+import { openUbd, closeAllUbd, UbdError, UBD_MAJOR } from '../drivers/block/ubd.js';
+import { mountRootBlock } from '../fs/ext2/index.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
 import { childExited, sendSignal } from '../kernel/signal.js';
@@ -33,7 +35,25 @@ import { fileURLToPath } from 'node:url';
 export interface Machine { kernel: Kernel; loop: RunLoop; }
 
 /** The root filesystem the configuration asks for, or a ConfigError. */
-function mountRoot(cfg: MachineConfig): FsContext {
+function mountRoot(cfg: MachineConfig, notes: string[]): FsContext {
+  // ubd devices first: the root may live on one.
+  closeAllUbd();
+  for (const spec of cfg.ubd) {
+    try {
+      const d = openUbd(spec);
+      notes.push(`${d.name}: ${spec.file}${spec.backing ? ` (COW over ${spec.backing})` : ''}, ${d.blk.size} bytes${d.readonly ? ', read-only' : ''}`);
+      addDeviceNode(d.name, S_IFBLK, UBD_MAJOR, d.minor, 0o660);
+    } catch (e) {
+      closeAllUbd();
+      if (e instanceof UbdError) throw new ConfigError(e.message);
+      throw e;
+    }
+  }
+  if (cfg.root !== null && /^\/dev\/ubd([0-7]|[a-z])$/.test(cfg.root) && cfg.rootfstype !== 'hostfs') {
+    const r = mountRootBlock(cfg.root, cfg.readonly, cfg.rootfstype, notes);
+    if (typeof r === 'string') { closeAllUbd(); throw new ConfigError(r); }
+    return r;
+  }
   if (cfg.rootfstype === 'hostfs') {
     const r = mountRootHostfs(cfg.hostfs!, cfg.readonly);
     if (typeof r === 'string') throw new ConfigError(r);
@@ -56,13 +76,15 @@ function mountRoot(cfg: MachineConfig): FsContext {
 export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio.gz', import.meta.url));
 
 export function createMachine(cfg: MachineConfig, log: (line: string) => void): Machine {
-  const fsctx = mountRoot(cfg);
+  const notes: string[] = [];
+  const fsctx = mountRoot(cfg, notes);
   const mem = new PhysMem(cfg.memBytes);
   const kernel = new Kernel(mem, new HostClock(), { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });
   kernel.random = (b) => { randomFillSync(b); };
   kernel.log(`Linux version ${UTS_RELEASE} (tuml ${VERSION}) riscv64`);
   kernel.log(`Kernel command line: ${process.argv.slice(2).join(' ')}`);
   kernel.log(`Memory: ${mem.nframes * 4}K available`);
+  for (const n of notes) kernel.log(n);
   kernel.childExited = childExited;
   kernel.sendSignalHook = (t, sig) => sendSignal(t, sig, SigInfo.of(sig, SI_KERNEL));
   setMmapFileSource({ backing: (t, fd, prot, flags) => fileBacking(t, fd, prot, flags, (f) => (f.path ? pathName(f.path, t.fs.root) : '')) });

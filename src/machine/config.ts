@@ -2,6 +2,8 @@
 // init program's arguments. Parsing is separate from booting so the machine can be
 // embedded without a command line.
 
+import { parseUbdOption, UbdSpec } from '../drivers/block/ubd.js';
+
 export class ConfigError extends Error {}
 
 export interface MachineConfig {
@@ -21,6 +23,8 @@ export interface MachineConfig {
   stats: boolean;
   readonly: boolean;
   hostname: string;
+  /** ubd devices (ubd<n>[flags]=file[,backing]). */
+  ubd: UbdSpec[];
 }
 
 export const VERSION = '0.1.0';
@@ -32,7 +36,12 @@ Options (UML's kernel command line):
   mem=SIZE            guest memory, with K, M or G suffix (default 64M)
   rootfstype=hostfs   use a host folder as the root filesystem ...
   hostfs=DIR          ... namely DIR (confined: no path leaves it)
-  root=DEV            root device (/dev/root with rootfstype=hostfs)
+  root=DEV            root device: /dev/ubda (a ubd device), /dev/root with hostfs
+  ubd<n>[rsdct]=FILE[,BACKING]
+                      block device /dev/ubd<n> (n 0-7 or a-z) on a host image; with
+                      BACKING, FILE is a UML COW file over it (created when missing).
+                      Flags: r read-only, s synchronous writes, d no COW detection,
+                      c no host lock (shared), t no TRIM
   initrd=FILE         unpack this cpio (newc) archive as the root (default root)
   init=PATH           the first program to run (default /init, then /sbin/init)
   rw | ro             mount the root read-write (default) or read-only
@@ -57,7 +66,7 @@ export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
     initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
-    readonly: false, hostname: 'tuml',
+    readonly: false, hostname: 'tuml', ubd: [],
   };
 }
 
@@ -92,8 +101,16 @@ export function parseArgs(argv: string[]): MachineConfig | { print: string } {
       case 'rw': c.readonly = false; break;
       case 'ro': c.readonly = true; break;
       case 'hostname': c.hostname = need(); break;
-      default:
+      default: {
+        const u = parseUbdOption(key, val);
+        if (typeof u === 'string') throw new ConfigError(u);
+        if (u !== null) {
+          if (c.ubd.some((o) => o.index === u.index)) throw new ConfigError(`ubd device ${key} given twice`);
+          c.ubd.push(u);
+          break;
+        }
         throw new ConfigError(`unknown option '${a}' (see tuml --help)`);
+      }
     }
   }
   if (i < argv.length) {
@@ -103,15 +120,15 @@ export function parseArgs(argv: string[]): MachineConfig | { print: string } {
   }
   if (c.memBytes < 4 << 20) throw new ConfigError(`mem=${c.memBytes} is too small (at least 4M)`);
   if (c.memBytes > 4096 * 1024 * 1024 - 65536) throw new ConfigError('mem= is too large (at most 4095M)');
-  if (c.rootfstype !== null && c.rootfstype !== 'hostfs' && c.rootfstype !== 'initramfs' && c.rootfstype !== 'tmpfs') {
+  if (c.rootfstype !== null && !['hostfs', 'initramfs', 'tmpfs', 'ext2', 'ext3', 'ext4'].includes(c.rootfstype)) {
     throw new ConfigError(`unsupported rootfstype '${c.rootfstype}'`);
   }
-  if (c.hostfs !== null && c.rootfstype === null) c.rootfstype = 'hostfs';
+  if (c.hostfs !== null && c.rootfstype === null && !(c.root ?? '').includes('ubd')) c.rootfstype = 'hostfs';
   if (c.rootfstype === 'hostfs' && c.hostfs === null) throw new ConfigError('rootfstype=hostfs needs hostfs=DIR');
   return c;
 }
 
 function showConfig(): string {
   return ['CONFIG_RISCV=y', 'CONFIG_64BIT=y', 'CONFIG_HOSTFS=y', 'CONFIG_TMPFS=y', 'CONFIG_DEVTMPFS=y',
-    'CONFIG_DEVTMPFS_MOUNT=y', 'CONFIG_BLK_DEV_INITRD=y', 'CONFIG_PROC_FS=y', 'CONFIG_SYSFS=y', ''].join('\n');
+    'CONFIG_DEVTMPFS_MOUNT=y', 'CONFIG_BLK_DEV_INITRD=y', 'CONFIG_PROC_FS=y', 'CONFIG_SYSFS=y', 'CONFIG_BLK_DEV_UBD=y', 'CONFIG_BLK_DEV_UBD_SYNC=n', 'CONFIG_EXT2_FS=y', 'CONFIG_EXT4_FS=y', ''].join('\n');
 }

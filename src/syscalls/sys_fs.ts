@@ -23,6 +23,9 @@ import type { Inode, FsCred } from '../fs/vfs/inode.js';
 import type { Mount, Path } from '../fs/vfs/mount.js';
 import * as V from '../fs/vfs/ops.js';
 import '../fs/pipe.js';
+import { syncAllPageCaches } from '../fs/pagecache.js';
+import { syncAllExt2 } from '../fs/ext2/index.js';
+import { syncAllBlockDevices } from '../drivers/block/blkdev.js';
 import { sendSignal } from '../kernel/signal.js';
 import { SigInfo, SI_USER } from '../kernel/siginfo.js';
 
@@ -619,7 +622,16 @@ function sysFsync(t: Task, fd: number): number {
   if (!f || (f.flags & O_PATH)) return -EBADF;
   return f.fsync();
 }
-function sysSync(): number { return 0; }
+/** sync(2): dirty mapped pages into their files, filesystem metadata and block devices to the host. */
+function sysSync(): number { syncAllPageCaches(); syncAllExt2(); syncAllBlockDevices(); return 0; }
+/** syncfs(2): the filesystem holding fd (ext2: its metadata and device; others: no-op). */
+function sysSyncfs(t: Task, fd: number): number {
+  const f = getFile(t, fd | 0);
+  if (!f) return -EBADF;
+  syncAllPageCaches();
+  const sb = f.path?.mnt.sb as { sync?: () => number } | undefined;
+  return sb?.sync ? sb.sync() : 0;
+}
 
 function sysFchmod(t: Task, fd: number, mode: number): number {
   const f = getFile(t, fd | 0);
@@ -795,7 +807,7 @@ export const fsSyscalls: SyscallDefs = {
   [NR.fsync]: def('fsync', 'f', sysFsync),
   [NR.fdatasync]: def('fdatasync', 'f', sysFsync),
   [NR.sync]: def('sync', '', sysSync),
-  [NR.syncfs]: def('syncfs', 'f', (t, fd) => getFile(t, fd | 0) ? 0 : -EBADF),
+  [NR.syncfs]: def('syncfs', 'f', sysSyncfs),
   [NR.fchmod]: def('fchmod', 'fo', sysFchmod),
   [NR.fchmodat]: def('fchmodat', 'fso', sysFchmodat),
   [NR.fchownat]: def('fchownat', 'fsddx', sysFchownat),

@@ -8,7 +8,7 @@ import {
   MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_RELATIME, MS_STRICTATIME, MS_LAZYTIME, MS_MGC_MSK, MS_MGC_VAL,
   MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW,
 } from '../../abi/linux/fs.js';
-import { S_IFCHR } from '../../abi/linux/stat.js';
+import { S_IFCHR, S_IFBLK, S_IFMT } from '../../abi/linux/stat.js';
 import { makedev } from '../../abi/linux/stat.js';
 import { Dentry } from './dentry.js';
 import { FsCred, SuperBlock, ROOT_CRED } from './inode.js';
@@ -19,7 +19,7 @@ import { TmpfsSb } from '../tmpfs/tmpfs.js';
 import { newHostSb } from '../hostfs/hostfs.js';
 
 /** Make a superblock for a mount: (source, flags, data) → superblock or -errno. */
-export type MountFn = (source: string, flags: number, data: string) => SuperBlock | number;
+export type MountFn = (source: string, flags: number, data: string, blockDev?: number) => SuperBlock | number;
 
 interface FsType { mount: MountFn; }
 const fsTypes = new Map<string, FsType>();
@@ -116,6 +116,12 @@ export function doMount(ctx: FsContext, cred: FsCred, source: string, target: st
   if (flags & MS_REMOUNT) {
     if (!isMountRoot(tp)) return -EINVAL;
     if (flags & MS_BIND) { tp.mnt.flags = flags & MNT_FLAGS; return 0; }
+    const rm = (tp.mnt.sb as { remount?: (ro: boolean) => number }).remount;
+    if (rm) {
+      // Filesystems on block devices remount themselves (ext2: flush, then read-only).
+      const e = rm.call(tp.mnt.sb, (flags & MS_RDONLY) !== 0);
+      if (e < 0) return e;
+    }
     tp.mnt.flags = (tp.mnt.flags & ~MNT_FLAGS) | (flags & MNT_FLAGS);
     if (tp.mnt.sb.fsType === 'hostfs' || tp.mnt.sb.fsType === 'tmpfs') {
       // A read-only remount of the filesystem itself (one mount per superblock in practice).
@@ -148,7 +154,13 @@ export function doMount(ctx: FsContext, cred: FsCred, source: string, target: st
   const type = fsTypes.get(fstype);
   if (!type) return -ENODEV;
   if (!tp.d.inode.isDir) return -ENOTDIR;
-  const sb = type.mount(source, flags, data);
+  // A source naming a block device node: the filesystem gets its device number.
+  let blockDev: number | undefined;
+  if (source.startsWith('/')) {
+    const sp = resolve(ctx, cred, source);
+    if (typeof sp !== 'number' && (sp.d.inode.mode & S_IFMT) === S_IFBLK) blockDev = sp.d.inode.rdev;
+  }
+  const sb = type.mount(source, flags, data, blockDev);
   if (typeof sb === 'number') return sb;
   if (flags & MS_RDONLY && fstype !== 'hostfs') { /* per-mount read-only */ }
   const m = newMount(ns, sb, rootDentry(sb), flags, source || 'none', fstype);

@@ -1,0 +1,215 @@
+// The block layer: a block device is a backend (a host file, a COW file over a backing
+// file) behind a small write-back buffer cache of 4 KiB blocks. Filesystems read and
+// write byte ranges; the cache turns them into whole-block backend I/O. Dirty blocks
+// reach the backend on flush() (fsync, sync, syncfs, unmount, halt, process exit), when
+// the cache is over its budget (memory pressure), and at the latest 30 s after they
+// were dirtied. The `s` flag (syncWrites) writes through and fsyncs every write.
+// Errors are -errno values (EIO for host failures).
+
+export const EIO = 5, EROFS = 30, ENOSPC = 28;
+export const BLK = 4096;
+
+/** What a block device stores its sectors in. Offsets and lengths are multiples of 512. */
+export interface BlockBackend {
+  /** Device size in bytes (a multiple of 512). */
+  readonly size: number;
+  readonly readonly: boolean;
+  /** Read [off, off+buf.length); throws on host errors. */
+  read(buf: Uint8Array, off: number): void;
+  write(buf: Uint8Array, off: number): void;
+  /** Make every write so far durable (host fsync). */
+  flush(): void;
+  /** Hint: these bytes are no longer used (TRIM); may be a no-op. */
+  discard?(off: number, len: number): void;
+  close(): void;
+}
+
+interface CacheBlock { data: Uint8Array; dirty: boolean; since: number; }
+
+const devices = new Set<BlockDevice>();
+
+export class BlockDevice {
+  /** block index → cached block, in LRU order (oldest first). */
+  private readonly cache = new Map<number, CacheBlock>();
+  private dirtyCount = 0;
+  /** First I/O error since the last flush (reported by the next flush, like Linux's errseq). */
+  private ioError = 0;
+  closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly backend: BlockBackend,
+    /** Write every write through and fsync it (ubd's `s` flag). */
+    readonly syncWrites = false,
+    /** Blocks kept in memory (clean + dirty). */
+    readonly budget = 8192,
+  ) {
+    devices.add(this);
+    installHooks();
+  }
+
+  get size(): number { return this.backend.size; }
+  get readonly(): boolean { return this.backend.readonly; }
+
+  private load(idx: number): CacheBlock | number {
+    let b = this.cache.get(idx);
+    if (b !== undefined) {
+      this.cache.delete(idx);
+      this.cache.set(idx, b);
+      return b;
+    }
+    const data = new Uint8Array(BLK);
+    const off = idx * BLK;
+    const len = Math.min(BLK, this.size - off);
+    if (len <= 0) return -EIO;
+    try {
+      this.backend.read(len === BLK ? data : data.subarray(0, len), off);
+    } catch {
+      return -EIO;
+    }
+    b = { data, dirty: false, since: 0 };
+    this.cache.set(idx, b);
+    this.shrink();
+    return b;
+  }
+
+  /** Read buf.length bytes at off; 0 or -errno. */
+  read(buf: Uint8Array, off: number): number {
+    if (off < 0 || off + buf.length > this.size) return -EIO;
+    let done = 0;
+    while (done < buf.length) {
+      const p = off + done;
+      const idx = Math.floor(p / BLK), o = p - idx * BLK;
+      const n = Math.min(BLK - o, buf.length - done);
+      const b = this.load(idx);
+      if (typeof b === 'number') return b;
+      buf.set(b.data.subarray(o, o + n), done);
+      done += n;
+    }
+    return 0;
+  }
+
+  /** Write buf at off; 0 or -errno. */
+  write(buf: Uint8Array, off: number): number {
+    if (this.readonly) return -EROFS;
+    if (off < 0 || off + buf.length > this.size) return -EIO;
+    let done = 0;
+    while (done < buf.length) {
+      const p = off + done;
+      const idx = Math.floor(p / BLK), o = p - idx * BLK;
+      const n = Math.min(BLK - o, buf.length - done);
+      let b: CacheBlock | number | undefined;
+      if (n === BLK) {
+        b = this.cache.get(idx);
+        if (b === undefined) { b = { data: new Uint8Array(BLK), dirty: false, since: 0 }; this.cache.set(idx, b); }
+        else { this.cache.delete(idx); this.cache.set(idx, b); }
+      } else b = this.load(idx);
+      if (typeof b === 'number') return b;
+      b.data.set(buf.subarray(done, done + n), o);
+      if (!b.dirty) { b.dirty = true; b.since = Date.now(); this.dirtyCount++; }
+      done += n;
+    }
+    if (this.syncWrites) return this.flush();
+    this.shrink();
+    return 0;
+  }
+
+  private writeBlock(idx: number, b: CacheBlock): boolean {
+    const off = idx * BLK;
+    const len = Math.min(BLK, this.size - off);
+    try {
+      this.backend.write(len === BLK ? b.data : b.data.subarray(0, len), off);
+    } catch {
+      if (this.ioError === 0) this.ioError = -EIO;
+      return false;
+    }
+    b.dirty = false;
+    this.dirtyCount--;
+    return true;
+  }
+
+  /** Over budget: write back the oldest dirty blocks, drop the oldest clean ones. */
+  private shrink(): void {
+    if (this.cache.size <= this.budget) return;
+    const target = Math.floor(this.budget * 3 / 4);
+    if (this.dirtyCount > this.budget / 2) this.writeDirty(false);
+    for (const [idx, b] of this.cache) {
+      if (this.cache.size <= target) break;
+      if (!b.dirty) this.cache.delete(idx);
+    }
+  }
+
+  /** Write dirty blocks in block order; olderThan: only those dirty since before it. */
+  private writeDirty(sync: boolean, olderThan = Infinity): void {
+    if (this.dirtyCount === 0) return;
+    const idxs: number[] = [];
+    for (const [idx, b] of this.cache) if (b.dirty && b.since < olderThan) idxs.push(idx);
+    idxs.sort((a, b) => a - b);
+    for (const idx of idxs) this.writeBlock(idx, this.cache.get(idx)!);
+    if (sync) {
+      try { this.backend.flush(); } catch { if (this.ioError === 0) this.ioError = -EIO; }
+    }
+  }
+
+  /** Everything written so far reaches the host file and is fsync'ed; 0 or -errno. */
+  flush(): number {
+    if (this.closed) return 0;
+    this.writeDirty(true);
+    const e = this.ioError;
+    this.ioError = 0;
+    return e;
+  }
+
+  /** Periodic writeback: blocks dirty for longer than ageMs. */
+  writebackOld(ageMs: number): void {
+    if (!this.closed) this.writeDirty(false, Date.now() - ageMs);
+  }
+
+  /** Drop clean cached blocks (memory pressure). */
+  dropClean(): void {
+    for (const [idx, b] of this.cache) if (!b.dirty) this.cache.delete(idx);
+  }
+
+  discard(off: number, len: number): void {
+    this.backend.discard?.(off, len);
+  }
+
+  close(): number {
+    if (this.closed) return 0;
+    const e = this.flush();
+    this.closed = true;
+    devices.delete(this);
+    try { this.backend.close(); } catch { /* ignore */ }
+    return e;
+  }
+}
+
+/** Flush every open block device (sync(2), halt); the first error or 0. */
+export function syncAllBlockDevices(): number {
+  let err = 0;
+  for (const d of devices) {
+    const e = d.flush();
+    if (e < 0 && err === 0) err = e;
+  }
+  return err;
+}
+
+let hooks = false;
+let syncHooks: (() => void)[] = [];
+/** Run fn before block devices are flushed at exit (filesystems write their metadata). */
+export function beforeBlockFlush(fn: () => void): void { syncHooks.push(fn); }
+
+function installHooks(): void {
+  if (hooks) return;
+  hooks = true;
+  // A clean exit (poweroff, halt, process.exit) flushes everything.
+  process.once('exit', () => {
+    for (const f of syncHooks) { try { f(); } catch { /* keep flushing */ } }
+    for (const d of [...devices]) d.close();
+  });
+  // Dirty data is written back within 30 s.
+  const t = setInterval(() => { for (const d of devices) d.writebackOld(25_000); }, 5_000);
+  t.unref();
+}
+void syncHooks;
+export function _resetBlockHooksForTest(): void { syncHooks = []; }
