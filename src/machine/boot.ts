@@ -18,6 +18,7 @@ import { oomKill } from '../kernel/oom.js';
 import { S_IFCHR, S_IFBLK } from '../abi/linux/stat.js';
 import { openUbd, closeAllUbd, UbdError, UBD_MAJOR } from '../drivers/block/ubd.js';
 import { mountRootBlock } from '../fs/ext2/index.js';
+import { setHostfsConfinement } from '../fs/hostfs/confine.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
 import { childExited, sendSignal } from '../kernel/signal.js';
@@ -77,6 +78,7 @@ export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio.
 
 export function createMachine(cfg: MachineConfig, log: (line: string) => void): Machine {
   const notes: string[] = [];
+  setHostfsConfinement(cfg.hostfs);
   const fsctx = mountRoot(cfg, notes);
   const mem = new PhysMem(cfg.memBytes);
   const kernel = new Kernel(mem, new HostClock(), { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });

@@ -142,7 +142,10 @@ export class Ext2Sb extends SuperBlock {
     }
     this.canWrite = (this.incompat & ~WRITE_INCOMPAT) === 0 && (this.roCompat & ~WRITE_RO_COMPAT) === 0 &&
       (this.compat & COMPAT_HAS_JOURNAL) === 0;
-    this.fsType = fsType;
+    if (fsType === 'ext2' && !this.canWrite) {
+      throw new Ext2MountError(`${devName}: the filesystem has ext3/ext4 features (mount it as ext4)`, EINVAL);
+    }
+    this.fsType = fsType === 'auto' ? (this.canWrite ? 'ext2' : 'ext4') : fsType;
     if (!ro && !this.canWrite) throw new Ext2MountError(`${devName}: ext3/ext4 features: this filesystem can only be mounted read-only`, EROFS);
     if (!ro && dev.readonly) throw new Ext2MountError(`${devName}: the device is read-only`, EACCES);
     this.readonly = ro;

@@ -1,6 +1,6 @@
 // ext2/ext3/ext4 as mountable types on ubd devices, and the root filesystem on a block
 // device (root=/dev/ubda).
-import { ENXIO, ENOTBLK, EINVAL } from '../../abi/linux/errno.js';
+import { ENXIO, ENOTBLK } from '../../abi/linux/errno.js';
 import { MS_RDONLY } from '../../abi/linux/fs.js';
 import { major, minor, makedev } from '../../abi/linux/stat.js';
 import { registerFsType } from '../vfs/mountops.js';
@@ -26,9 +26,7 @@ function deviceOf(source: string, blockDev: number | undefined): UbdDevice | num
 
 function mountOn(d: UbdDevice, fsType: string, ro: boolean): Ext2Sb | number {
   try {
-    const sb = ext2Mount(d.blk, d.name, fsType, ro, makedev(UBD_MAJOR, d.minor));
-    if (fsType === 'ext2' && !sb.canWrite && !ro) return -EINVAL;
-    return sb;
+    return ext2Mount(d.blk, d.name, fsType, ro, makedev(UBD_MAJOR, d.minor));
   } catch (e) {
     if (e instanceof Ext2MountError) { lastMountError = e.message; return -e.errno; }
     throw e;
@@ -55,17 +53,17 @@ export function mountRootBlock(dev: string, readonly: boolean, fstype: string | 
   const type = fstype && fstype !== 'ext2' && fstype !== 'ext3' && fstype !== 'ext4' ? null : fstype;
   if (fstype && type === null) return `VFS: rootfstype=${fstype} is not supported on ${dev} (ext2, ext3, ext4)`;
   try {
-    sb = ext2Mount(d.blk, d.name, type ?? 'ext2', ro, makedev(UBD_MAJOR, d.minor));
+    sb = ext2Mount(d.blk, d.name, type ?? 'auto', ro, makedev(UBD_MAJOR, d.minor));
   } catch (e) {
     if (!(e instanceof Ext2MountError)) throw e;
     if (e.errno !== 30 /* EROFS */) return `VFS: Cannot mount root fs on ${dev}: ${e.message}`;
     notes.push(`${dev}: ext3/ext4 features: mounting the root read-only`);
     ro = true;
-    try { sb = ext2Mount(d.blk, d.name, type ?? 'ext4', true, makedev(UBD_MAJOR, d.minor)); } catch (e2) {
+    try { sb = ext2Mount(d.blk, d.name, type ?? 'auto', true, makedev(UBD_MAJOR, d.minor)); } catch (e2) {
       return `VFS: Cannot mount root fs on ${dev}: ${(e2 as Error).message}`;
     }
   }
-  const fsType = type ?? (sb.canWrite ? 'ext2' : 'ext4');
+  const fsType = sb.fsType;
   notes.push(`VFS: Mounted root (${fsType} filesystem) ${ro ? 'readonly' : 'read-write'} on device ${UBD_MAJOR}:${d.minor}.`);
   const ns = new MountNs();
   const root = new Dentry('/', null, sb.root);

@@ -17,6 +17,8 @@ import { NameData, walk } from './namei.js';
 import { FsContext, liveContexts } from './fscontext.js';
 import { TmpfsSb } from '../tmpfs/tmpfs.js';
 import { newHostSb } from '../hostfs/hostfs.js';
+import { hostfsMountDir } from '../hostfs/confine.js';
+export { setHostfsConfinement } from '../hostfs/confine.js';
 
 /** Make a superblock for a mount: (source, flags, data) → superblock or -errno. */
 export type MountFn = (source: string, flags: number, data: string, blockDev?: number) => SuperBlock | number;
@@ -77,7 +79,9 @@ registerFsType('tmpfs', (_s, _f, data) => new TmpfsSb('tmpfs', parseMode(data, 0
 registerFsType('ramfs', (_s, _f, data) => new TmpfsSb('ramfs', parseMode(data, 0o755)));
 registerFsType('devtmpfs', () => devtmpfsSb());
 registerFsType('hostfs', (source, flags, data) => {
-  const dir = data || (source && source !== 'none' && source !== 'hostfs' ? source : '/');
+  const req = data || (source && source !== 'none' && source !== 'hostfs' ? source : '/');
+  const dir = hostfsMountDir(req);
+  if (typeof dir === 'number') return dir;
   const sb = newHostSb(dir, (flags & MS_RDONLY) !== 0);
   return typeof sb === 'string' ? -ENOENT : sb;
 });
