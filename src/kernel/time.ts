@@ -6,6 +6,8 @@ export interface ClockSource {
   monoNs(): number;
   /** Offset from the monotonic clock to CLOCK_REALTIME, in ns since the epoch. */
   realOffsetNs: number;
+  /** Instructions retired since the last call (virtual clocks count them). */
+  retire?(n: number): void;
 }
 
 export class HostClock implements ClockSource {

@@ -5,7 +5,8 @@ import { AddressSpace, addReclaimer } from '../mm/aspace.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Task } from '../kernel/task.js';
 import { Cred } from '../kernel/cred.js';
-import { HostClock } from '../kernel/time.js';
+import { MachineClock, seededRandom } from '../kernel/vclock.js';
+import { setRandomSource } from '../drivers/char/mem.js';
 import { doExecve } from '../kernel/execve.js';
 import { FdTable } from '../fs/vfs/fdtable.js';
 import { FsContext } from '../fs/vfs/fscontext.js';
@@ -81,8 +82,14 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   setHostfsConfinement(cfg.hostfs);
   const fsctx = mountRoot(cfg, notes);
   const mem = new PhysMem(cfg.memBytes);
-  const kernel = new Kernel(mem, new HostClock(), { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });
-  kernel.random = (b) => { randomFillSync(b); };
+  const mg = cfg.mgmt;
+  const vclock = new MachineClock(mg.timeTravel, mg.timeTravelStart);
+  const kernel = new Kernel(mem, vclock, { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });
+  // random-seed= (default 0 under time-travel=inf-cpu) makes every random source reproducible.
+  const seed = mg.randomSeed ?? (mg.timeTravel === 'inf-cpu' ? 0 : null);
+  kernel.random = seed === null ? (b) => { randomFillSync(b); } : seededRandom(seed);
+  setRandomSource(kernel.random);
+  kernel.idleSkip = (next) => vclock.skipTo(next);
   kernel.log(`Linux version ${UTS_RELEASE} (tuml ${VERSION}) riscv64`);
   kernel.log(`Kernel command line: ${process.argv.slice(2).join(' ')}`);
   kernel.log(`Memory: ${mem.nframes * 4}K available`);

@@ -3,6 +3,7 @@
 // embedded without a command line.
 
 import { parseUbdOption, UbdSpec } from '../drivers/block/ubd.js';
+import { MgmtConfig, defaultMgmt, parseMgmtOption, MGMT_HELP } from './mgmt_config.js';
 
 export class ConfigError extends Error {}
 
@@ -25,6 +26,8 @@ export interface MachineConfig {
   hostname: string;
   /** ubd devices (ubd<n>[flags]=file[,backing]). */
   ubd: UbdSpec[];
+  /** Management and time: time travel, umid, mconsole, channels (mgmt_config.ts). */
+  mgmt: MgmtConfig;
 }
 
 export const VERSION = '0.1.0';
@@ -48,7 +51,7 @@ Options (UML's kernel command line):
   quiet               no boot messages on stderr
   strace, --strace    print every guest syscall to stderr, strace-style
   stats               print counters (instructions retired) on exit
-  --help              this text
+${MGMT_HELP}  --help              this text
   --version           print the version
   --showconfig        print the build configuration
 The words after -- are the init program and its arguments.
@@ -66,7 +69,7 @@ export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
     initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
-    readonly: false, hostname: 'tuml', ubd: [],
+    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(),
   };
 }
 
@@ -102,6 +105,7 @@ export function parseArgs(argv: string[]): MachineConfig | { print: string } {
       case 'ro': c.readonly = true; break;
       case 'hostname': c.hostname = need(); break;
       default: {
+        if (parseMgmtOption(c.mgmt, key, val)) break;
         const u = parseUbdOption(key, val);
         if (typeof u === 'string') throw new ConfigError(u);
         if (u !== null) {

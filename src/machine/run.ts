@@ -86,7 +86,9 @@ export class RunLoop {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
       const before = h.instret;
       const r = run(h, left);
-      left -= h.instret - before;
+      const ran = h.instret - before;
+      left -= ran;
+      k.clock.retire?.(ran);
       switch (r) {
         case EXIT_BUDGET: break;
         case EXIT_ECALL: this.syscall(t); left -= 50; break;

@@ -18,8 +18,12 @@ const fullDev: CharDev = {
   read: (b) => { b.fill(0); return b.length; },
   write: () => -ENOSPC,
 };
+let randomSource: (b: Uint8Array) => void = (b) => { randomFillSync(b); };
+/** The bytes /dev/random and /dev/urandom give (seeded and reproducible with random-seed=). */
+export function setRandomSource(fn: (b: Uint8Array) => void): void { randomSource = fn; }
+
 const randomDev: CharDev = {
-  read: (b) => { randomFillSync(b); return b.length; },
+  read: (b) => { randomSource(b); return b.length; },
   write: (b) => b.length,
 };
 
