@@ -17,6 +17,8 @@ export interface ExecFile {
   readonly uid: number;
   readonly gid: number;
   readonly path: string;
+  /** The file lies on a nosuid mount (its set-id bits are ignored). */
+  readonly nosuid?: boolean;
   /** The file's pages as a mapping sees them (page cache), when the file has one. */
   readonly backing?: VmBacking | null;
 }
@@ -156,7 +158,9 @@ export function loadElf(mem: PhysMem, file: ExecFile, info: ElfInfo, argv: Uint8
 
     // Stack VMA: 128 KiB to start with, growing down on demand.
     const stackSize = 128 * 1024;
-    mm.vmas.push(new Vma(STACK_TOP - stackSize, STACK_TOP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, null, 0, '[stack]'));
+    // PT_GNU_STACK of the main program decides whether the stack is executable.
+    const stackProt = PROT_READ | PROT_WRITE | (info.execStack ? PROT_EXEC : 0);
+    mm.vmas.push(new Vma(STACK_TOP - stackSize, STACK_TOP, stackProt, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, null, 0, '[stack]'));
     // The sigreturn trampoline page (Linux/riscv keeps it in the vDSO).
     mm.vmas.push(new Vma(SIGTRAMP, SIGTRAMP + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0, '[vdso]'));
     mm.vmas.sort((a, b) => a.start - b.start);

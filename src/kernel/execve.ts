@@ -8,20 +8,34 @@ import { ENOEXEC, ELOOP, ENAMETOOLONG } from '../abi/linux/errno.js';
 import { SIG_IGN } from './signal_state.js';
 import { vforkRelease } from './fork.js';
 import { execBacking } from './filemap.js';
+import { execKillThreads, mmRelease } from './exit.js';
+import { S_ISUID, S_ISGID } from '../abi/linux/stat.js';
 
 const MAX_RECURSION = 4;
 const BINPRM_BUF = 256;
 
 /** Open path for execution, with its page cache as the mapping backing where it has one. */
-function open(t: Task, path: string): ExecFile | number {
+function open(t: Task, path: string, opened: { close(): void }[]): ExecFile | number {
   const f = openExec(t.fs, t.cred, path);
   if (typeof f === 'number') return f;
+  opened.push(f);
   return Object.assign(f, { backing: execBacking(t.kernel.mem, f.file, f.path) });
 }
 
 /** Replace t's program with `path`. Returns 0 on success (registers set) or -errno. */
 export function doExecve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[]): number {
-  let file = open(t, path);
+  // The files opened on the way (script, interpreters, ELF interpreter) are dropped at
+  // the end: the mappings hold their own references.
+  const opened: { close(): void }[] = [];
+  try {
+    return execve(t, path, argv, envp, opened);
+  } finally {
+    for (const f of opened) f.close();
+  }
+}
+
+function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], opened: { close(): void }[]): number {
+  let file = open(t, path, opened);
   if (typeof file === 'number') return file;
   const execfn = path;
   // #! scripts: the interpreter (and optional argument) replace argv[0] (Linux's binfmt_script).
@@ -43,7 +57,7 @@ export function doExecve(t: Task, path: string, argv: Uint8Array[], envp: Uint8A
       argv = [Buffer.from(interp, 'latin1')];
       if (iarg) argv.push(Buffer.from(iarg, 'latin1'));
       argv.push(Buffer.from(script, 'latin1'), ...rest);
-      const nf = open(t, interp);
+      const nf = open(t, interp, opened);
       if (typeof nf === 'number') return nf;
       file = nf;
       continue;
@@ -55,12 +69,22 @@ export function doExecve(t: Task, path: string, argv: Uint8Array[], envp: Uint8A
   if (info === null) return -ENOEXEC;
   const rnd = new Uint8Array(16);
   t.kernel.random(rnd);
-  const c = t.cred;
+  // Set-user-ID and set-group-ID files (never on nosuid mounts or under no_new_privs);
+  // the group bit counts only with group execute (else it marks mandatory locking).
+  const c = t.cred.clone();
+  const setid = !f.nosuid && !t.noNewPrivs;
+  const fileUid = setid && (f.mode & S_ISUID) ? f.uid : null;
+  const fileGid = setid && (f.mode & S_ISGID) && (f.mode & 0o010) ? f.gid : null;
+  const secure = c.execSetid(fileUid, fileGid);
   const loaded = loadElf(t.kernel.mem, f, info, argv, envp, execfn,
-    { uid: c.uid, euid: c.euid, gid: c.gid, egid: c.egid, secure: false }, rnd, (p) => open(t, p));
+    { uid: c.uid, euid: c.euid, gid: c.gid, egid: c.egid, secure }, rnd, (p) => open(t, p, opened));
   if (typeof loaded === 'number') return loaded;
 
   // Point of no return.
+  execKillThreads(t);
+  mmRelease(t);
+  Object.assign(t.cred, { euid: c.euid, suid: c.suid, fsuid: c.fsuid, egid: c.egid, sgid: c.sgid, fsgid: c.fsgid });
+  if (secure) { t.dumpable = 0; t.pdeathSig = 0; }
   const old = t.mm;
   t.setMm(loaded.mm);
   if (--old.users === 0) old.destroy();

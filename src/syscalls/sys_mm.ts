@@ -52,6 +52,15 @@ function mprotect(t: Task, addr: number, len: number, prot: number): number {
   if ((prot & ~(MM.PROT_READ | MM.PROT_WRITE | MM.PROT_EXEC | MM.PROT_GROWSDOWN | MM.PROT_GROWSUP)) !== 0) return -EINVAL;
   if (len === 0) return 0;
   if (addr + len > USER_TOP || len < 0) return -ENOMEM;
+  if ((prot & MM.PROT_GROWSDOWN) && (prot & MM.PROT_GROWSUP)) return -EINVAL;
+  if (prot & MM.PROT_GROWSDOWN) {
+    // Extend the change down to the start of the grows-down mapping (glibc's
+    // _dl_make_stack_executable), as Linux does.
+    const v = t.mm.find(addr);
+    if (v === null || (v.flags & MM.MAP_GROWSDOWN) === 0) return -EINVAL;
+    len += addr - v.start;
+    addr = v.start;
+  } else if (prot & MM.PROT_GROWSUP) return -EINVAL;
   return t.mm.mprotect(addr, len, prot & 7);
 }
 

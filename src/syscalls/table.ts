@@ -12,8 +12,9 @@ import { fsSyscalls } from './sys_fs.js';
 import { pipeSyscalls } from './sys_pipe.js';
 import { pollSyscalls } from './sys_poll.js';
 import { mountSyscalls } from './sys_mount.js';
+import { credSyscalls } from './sys_cred.js';
 
-const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls];
+const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, credSyscalls];
 
 export const MAX_NR = 512;
 /** Dense array indexed by syscall number; entries without a handler are ENOSYS. */

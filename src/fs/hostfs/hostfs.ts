@@ -7,7 +7,7 @@ import {
   ENOENT, EIO, EPERM, EINVAL, EEXIST, EROFS,
 } from '../../abi/linux/errno.js';
 import * as E from '../../abi/linux/errno.js';
-import { S_IFMT, S_IFREG, S_IFIFO, S_IFSOCK } from '../../abi/linux/stat.js';
+import { S_IFMT, S_IFREG, S_IFIFO, S_IFSOCK, S_ISGID } from '../../abi/linux/stat.js';
 import { HOSTFS_SUPER_MAGIC } from '../../abi/linux/fs.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, RENAME_NOREPLACE, RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
 import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr } from '../vfs/inode.js';
@@ -109,7 +109,7 @@ export class HostInode extends Inode {
   /** Host fds of open files on this inode. */
   private readonly fds = new Map<File, number>();
   /** Ownership the host refused to take (we are unprivileged): kept in memory. */
-  private ownOverride: { uid: number; gid: number } | null = null;
+  ownOverride: { uid: number; gid: number } | null = null;
 
   fill(st: fs.Stats): void {
     this.mode = st.mode;
@@ -169,19 +169,42 @@ export class HostInode extends Inode {
   }
   private mut(): number { return this.sb.readonly ? -EROFS : 0; }
 
-  override create(name: string, mode: number, _cred: FsCred): Inode | number {
+  override create(name: string, mode: number, cred: FsCred): Inode | number {
     if (this.mut()) return -EROFS;
     const p = this.child(name);
     try {
-      fs.closeSync(fs.openSync(p, C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, mode & 0o7777));
+      const fd = fs.openSync(p, C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, mode & 0o7777);
+      // The guest's umask is already applied; the host process's must not be.
+      try { fs.fchmodSync(fd, mode & 0o7777); } finally { fs.closeSync(fd); }
     } catch (e) { return hostErrno(e); }
-    return this.after(p);
+    return this.owned(p, cred);
   }
-  override mkdir(name: string, mode: number, _cred: FsCred): Inode | number {
+  override mkdir(name: string, mode: number, cred: FsCred): Inode | number {
     if (this.mut()) return -EROFS;
     const p = this.child(name);
-    try { fs.mkdirSync(p, { mode: mode & 0o7777 }); } catch (e) { return hostErrno(e); }
-    return this.after(p);
+    try {
+      fs.mkdirSync(p, { mode: mode & 0o7777 });
+      // Without the host's umask; a set-group-ID parent passes its bit on (as Linux).
+      fs.chmodSync(p, (mode & 0o7777) | (this.mode & S_ISGID));
+    } catch (e) { return hostErrno(e); }
+    return this.owned(p, cred);
+  }
+  /**
+   * A new file belongs to the creator's fsuid, and to its fsgid or the directory's
+   * group when the directory is set-group-ID. The host keeps the ownership where it
+   * lets us (we run as root), else the inode remembers it.
+   */
+  private owned(p: Buffer, cred: FsCred): Inode | number {
+    const ino = this.after(p);
+    if (typeof ino === 'number') return ino;
+    const uid = cred.fsuid, gid = (this.mode & S_ISGID) ? this.gid : cred.fsgid;
+    if (ino.uid !== uid || ino.gid !== gid) {
+      const h = ino as HostInode;
+      try { fs.lchownSync(p, uid, gid); } catch { h.ownOverride = { uid, gid }; }
+      h.refresh();
+      if (h.ownOverride) { h.uid = uid; h.gid = gid; }
+    }
+    return ino;
   }
   override mknod(name: string, mode: number, _rdev: number, cred: FsCred): Inode | number {
     if ((mode & S_IFMT) === S_IFREG) return this.create(name, mode, cred);
@@ -189,11 +212,11 @@ export class HostInode extends Inode {
     void S_IFIFO; void S_IFSOCK;
     return -EPERM;
   }
-  override symlink(name: string, target: string, _cred: FsCred): Inode | number {
+  override symlink(name: string, target: string, cred: FsCred): Inode | number {
     if (this.mut()) return -EROFS;
     const p = this.child(name);
     try { fs.symlinkSync(Buffer.from(target, 'latin1'), p); } catch (e) { return hostErrno(e); }
-    return this.after(p);
+    return this.owned(p, cred);
   }
   override link(name: string, target: Inode): number {
     if (this.mut()) return -EROFS;

@@ -362,17 +362,23 @@ export function chownInode(p: Path, cred: FsCred, uid: number, gid: number): num
   const inode = p.d.inode;
   if (uid === 0xffffffff || uid === -1) uid = -1;
   if (gid === 0xffffffff || gid === -1) gid = -1;
+  // chown_ok/chgrp_ok: without CAP_CHOWN only the owner may "change" the owner to
+  // itself, and the group to one of its groups.
   if (cred.fsuid !== 0) {
-    if (uid !== -1 && uid !== inode.uid) return -EPERM;
-    if (gid !== -1 && gid !== inode.gid && !(cred.fsuid === inode.uid && inGroup(cred, gid))) return -EPERM;
+    const owner = cred.fsuid === inode.uid;
+    if (uid !== -1 && !(owner && uid === inode.uid)) return -EPERM;
+    if (gid !== -1 && !(owner && (gid === inode.gid || inGroup(cred, gid)))) return -EPERM;
   }
   if (p.mnt.readonly) return -EROFS;
   const a: { uid?: number; gid?: number; mode?: number } = {};
   if (uid !== -1) a.uid = uid;
   if (gid !== -1) a.gid = gid;
-  if (!inode.isDir && (uid !== -1 || gid !== -1)) {
+  if (!inode.isDir && !inode.isLnk) {
+    // chown_common: set-user-ID always goes; set-group-ID with group execute (or when
+    // the caller could not have set it: not in the group and not CAP_FSETID).
     let m = inode.mode & 0o7777 & ~S_ISUID;
-    if (inode.mode & 0o010) m &= ~S_ISGID;
+    const newGid = gid === -1 ? inode.gid : gid;
+    if ((inode.mode & 0o010) || (cred.fsuid !== 0 && !inGroup(cred, newGid))) m &= ~S_ISGID;
     if (m !== (inode.mode & 0o7777)) a.mode = m;
   }
   return inode.setattr(a);
