@@ -199,14 +199,20 @@ let syncHooks: (() => void)[] = [];
 /** Run fn before block devices are flushed at exit (filesystems write their metadata). */
 export function beforeBlockFlush(fn: () => void): void { syncHooks.push(fn); }
 
+/** At exit: filesystems write their metadata, then every device is flushed and closed. */
+let exitFlushed = false;
+export function flushAllForExit(): void {
+  if (exitFlushed) return;
+  exitFlushed = true;
+  for (const f of syncHooks) { try { f(); } catch { /* keep flushing */ } }
+  for (const d of [...devices]) d.close();
+}
+
 function installHooks(): void {
   if (hooks) return;
   hooks = true;
   // A clean exit (poweroff, halt, process.exit) flushes everything.
-  process.once('exit', () => {
-    for (const f of syncHooks) { try { f(); } catch { /* keep flushing */ } }
-    for (const d of [...devices]) d.close();
-  });
+  process.once('exit', flushAllForExit);
   // Dirty data is written back within 30 s.
   const t = setInterval(() => { for (const d of devices) d.writebackOld(25_000); }, 5_000);
   t.unref();

@@ -11,7 +11,7 @@
 // image: FILE.lock, created with O_EXCL and holding "tuml PID". A lock whose process no
 // longer exists (kill -9) is stale and taken over. It is removed at exit.
 import * as fs from 'node:fs';
-import { BlockDevice, BlockBackend } from './blkdev.js';
+import { BlockDevice, BlockBackend, flushAllForExit } from './blkdev.js';
 import { CowBackend, FileBackend, createCowFile, readCowHeader, CowHeader } from './cow.js';
 
 export const UBD_MAJOR = 98;
@@ -97,7 +97,11 @@ function takeLock(file: string, devName: string): string | null {
       held.add(lp);
       if (!exitHook) {
         exitHook = true;
-        process.once('exit', () => { for (const l of held) { try { fs.unlinkSync(l); } catch { /* gone */ } } });
+        process.once('exit', () => {
+          // Flush (filesystems first, then devices) before the locks go.
+          flushAllForExit();
+          for (const l of held) { try { fs.unlinkSync(l); } catch { /* gone */ } }
+        });
       }
       return lp;
     } catch (e) {
