@@ -72,6 +72,7 @@ export function sendSignal(t: Task, sig: number, info: SigInfo, thread = false, 
   if (sig < S.SIGRTMIN && isPending(t, sig)) return;     // standard signals do not queue
   setPending(t, sig);
   t.sigq.push(info);
+  t.sighand.signalfdWait.wakeAll();
   if (sig === S.SIGKILL || !isBlocked(t, sig) || has(t.waitSetLo, t.waitSetHi, sig)) signalWake(t, sig);
 }
 

@@ -25,6 +25,8 @@ export class SigHand {
   /** Tasks sharing this table (CLONE_SIGHAND). */
   users = 1;
   readonly actions: SigAction[] = Array.from({ length: 65 }, () => new SigAction());
+  /** signalfd readers and pollers: woken whenever a signal is queued for the process. */
+  readonly signalfdWait = new WaitQueue();
   clone(): SigHand {
     const s = new SigHand();
     for (let i = 0; i < 65; i++) Object.assign(s.actions[i], this.actions[i]);
