@@ -30,6 +30,12 @@ export function copyProcess(p: Task, a: CloneArgs): Task {
   const thread = (f & CLONE_THREAD) !== 0;
   const c = new Task(k, tid, thread ? p.tgid : tid, mm, files, fs, thread ? p.cred : p.cred.clone());
   if (f & CLONE_SIGHAND) { c.sighand = p.sighand; p.sighand.users++; } else c.sighand = p.sighand.clone();
+  if (thread) {
+    // A thread shares the group's process-directed pending signals and its wait queue
+    // for children (any thread may wait for any thread's children).
+    c.shared = p.shared;
+    c.childWait = p.childWait;
+  }
   c.pgid = p.pgid; c.sid = p.sid;
   c.comm = p.comm; c.exePath = p.exePath;
   c.maskLo = p.maskLo; c.maskHi = p.maskHi;
@@ -45,9 +51,10 @@ export function copyProcess(p: Task, a: CloneArgs): Task {
   h.x[20] = 0; h.x[21] = 0;
   if (a.stack !== 0) h.setNum(2, a.stack);
   if (f & CLONE_SETTLS) h.setNum(4, a.tls);
-  const parent = (f & (CLONE_PARENT | CLONE_THREAD)) && p.parent ? p.parent : p;
+  // A thread's parent is its group's parent; only group leaders are on a children list.
+  const parent = (f & (CLONE_PARENT | CLONE_THREAD)) ? (k.tasks.get(p.tgid) ?? p).parent : p;
   c.parent = parent;
-  parent.children.add(c);
+  if (!thread && parent !== null) parent.children.add(c);
   if (f & CLONE_CHILD_CLEARTID) c.clearChildTid = a.childTid;
   if (f & CLONE_CHILD_SETTID) { try { writeU32(c.mm, a.childTid, tid); } catch { /* ignored as Linux */ } }
   if (f & CLONE_PARENT_SETTID) { try { writeU32(p.mm, a.parentTid, tid); } catch { /* ignored */ } }

@@ -1,7 +1,7 @@
 // Signals: generation (permission-free core; the syscalls check permissions), the
 // default actions, and delivery to user handlers through the riscv64 rt_sigframe.
 import { Task, TaskState } from './task.js';
-import { exitTask, signaledStatus } from './exit.js';
+import { exitGroup, signaledStatus } from './exit.js';
 import { SigInfo, encodeSiginfo, SI_KERNEL, SEGV_MAPERR, SEGV_ACCERR, CLD_STOPPED, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, ILL_ILLOPC, TRAP_BRKPT, BUS_ADRALN, BUS_ADRERR } from './siginfo.js';
 import * as S from './signal_state.js';
 import { copyOut, copyIn, UserFault } from '../mm/usercopy.js';
@@ -19,13 +19,32 @@ function has(lo: number, hi: number, sig: number): boolean {
   return (S.sigWord(sig) === 0 ? lo : hi) & S.sigBit(sig) ? true : false;
 }
 export function isBlocked(t: Task, sig: number): boolean { return has(t.maskLo, t.maskHi, sig); }
-function isPending(t: Task, sig: number): boolean { return has(t.pendLo, t.pendHi, sig); }
-function setPending(t: Task, sig: number): void {
-  if (S.sigWord(sig) === 0) t.pendLo |= S.sigBit(sig); else t.pendHi |= S.sigBit(sig);
+/** A pending set: a thread's own (pendLo/pendHi/sigq) or its group's shared one (lo/hi/q). */
+interface PendSet { lo: number; hi: number; readonly q: SigInfo[]; }
+/** A view of t's private pending set with the shape of the shared one. */
+function own(t: Task): PendSet {
+  return {
+    get lo() { return t.pendLo; }, set lo(v: number) { t.pendLo = v; },
+    get hi() { return t.pendHi; }, set hi(v: number) { t.pendHi = v; },
+    q: t.sigq,
+  };
 }
-function clearPending(t: Task, sig: number): void {
-  if (S.sigWord(sig) === 0) t.pendLo &= ~S.sigBit(sig); else t.pendHi &= ~S.sigBit(sig);
-  for (let i = t.sigq.length - 1; i >= 0; i--) if (t.sigq[i].signo === sig) t.sigq.splice(i, 1);
+function isPending(p: PendSet, sig: number): boolean { return has(p.lo, p.hi, sig); }
+function setPending(p: PendSet, sig: number): void {
+  if (S.sigWord(sig) === 0) p.lo |= S.sigBit(sig); else p.hi |= S.sigBit(sig);
+}
+function clearPendingIn(p: PendSet, sig: number): void {
+  if (S.sigWord(sig) === 0) p.lo &= ~S.sigBit(sig); else p.hi &= ~S.sigBit(sig);
+  for (let i = p.q.length - 1; i >= 0; i--) if (p.q[i].signo === sig) p.q.splice(i, 1);
+}
+/** Discard sig from t's own pending set and its group's shared one. */
+export function clearPending(t: Task, sig: number): void {
+  clearPendingIn(own(t), sig);
+  clearPendingIn(t.shared, sig);
+}
+/** Does t take sig now (unblocked, or waited for in sigtimedwait)? */
+function wants(t: Task, sig: number): boolean {
+  return !isBlocked(t, sig) || has(t.waitSetLo, t.waitSetHi, sig);
 }
 
 /** Is sig ignored by t (SIG_IGN, or SIG_DFL whose default is to ignore)? */
@@ -46,12 +65,14 @@ export function groupOf(t: Task): Task[] {
  * is the kernel's own signal (faults): it overrides blocking/ignoring like force_sig.
  */
 export function sendSignal(t: Task, sig: number, info: SigInfo, thread = false, force = false): void {
-  if (t.state === TaskState.Zombie || t.state === TaskState.Dead) return;
+  let g: Task[] = [];
   if (!thread) {
-    // Pick a thread of the group that does not block it (the main thread first).
-    const g = groupOf(t);
-    t = g.find((o) => o.tid === o.tgid && !isBlocked(o, sig)) ?? g.find((o) => !isBlocked(o, sig)) ?? t;
-  }
+    // Process-directed: queued on the group's shared set, taken by any thread that
+    // does not block it. A zombie leader still names its live threads.
+    g = groupOf(t);
+    if (g.length === 0) return;
+    if (!g.includes(t)) t = g[0];
+  } else if (t.state === TaskState.Zombie || t.state === TaskState.Dead) return;
   const act = t.sighand.actions[sig];
   if (force && (isBlocked(t, sig) || act.handler === S.SIG_IGN)) {
     // force_sig: unblock, and a fault that cannot be handled resets to the default.
@@ -69,11 +90,18 @@ export function sendSignal(t: Task, sig: number, info: SigInfo, thread = false, 
     for (const o of groupOf(t)) clearPending(o, S.SIGCONT);
   }
   if (isIgnored(t, sig) && !isBlocked(t, sig) && sig !== S.SIGKILL) return;
-  if (sig < S.SIGRTMIN && isPending(t, sig)) return;     // standard signals do not queue
-  setPending(t, sig);
-  t.sigq.push(info);
+  const set = thread ? own(t) : t.shared;
+  if (sig < S.SIGRTMIN && isPending(set, sig)) return;     // standard signals do not queue
+  setPending(set, sig);
+  set.q.push(info);
   t.sighand.signalfdWait.wakeAll();
-  if (sig === S.SIGKILL || !isBlocked(t, sig) || has(t.waitSetLo, t.waitSetHi, sig)) signalWake(t, sig);
+  if (thread) {
+    if (sig === S.SIGKILL || wants(t, sig)) signalWake(t, sig);
+    return;
+  }
+  // complete_signal: wake the target if it takes the signal, else another thread that does.
+  const w = sig === S.SIGKILL || wants(t, sig) ? t : g.find((o) => wants(o, sig));
+  if (w !== undefined) signalWake(w, sig);
 }
 
 /** Make t notice a signal: wake it from a sleep; SIGKILL also wakes a stopped task. */
@@ -146,9 +174,7 @@ export function childExited(t: Task): void {
 
 /** Kill every thread of t's group with signal sig. */
 export function killGroup(t: Task, sig: number): void {
-  const status = signaledStatus(sig, S.isCoreSignal(sig));
-  for (const o of groupOf(t)) if (o !== t) exitTask(o, status);
-  exitTask(t, status);
+  exitGroup(t, signaledStatus(sig, S.isCoreSignal(sig)));
 }
 
 /** A synchronous fault (SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP) at addr. */
@@ -166,31 +192,41 @@ export function faultSignal(t: Task, sig: number, addr: number, kind: number): v
 }
 
 export function hasDeliverable(t: Task): boolean {
-  return (t.pendLo & ~t.maskLo) !== 0 || (t.pendHi & ~t.maskHi) !== 0;
+  const sh = t.shared;
+  return ((t.pendLo | sh.lo) & ~t.maskLo) !== 0 || ((t.pendHi | sh.hi) & ~t.maskHi) !== 0;
 }
 
 /** Lowest pending unblocked signal, synchronous faults first; 0 if none. */
 function nextSignal(t: Task): number {
-  const lo = t.pendLo & ~t.maskLo, hi = t.pendHi & ~t.maskHi;
+  const lo = (t.pendLo | t.shared.lo) & ~t.maskLo, hi = (t.pendHi | t.shared.hi) & ~t.maskHi;
   for (const s of [S.SIGSEGV, S.SIGBUS, S.SIGILL, S.SIGTRAP, S.SIGFPE, S.SIGSYS]) if (lo & S.sigBit(s)) return s;
   if (lo !== 0) return 31 - Math.clz32(lo & -lo) + 1;
   if (hi !== 0) return 31 - Math.clz32(hi & -hi) + 33;
   return 0;
 }
 
-/** Take sig's oldest siginfo off the queue, clearing the pending bit if none remain. */
+/**
+ * Take sig's oldest siginfo off t's own queue, else off the group's shared one, clearing
+ * the pending bit if none remain there.
+ */
 export function dequeue(t: Task, sig: number): SigInfo {
-  const i = t.sigq.findIndex((s) => s.signo === sig);
-  const info = i >= 0 ? t.sigq.splice(i, 1)[0] : SigInfo.of(sig, SI_KERNEL);
-  if (!t.sigq.some((s) => s.signo === sig)) {
-    if (S.sigWord(sig) === 0) t.pendLo &= ~S.sigBit(sig); else t.pendHi &= ~S.sigBit(sig);
+  const p: PendSet = isPending(own(t), sig) ? own(t) : t.shared;
+  const i = p.q.findIndex((s) => s.signo === sig);
+  const info = i >= 0 ? p.q.splice(i, 1)[0] : SigInfo.of(sig, SI_KERNEL);
+  if (!p.q.some((s) => s.signo === sig)) {
+    if (S.sigWord(sig) === 0) p.lo &= ~S.sigBit(sig); else p.hi &= ~S.sigBit(sig);
   }
   return info;
 }
 
+/** Signals pending for t: its own and its group's shared set, as a (lo, hi) pair. */
+export function pendingOf(t: Task): [number, number] {
+  return [t.pendLo | t.shared.lo, t.pendHi | t.shared.hi];
+}
+
 /** Dequeue one signal from `set` (lo/hi) if pending; 0 if none. */
 export function dequeueFromSet(t: Task, lo: number, hi: number): SigInfo | null {
-  const plo = t.pendLo & lo, phi = t.pendHi & hi;
+  const plo = (t.pendLo | t.shared.lo) & lo, phi = (t.pendHi | t.shared.hi) & hi;
   if (plo === 0 && phi === 0) return null;
   const sig = plo !== 0 ? 31 - Math.clz32(plo & -plo) + 1 : 31 - Math.clz32(phi & -phi) + 33;
   return dequeue(t, sig);

@@ -34,6 +34,12 @@ export class SigHand {
   }
 }
 
+/** Signals pending for a whole thread group (process-directed), shared by its threads. */
+export class SharedPending {
+  lo = 0; hi = 0;
+  readonly q: SigInfo[] = [];
+}
+
 export class Task implements Waiter {
   readonly hart: Hart;
   parent: Task | null = null;
@@ -51,6 +57,8 @@ export class Task implements Waiter {
   /** Pending signals for this thread (word pair) and their siginfo records. */
   pendLo = 0; pendHi = 0;
   readonly sigq: SigInfo[] = [];
+  /** Process-directed pending signals, shared by the thread group (CLONE_THREAD). */
+  shared = new SharedPending();
   /** rt_sigsuspend/pselect: the mask to restore once a handler has been set up. */
   savedMaskLo = 0; savedMaskHi = 0; restoreMask = false;
   /** rt_sigtimedwait: signals that wake the task although blocked. */
@@ -79,6 +87,14 @@ export class Task implements Waiter {
   /** Signal sent to the parent on exit (clone's low byte; SIGCHLD for fork). */
   exitSignal = 17;
   robustList = 0; robustLen = 0;
+  /** futex wait state (kernel/futex.ts), kept across re-executions of FUTEX_WAIT. */
+  futexKey: string | null = null; futexBitset = 0; futexWoken = false; futexDeadline = -1;
+  /** The current futex sleep has a timeout (a handler then ends it with EINTR, never a restart). */
+  futexTimed = false;
+  /** sched_yield: end the current time slice after this syscall. */
+  yieldSlice = false;
+  /** The queue a futex waiter sleeps on (one per task; the futex table holds the order). */
+  readonly futexQ = new WaitQueue();
   /** Wait queues this task sleeps on while Blocked. */
   readonly waitingOn: WaitQueue[] = [];
   /** Deadline (virtual ns) carried across restarts of a sleeping syscall; -1 = none. */
@@ -93,12 +109,12 @@ export class Task implements Waiter {
   rlim = new Rlimits();
   /** prctl state: parent-death signal, dumpable flag, subreaper, no_new_privs. */
   pdeathSig = 0; dumpable = 1; subreaper = false; noNewPrivs = false;
-  /** Wait queue for wait4/waitid callers (children changing state). */
-  readonly childWait = new WaitQueue();
+  /** Wait queue for wait4/waitid callers (children changing state); shared by the thread group. */
+  childWait = new WaitQueue();
 
   constructor(
     readonly kernel: Kernel,
-    readonly tid: number,
+    public tid: number,
     public tgid: number,
     public mm: AddressSpace,
     public files: FdTable,

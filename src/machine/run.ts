@@ -14,6 +14,8 @@ import { straceEnter, straceResult } from './strace.js';
 import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS } from '../kernel/signal_state.js';
 import { faultSignal, deliverPending, hasDeliverable, RESTART_SYS, RESTART_NOHAND } from '../kernel/signal.js';
 import { NO_RESTART } from '../syscalls/table.js';
+import { futexNoRestart } from '../syscalls/sys_futex.js';
+import { NR } from '../abi/linux/unistd.js';
 import { sampleLoad } from '../proc/index.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
 
@@ -91,7 +93,10 @@ export class RunLoop {
       k.clock.retire?.(ran);
       switch (r) {
         case EXIT_BUDGET: break;
-        case EXIT_ECALL: this.syscall(t); left -= 50; break;
+        case EXIT_ECALL:
+          this.syscall(t); left -= 50;
+          if (t.yieldSlice) { t.yieldSlice = false; left = 0; }
+          break;
         case EXIT_FAULT:
           if (!t.mm.fault(h.exitAddr, h.exitKind)) faultSignal(t, t.mm.faultSigbus ? SIGBUS : SIGSEGV, h.exitAddr, h.exitKind);
           break;
@@ -168,5 +173,6 @@ export class RunLoop {
 /** How a syscall reacts to a signal handler interrupting its sleep. */
 function restartClass(t: Task): number {
   const nr = t.hart.x[34];
+  if (nr === NR.futex && futexNoRestart(t)) return RESTART_NOHAND;
   return NO_RESTART.has(nr) ? RESTART_NOHAND : RESTART_SYS;
 }

@@ -10,6 +10,7 @@ import { BLOCK } from '../lib/waitqueue.js';
 import { NORETURN } from './dispatch_consts.js';
 import * as C from '../kernel/fork.js';
 import { doExecve } from '../kernel/execve.js';
+import { groupAlive } from '../kernel/exit.js';
 import { SigInfo, encodeSiginfo, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../kernel/siginfo.js';
 import { SIGCHLD } from '../kernel/signal_state.js';
 
@@ -28,6 +29,7 @@ function clone3(t: Task, uargs: number, size: number): number {
     exitSignal: readI64(t.mm, uargs + 32), stack: 0, tls: readI64(t.mm, uargs + 56),
   };
   if (flags > 0xffffffff || a.exitSignal > 64 || a.exitSignal < 0) return -EINVAL;
+  if ((a.flags & (C.CLONE_THREAD | C.CLONE_PARENT)) && a.exitSignal !== 0) return -EINVAL;
   const stack = readI64(t.mm, uargs + 40), ssize = readI64(t.mm, uargs + 48);
   if ((stack === 0) !== (ssize === 0)) return -EINVAL;
   a.stack = stack === 0 ? 0 : stack + ssize;
@@ -114,7 +116,8 @@ function findWaitable(t: Task, match: (c: Task) => boolean, opts: number, exited
       const isClone = c.exitSignal !== SIGCHLD;
       if (!(opts & __WALL) && (isClone !== ((opts & __WCLONE) !== 0))) continue;
       any = true;
-      if (c.state === TaskState.Zombie && exited) {
+      // A zombie leader is reported only once its other threads are gone.
+      if (c.state === TaskState.Zombie && exited && !groupAlive(c)) {
         const st = c.exitStatus, sig = st & 0x7f;
         return { child: c, status: st, code: sig === 0 ? CLD_EXITED : (st & 0x80 ? CLD_DUMPED : CLD_KILLED),
           sigstatus: sig === 0 ? (st >> 8) & 0xff : sig, reap: true };
@@ -249,8 +252,8 @@ function reboot(t: Task, m1: number, m2: number, cmd: number): number {
 }
 
 export const forkSyscalls: SyscallDefs = {
-  [NR.clone]: def('clone', 'xppxp', clone, 'partial', 'process flags and CLONE_VM/VFORK/SETTLS/*TID; namespaces are EINVAL'),
-  [NR.clone3]: def('clone3', 'pu', clone3, 'partial', 'as clone; CLONE_PIDFD not yet'),
+  [NR.clone]: def('clone', 'xppxp', clone, 'partial', 'processes and threads (CLONE_VM/FS/FILES/SIGHAND/THREAD/SYSVSEM/SETTLS/VFORK/*TID); namespaces are EINVAL'),
+  [NR.clone3]: def('clone3', 'pu', clone3, 'partial', 'as clone; CLONE_PIDFD and set_tid not yet'),
   [NR.execve]: def('execve', 'spp', execve),
   [NR.execveat]: def('execveat', 'fsppx', execveat, 'partial', 'absolute paths and AT_FDCWD only'),
   [NR.wait4]: def('wait4', 'dpxp', wait4),

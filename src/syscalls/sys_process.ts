@@ -5,20 +5,19 @@ import { NR } from '../abi/linux/unistd.js';
 import { EINVAL, EPERM, ESRCH } from '../abi/linux/errno.js';
 import * as M from '../abi/linux/misc.js';
 import { copyOut, copyIn, writeI64, writeU32, readI64 } from '../mm/usercopy.js';
-import { exitTask, exitedStatus } from '../kernel/exit.js';
+import { exitTask, exitGroup, exitedStatus } from '../kernel/exit.js';
 import { RLIM_INFINITY } from '../kernel/limits.js';
 import { NORETURN } from './dispatch_consts.js';
 
 function sysExit(t: Task, code: number): number { exitTask(t, exitedStatus(code)); return NORETURN; }
-function sysExitGroup(t: Task, code: number): number {
-  // Threads of the group end too (threads arrive with CLONE_THREAD support).
-  for (const o of t.kernel.tasks.values()) if (o !== t && o.tgid === t.tgid) exitTask(o, exitedStatus(code));
-  exitTask(t, exitedStatus(code));
-  return NORETURN;
-}
+function sysExitGroup(t: Task, code: number): number { exitGroup(t, exitedStatus(code)); return NORETURN; }
 const getpid = (t: Task) => t.tgid;
 const gettid = (t: Task) => t.tid;
-const getppid = (t: Task) => (t.parent ? t.parent.tgid : 0);
+/** The parent of the process (a thread's parent is its group leader's). */
+function getppid(t: Task): number {
+  const l = t.kernel.tasks.get(t.tgid) ?? t;
+  return l.parent ? l.parent.tgid : 0;
+}
 const getuid = (t: Task) => t.cred.uid;
 const geteuid = (t: Task) => t.cred.euid;
 const getgid = (t: Task) => t.cred.gid;
@@ -39,10 +38,6 @@ function getgroups(t: Task, size: number, list: number): number {
 }
 
 function setTidAddress(t: Task, addr: number): number { t.clearChildTid = addr; return t.tid; }
-function setRobustList(t: Task, head: number, len: number): number {
-  if (len !== 24) return -EINVAL;
-  t.robustList = head; t.robustLen = len; return 0;
-}
 
 /** struct new_utsname: six 65-byte fields. */
 function uname(t: Task, buf: number): number {
@@ -114,7 +109,8 @@ function getrandom(t: Task, buf: number, len: number, flags: number): number {
   return done;
 }
 
-const schedYield = () => 0;
+/** sched_yield: let the other runnable tasks run first (the slice ends here). */
+function schedYield(t: Task): number { t.yieldSlice = true; return 0; }
 
 /** sched_getaffinity: one CPU. Returns the size of the kernel's cpumask (8 bytes). */
 function schedGetaffinity(t: Task, pid: number, len: number, mask: number): number {
@@ -213,7 +209,6 @@ export const processSyscalls: SyscallDefs = {
   [NR.getresgid]: def('getresgid', 'ppp', getresgid),
   [NR.getgroups]: def('getgroups', 'dp', getgroups),
   [NR.set_tid_address]: def('set_tid_address', 'p', setTidAddress),
-  [NR.set_robust_list]: def('set_robust_list', 'pu', setRobustList, 'partial', 'recorded; cleanup at thread death comes with futexes'),
   [NR.uname]: def('uname', 'p', uname),
   [NR.sethostname]: def('sethostname', 'pd', setName('hostname')),
   [NR.setdomainname]: def('setdomainname', 'pd', setName('domainname')),

@@ -7,7 +7,7 @@ import { NR } from '../abi/linux/unistd.js';
 import { EINVAL, EPERM, ESRCH, EAGAIN, EINTR, ENOMEM } from '../abi/linux/errno.js';
 import * as S from '../kernel/signal_state.js';
 import { SigInfo, SI_USER, SI_TKILL, SI_QUEUE, encodeSiginfo } from '../kernel/siginfo.js';
-import { sendSignal, sigreturn, dequeueFromSet, faultSignal, groupOf, isIgnored } from '../kernel/signal.js';
+import { sendSignal, sigreturn, dequeueFromSet, faultSignal, groupOf, isIgnored, clearPending, pendingOf } from '../kernel/signal.js';
 import { readI32, readI64, writeI64, readPair, copyOut } from '../mm/usercopy.js';
 import { NORETURN } from './dispatch_consts.js';
 import { BLOCK } from '../lib/waitqueue.js';
@@ -37,11 +37,7 @@ function rtSigaction(t: Task, sig: number, act: number, oact: number, size: numb
     a.maskLo = pair[0] & ~KILLSTOP_LO; a.maskHi = pair[1];
     // Setting SIG_IGN (or SIG_DFL with an ignoring default) discards pending instances.
     if (isIgnored(t, sig)) {
-      for (const o of groupOf(t)) {
-        const bit = S.sigBit(sig);
-        if (S.sigWord(sig) === 0) o.pendLo &= ~bit; else o.pendHi &= ~bit;
-        for (let i = o.sigq.length - 1; i >= 0; i--) if (o.sigq[i].signo === sig) o.sigq.splice(i, 1);
-      }
+      for (const o of groupOf(t)) clearPending(o, sig);
     }
   }
   return 0;
@@ -72,7 +68,8 @@ function writeMask(t: Task, p: number, lo: number, hi: number): void {
 
 function rtSigpending(t: Task, set: number, size: number): number {
   if (size > 8) return -EINVAL;
-  writeMask(t, set, t.pendLo & t.maskLo, t.pendHi & t.maskHi);
+  const [plo, phi] = pendingOf(t);
+  writeMask(t, set, plo & t.maskLo, phi & t.maskHi);
   return 0;
 }
 
@@ -131,10 +128,11 @@ function sysKill(t: Task, pid: number, sig: number): number {
   if (sig < 0 || sig > S.NSIG) return -EINVAL;
   pid |= 0;
   const k = t.kernel;
-  const leaders = [...k.tasks.values()].filter((o) => o.tid === o.tgid && o.state !== TaskState.Zombie && o.state !== TaskState.Dead);
+  // A process lives while any of its threads does (a zombie leader may still have threads).
+  const leaders = [...k.tasks.values()].filter((o) => o.tid === o.tgid && o.state !== TaskState.Dead && groupOf(o).length > 0);
   if (pid > 0) {
     const o = k.tasks.get(pid);
-    if (!o || o.state === TaskState.Zombie || o.state === TaskState.Dead) return -ESRCH;
+    if (!o || o.state === TaskState.Dead || groupOf(o).length === 0) return -ESRCH;
     return killOne(t, k.tasks.get(o.tgid) ?? o, sig);
   }
   let targets: Task[];

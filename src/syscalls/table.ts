@@ -12,12 +12,13 @@ import { fsSyscalls } from './sys_fs.js';
 import { pipeSyscalls } from './sys_pipe.js';
 import { pollSyscalls } from './sys_poll.js';
 import { mountSyscalls } from './sys_mount.js';
+import { futexSyscalls } from './sys_futex.js';
 import { epollSyscalls } from './sys_epoll.js';
 import { eventfdSyscalls } from './sys_eventfd.js';
 import { timerSyscalls } from './sys_timer.js';
 import { credSyscalls } from './sys_cred.js';
 
-const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, credSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls];
+const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls];
 
 export const MAX_NR = 512;
 /** Dense array indexed by syscall number; entries without a handler are ENOSYS. */
