@@ -3,6 +3,7 @@
 import { parseArgs, ConfigError } from '../machine/config.js';
 import { createMachine } from '../machine/boot.js';
 import { installHostTerminalHooks, startHostConsole, stopHostConsole } from '../drivers/tty/index.js';
+import { startManagement } from '../mconsole/index.js';
 
 function fail(msg: string, code = 1): never {
   process.stderr.write(`tuml: ${msg}\n`);
@@ -24,7 +25,10 @@ async function main(): Promise<void> {
   }
   if ('print' in cfg) { process.stdout.write(cfg.print); return; }
   installHostTerminalHooks();
-  let m, status;
+  let m: ReturnType<typeof createMachine> | undefined, status;
+  // umid directory (pid file, mconsole socket): refused when a live machine holds it.
+  const mgmt = startManagement(cfg, () => m ?? null, (line) => { if (!cfg.quiet) process.stderr.write(line + '\n'); });
+  if (typeof mgmt === 'string') fail(mgmt, 1);
   // reboot(2) boots a fresh machine from scratch; poweroff/halt and init's exit end tuml.
   for (;;) {
     try {
@@ -38,10 +42,11 @@ async function main(): Promise<void> {
     if (!m.kernel.rebootRequested) break;
   }
   stopHostConsole();
+  mgmt.close();
   if (cfg.stats) {
     let n = 0;
-    for (const t of m.kernel.tasks.values()) n += t.hart.instret;
-    process.stderr.write(`tuml: instret=${n + m.kernel.retiredInstret}\n`);
+    for (const t of m!.kernel.tasks.values()) n += t.hart.instret;
+    process.stderr.write(`tuml: instret=${n + m!.kernel.retiredInstret}\n`);
   }
   process.exit(status);
 }

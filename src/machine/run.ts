@@ -30,6 +30,8 @@ export class RunLoop {
   private scheduled = false;
   private done: ((status: number) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** mconsole stop: no task runs until go (see machine/mgmt.ts). */
+  paused = false;
 
   constructor(readonly k: Kernel) {
     k.onRunnable = () => this.kick();
@@ -50,6 +52,7 @@ export class RunLoop {
 
   private readonly tick = (): void => {
     this.scheduled = false;
+    if (this.paused) return;
     const k = this.k;
     const end = performance.now() + YIELD_MS;
     sampleLoad(k);
