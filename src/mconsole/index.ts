@@ -11,7 +11,13 @@ export interface Management { umid: string; dir: string; server: MconsoleServer 
 export function startManagement(cfg: MachineConfig, machine: () => Machine | null, log: (s: string) => void): Management | string {
   let u;
   try { u = createUmidDir(cfg.mgmt.umid, cfg.mgmt.umlDir, log); }
-  catch (e) { if (e instanceof UmidError) return e.message; throw e; }
+  catch (e) {
+    if (!(e instanceof UmidError)) throw e;
+    // Without umid= or uml_dir= the machine boots anyway (no mconsole), as UML does.
+    if (cfg.mgmt.umid !== null || cfg.mgmt.umlDir !== null) return e.message;
+    log(`mconsole: disabled: ${e.message}`);
+    return { umid: '', dir: '', server: null, close(): void {} };
+  }
   let server: MconsoleServer | null = null;
   const why = dgramUnavailable();
   if (why) log(`mconsole: disabled: ${why}`);

@@ -72,7 +72,6 @@ export class MconsoleServer {
     this.sock = new DgramSocket();
     this.sock.bind(this.path);
     this.sock.listen((data, addr) => this.onRequest(data, addr), true);
-    log(`mconsole (version 2) initialized on ${this.path}`);
     if (notify !== null) {
       try { this.sock.send(encodeNotify(NOTIFY_SOCKET, this.path), notify); }
       catch (e) { log(`mconsole_notify - sendto failed: ${(e as Error).message}`); }
