@@ -13,6 +13,7 @@ import { O_ACCMODE, O_RDONLY, O_WRONLY, RENAME_NOREPLACE, RENAME_EXCHANGE } from
 import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr } from '../vfs/inode.js';
 import type { File } from '../vfs/file.js';
 import { syncAllPageCaches } from '../pagecache.js';
+import { mknodSocket } from './mksock.js';
 
 const C = fs.constants;
 
@@ -208,6 +209,8 @@ export class HostInode extends Inode {
   }
   override mknod(name: string, mode: number, _rdev: number, cred: FsCred): Inode | number {
     if ((mode & S_IFMT) === S_IFREG) return this.create(name, mode, cred);
+    const sk = mknodSocket(this.child(name), mode, hostErrno);
+    if (sk !== null) return sk < 0 ? sk : this.owned(this.child(name), cred);
     // Node has no mknod; FIFOs, sockets and devices cannot be made on the host unprivileged.
     void S_IFIFO; void S_IFSOCK;
     return -EPERM;
