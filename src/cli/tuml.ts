@@ -38,7 +38,15 @@ async function main(): Promise<void> {
       throw e;
     }
     startHostConsole();
+    // Node leaves its event loop when nothing can happen any more: every task sleeps with
+    // no timer pending and no host input can arrive. Linux would hang; we say so and stop.
+    const stuck = (): void => {
+      stopHostConsole();
+      fail('every task is blocked and nothing can wake them (deadlock); halting', 1);
+    };
+    process.once('beforeExit', stuck);
     status = await m.loop.start();
+    process.off('beforeExit', stuck);
     if (!m.kernel.rebootRequested) break;
   }
   stopHostConsole();
