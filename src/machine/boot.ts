@@ -22,6 +22,7 @@ import { mountRootBlock } from '../fs/ext2/index.js';
 import { setHostfsConfinement } from '../fs/hostfs/confine.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
+import { setupInet } from '../net/inet/machine.js';
 import { childExited, sendSignal } from '../kernel/signal.js';
 import { SigInfo, SI_KERNEL } from '../kernel/siginfo.js';
 import { fileBacking } from '../kernel/filemap.js';
@@ -114,6 +115,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   // CONFIG_DEVTMPFS_MOUNT: devtmpfs on /dev before init, when the root has a /dev.
   mountDevtmpfs(fsctx);
   const loop = new RunLoop(kernel);
+  setupInet(kernel);
   // Out of frames: reclaim (page cache) first, then the OOM killer.
   addReclaimer(mem, () => oomKill(kernel), false);
   startInit(kernel, cfg, fsctx);
