@@ -8,6 +8,7 @@ import { Task, TaskState } from '../kernel/task.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Inode, DirEntry } from '../fs/vfs/inode.js';
 import { DirNode, GenSb, dirEntry } from './nodes.js';
+import { buildProcNet, buildSysNet } from './net.js';
 import { TaskDir, NS_PER_INSN, USER_HZ, cpuNs, findProcess, mountsText } from './pid.js';
 
 /** What the boot code can tell procfs about the machine. */
@@ -279,7 +280,7 @@ function buildSys(sb: GenSb, root: DirNode): void {
   fs.file('file-max', () => '9223372036854775807\n');
   fs.file('nr_open', () => '1048576\n');
   tunable(fs, 'fs', 'protected_symlinks', '0');
-  sys.dir('net');
+  buildSysNet(sys.dir('net'), k);
   sys.dir('dev');
   sys.dir('debug');
   sys.dir('user');
@@ -317,7 +318,7 @@ export function buildProc(sb: GenSb, opts: ProcOptions): void {
   root.sym('mounts', 'self/mounts');
   root.sym('self', () => { const t = current(k); return t ? String(t.tgid) : -ENOENT; });
   root.sym('thread-self', () => { const t = current(k); return t ? `${t.tgid}/task/${t.tid}` : -ENOENT; });
-  root.dir('net');
+  buildProcNet(root.dir('net'), k);
   root.dir('bus');
   root.dir('fs');
   root.dir('driver');

@@ -2,6 +2,7 @@
 // (127.0.0.1/8, up at boot as in UML), and ethN devices with their transports.
 import { NetStack } from './stack.js';
 import { Inet, attachInet } from './sock.js';
+import './netlink.js';
 import type { NetClock, NetTimerHandle } from './util.js';
 import type { LinkTransport } from './netdev.js';
 

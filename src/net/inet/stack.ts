@@ -132,7 +132,7 @@ export class NetStack implements DevOwner {
     const mask = prefixToMask(prefix);
     const a: InAddr = {
       addr: addr >>> 0, prefix,
-      broadcast: broadcast ?? (prefix >= 31 ? 0 : ((addr & mask) | ~mask) >>> 0),
+      broadcast: broadcast ?? (prefix >= 31 || dev.isLoopback ? 0 : ((addr & mask) | ~mask) >>> 0),
       label: dev.name,
     };
     dev.addrs.push(a);
