@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -146,6 +147,23 @@ int main(void) {
   for (int i = 0; i < got; i++) printf(" %.*s", (int)mm[i].msg_len, bufs[i]);
   printf("\n");
   close(sv[0]); close(sv[1]);
+
+  /* epoll: a blocking wait that a child's send ends; EPOLLRDHUP/EPOLLHUP at close */
+  CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+  int ep = CHECK_OK(epoll_create1(0));
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u32 = 7 }, out[4];
+  CHECK_OK(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev));
+  printf("epoll before data %d\n", epoll_wait(ep, out, 4, 0));
+  c = fork();
+  if (c == 0) { usleep(20000); send(sv[1], "late", 4, 0); usleep(20000); _exit(0); }
+  n = epoll_wait(ep, out, 4, -1);
+  printf("epoll woke %zd data %u events %x\n", n, out[0].data.u32, out[0].events);
+  n = recv(sv[0], buf, sizeof buf, 0); printf("got %.*s\n", (int)n, buf);
+  close(sv[1]);
+  waitpid(c, &st, 0);
+  n = epoll_wait(ep, out, 4, -1);
+  printf("epoll after the peer closed %zd events %x\n", n, out[0].events);
+  close(ep); close(sv[0]);
 
   /* errors */
   CHECK_ERR(socket(AF_UNIX, SOCK_STREAM, 7), EPROTONOSUPPORT);
