@@ -1,12 +1,16 @@
 // Micro benchmark of the RV64 interpreter: a tight hand-assembled integer loop
 // (ALU, shifts, 64-bit load/store, a mul, a taken branch). Prints guest MIPS.
-// Usage: node bench/interp.mjs [seconds]   (after `npx tsc -p .`)
+// Usage: node bench/interp.mjs [seconds] [--jit]   (after `npx tsc -p .`)
+// --jit runs the same loops through the JIT's dispatcher (src/arch/riscv/jit).
 import { Box, CODE, DATA } from '../dist/arch/riscv/testkit.js';
 import { A } from '../dist/arch/riscv/asm.js';
-import { run } from '../dist/arch/riscv/cpu.js';
+import { run as interp } from '../dist/arch/riscv/cpu.js';
+import { runHart } from '../dist/arch/riscv/jit/jit.js';
 import { EXIT_BUDGET } from '../dist/arch/riscv/hart.js';
 
-const seconds = Number(process.argv[2] ?? 3);
+const jit = process.argv.includes('--jit');
+const run = jit ? runHart : interp;
+const seconds = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 3);
 const box = new Box();
 const h = box.h;
 const prog = [
@@ -61,7 +65,7 @@ function measure(name, pc) {
     t = Number(process.hrtime.bigint() - t0) / 1e9;
   } while (t < seconds);
   const mips = (h.instret - i0) / t / 1e6;
-  console.log(`interp ${name}: ${(h.instret - i0).toLocaleString()} guest instructions in ${t.toFixed(2)} s = ` +
+  console.log(`${jit ? 'jit' : 'interp'} ${name}: ${(h.instret - i0).toLocaleString()} guest instructions in ${t.toFixed(2)} s = ` +
     `${mips.toFixed(1)} MIPS`);
 }
 box.load(CODE, prog);

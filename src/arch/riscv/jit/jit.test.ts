@@ -1,0 +1,210 @@
+// The JIT against the interpreter: random instruction streams run in slices of random
+// length on two identical machines must leave identical registers, memory, pc,
+// instruction counts and exit reasons; self-modifying code; a fault in the middle of a
+// translated block.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { A } from '../asm.js';
+import { Box, CODE, DATA } from '../testkit.js';
+import { run } from '../cpu.js';
+import { EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT } from '../hart.js';
+import { runHart, setHot, jitMem, setJit } from './jit.js';
+import { ACC_R, ACC_W } from '../../../mm/mmu.js';
+
+setHot(2);
+
+let seed = 1;
+function rnd(): number { seed = (Math.imul(seed, 1103515245) + 12345) | 0; return (seed >>> 8) & 0xffffff; }
+function pick<T>(a: T[]): T { return a[rnd() % a.length]; }
+const reg = (): number => rnd() % 16;           // x0..x15: scratch
+const rdr = (): number => (rnd() % 8 === 0 ? 0 : 1 + rnd() % 15);
+const simm = (): number => (rnd() % 4096) - 2048;
+
+const BASE = 20, XBASE = 22, BAD = 23, CNT = 21;   // x20: DATA+0x800; x22: near a page end; x23: unmapped
+const RR = ['add', 'sub', 'sll', 'slt', 'sltu', 'xor', 'srl', 'sra', 'or', 'and', 'addw', 'subw', 'sllw', 'srlw', 'sraw',
+  'mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu', 'mulw', 'divw', 'divuw', 'remw', 'remuw'];
+const RI = ['addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'addiw'];
+const SH = ['slli', 'srli', 'srai'], SHW = ['slliw', 'srliw', 'sraiw'];
+const LD = ['lb', 'lh', 'lw', 'ld', 'lbu', 'lhu', 'lwu'], ST = ['sb', 'sh', 'sw', 'sd'];
+const BR = ['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'];
+const E = A as unknown as Record<string, (...a: number[]) => number>;
+// fadd.d / fmul.d / fmv.x.d / fmv.d.x / fcvt.d.l / feq.d (rm = dyn or rne)
+const fp = (f7: number, rs2: number, rs1: number, rm: number, rd: number): number =>
+  ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (rm << 12) | (rd << 7) | 0x53);
+
+/** A loop body of n random instructions (forward branches stay inside it). */
+function genBody(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const left = n - i - 1;
+    const k = rnd() % 100;
+    if (k < 30) out.push(E[pick(RR)](rdr(), reg(), reg()));
+    else if (k < 45) out.push(E[pick(RI)](rdr(), reg(), simm()));
+    else if (k < 52) out.push(rnd() & 1 ? E[pick(SH)](rdr(), reg(), rnd() % 64) : E[pick(SHW)](rdr(), reg(), rnd() % 32));
+    else if (k < 55) out.push(rnd() & 1 ? A.lui(rdr(), rnd() << 12) : A.auipc(rdr(), rnd() << 12));
+    else if (k < 65) out.push(E[pick(LD)](rdr(), rnd() % 3 === 0 ? XBASE : BASE, rnd() % 3 === 0 ? (rnd() % 16) - 8 : simm()));
+    else if (k < 75) out.push(E[pick(ST)](reg(), rnd() % 3 === 0 ? XBASE : BASE, rnd() % 3 === 0 ? (rnd() % 16) - 8 : simm()));
+    else if (k < 85 && left >= 1) {
+      const skip = 1 + rnd() % Math.min(3, left);
+      out.push(rnd() % 5 === 0 ? A.jal(rdr(), 4 * (skip + 1)) : E[pick(BR)](reg(), reg(), 4 * (skip + 1)));
+    } else if (k < 88) out.push(rnd() & 1 ? A.fld(rnd() % 8, BASE, (rnd() % 64) * 8 - 256) : A.fsd(rnd() % 8, BASE, (rnd() % 64) * 8 - 256));
+    else if (k < 93) {
+      const f = rnd() % 8, g = rnd() % 8, h = rnd() % 8;
+      out.push(pick([fp(0x01, g, h, 7, f), fp(0x09, g, h, 0, f), fp(0x71, 0, h, 0, rdr()), fp(0x79, 0, reg(), 0, f),
+        fp(0x69, 2, reg(), 7, f), fp(0x51, g, h, 2, rdr())]));
+    } else if (k < 94) out.push(A.lw(rdr(), BAD, simm()));   // faults every time
+    else out.push(A.addi(rdr(), reg(), simm()));
+  }
+  return out;
+}
+
+function program(n: number): number[] {
+  const body = genBody(n);
+  return [...body, A.addi(CNT, CNT, -1), A.bne(CNT, 0, -4 * (body.length + 1)), A.ecall()];
+}
+
+function setup(box: Box, prog: number[], s: number): void {
+  box.load(CODE, prog);
+  seed = s;
+  for (let i = 1; i < 16; i++) box.set(i, BigInt.asIntN(64, (BigInt(rnd()) << 40n) ^ (BigInt(rnd()) << 16n) ^ BigInt(rnd())));
+  for (let i = 0; i < 16; i++) box.h.fi[i] = rnd() << 8;
+  for (let a = DATA; a < DATA + 4 * 4096; a += 4) box.w32(a, (rnd() << 8) ^ rnd());
+  box.set(BASE, DATA + 0x800); box.set(XBASE, DATA + 0x1000 - 4); box.set(BAD, 0x50000); box.set(CNT, 40);
+  box.h.pc = CODE;
+}
+
+function same(a: Box, b: Box, what: string): void {
+  assert.equal(b.h.pc, a.h.pc, `${what}: pc`);
+  assert.equal(b.h.instret, a.h.instret, `${what}: instret`);
+  assert.deepEqual([...b.h.x.subarray(0, 64)], [...a.h.x.subarray(0, 64)], `${what}: x`);
+  assert.deepEqual([...b.h.fi], [...a.h.fi], `${what}: f`);
+  assert.equal(b.h.fflags, a.h.fflags, `${what}: fflags`);
+}
+
+test('random instruction streams: JIT and interpreter agree slice by slice', () => {
+  let translated = 0;
+  for (let t = 0; t < 150; t++) {
+    seed = 1000 + t;
+    const prog = program(8 + rnd() % 40);
+    const a = new Box(), b = new Box();
+    setup(a, prog, t); setup(b, prog, t);
+    seed = 77 + t;
+    for (let step = 0; ; step++) {
+      const budget = rnd() % 3 === 0 ? 1 + rnd() % 10 : 1 + rnd() % 400;
+      const ra = run(a.h, budget), rb = runHart(b.h, budget);
+      const what = `program ${t} step ${step}`;
+      assert.equal(rb, ra, `${what}: exit`);
+      same(a, b, what);
+      if (ra === EXIT_ECALL) break;
+      if (ra === EXIT_FAULT) {
+        assert.equal(b.h.exitAddr, a.h.exitAddr); assert.equal(b.h.exitKind, a.h.exitKind);
+        a.h.pc += 4; b.h.pc += 4;
+      } else assert.equal(ra, EXIT_BUDGET, `${what}: exit ${ra}`);
+      assert.ok(step < 100000);
+    }
+    for (let p = DATA; p < DATA + 4 * 4096; p += 4) if (a.r32(p) !== b.r32(p)) assert.fail(`program ${t}: memory at ${p.toString(16)}`);
+    translated += jitMem(b.mem).translatedInsts;
+  }
+  assert.ok(translated > 150 * 8, `translated ${translated}`);
+  assert.ok(jitMem(new Box().mem).regions === 0);
+});
+
+test('compressed code across pages (calls and returns)', () => {
+  const CALLS = CODE + 0x2000, LEAF = CODE + 0x3000;
+  const boxes = [new Box(), new Box()];
+  for (const box of boxes) {
+    box.loadHalves(CALLS, [0x4501, 0x4581, 0, 0, 0x0585, 0xbfed]);
+    const jal = A.jal(1, LEAF - (CALLS + 4));
+    box.loadHalves(CALLS + 4, [jal & 0xffff, jal >>> 16]);
+    box.loadHalves(LEAF, [0x952e, 0x0506, 0x8105, 0x8082]);
+    box.h.pc = CALLS;
+  }
+  const [a, b] = boxes;
+  for (let i = 0; i < 200; i++) {
+    const budget = 1 + (i * 37) % 101;
+    assert.equal(runHart(b.h, budget), run(a.h, budget));
+    same(a, b, `slice ${i}`);
+  }
+  assert.ok(jitMem(b.mem).regions > 0);
+});
+
+test('self-modifying code: a store into a running translated loop takes effect at once', () => {
+  const prog = [
+    A.addi(10, 10, 1),          // +0, patched to addi x10, x10, 100
+    A.addi(21, 21, -1),         // +4
+    A.bne(21, 22, -8),          // +8
+    A.sw(11, 12, 0),            // +12
+    A.addi(22, 0, 0),           // +16
+    A.bne(21, 0, -20),          // +20
+    A.ecall(),                  // +24
+  ];
+  const results: bigint[] = [];
+  for (const jit of [false, true]) {
+    const box = new Box();
+    box.load(CODE, prog);
+    box.set(21, 200); box.set(22, 100); box.set(11, A.addi(10, 10, 100)); box.set(12, CODE);
+    box.h.pc = CODE;
+    let r: number;
+    do r = jit ? runHart(box.h, 7) : run(box.h, 7); while (r === EXIT_BUDGET);
+    assert.equal(r, EXIT_ECALL);
+    results.push(box.get(10));
+    if (jit) assert.ok(jitMem(box.mem).regions > 0);
+  }
+  assert.deepEqual(results, [10100n, 10100n]);
+
+  // Code rewritten from outside (the kernel, or fence.i after a loader) between runs.
+  const box = new Box();
+  box.load(CODE, [A.addi(10, 10, 1), A.addi(21, 21, -1), A.bne(21, 0, -8), A.ecall()]);
+  box.set(21, 100); box.h.pc = CODE;
+  assert.equal(runHart(box.h, 1e6), EXIT_ECALL);
+  assert.equal(box.get(10), 100n);
+  box.load(CODE, [A.addi(10, 10, 3), A.addi(21, 21, -1), A.bne(21, 0, -8), A.ecall()]);
+  box.set(21, 100); box.h.pc = CODE;
+  assert.equal(runHart(box.h, 1e6), EXIT_ECALL);
+  assert.equal(box.get(10), 400n);
+});
+
+test('a fault in the middle of a translated block is precise', () => {
+  const prog = [
+    A.addi(10, 10, 1),   // +0
+    A.ld(11, 12, 0),     // +4  faults once the page is unmapped
+    A.addi(13, 13, 1),   // +8
+    A.sd(13, 14, 0),     // +12 store: faults once that page is read-only
+    A.addi(15, 15, 1),   // +16
+    A.addi(21, 21, -1),  // +20
+    A.bne(21, 0, -24),   // +24
+    A.ecall(),
+  ];
+  const boxes = [new Box(), new Box()];
+  for (const box of boxes) {
+    box.load(CODE, prog);
+    box.set(21, 1000); box.set(12, DATA); box.set(14, DATA + 0x1000);
+    box.h.pc = CODE;
+  }
+  const [a, b] = boxes;
+  const step = (budget: number): number => { const r = run(a.h, budget); assert.equal(runHart(b.h, budget), r); same(a, b, 'step'); return r; };
+  assert.equal(step(7 * 50), EXIT_BUDGET);
+  assert.ok(jitMem(b.mem).regions > 0);
+  for (const box of boxes) box.unmap(DATA);
+  assert.equal(step(1e6), EXIT_FAULT);
+  assert.equal(b.h.pc, CODE + 4);
+  assert.equal(b.get(10), 51n);
+  assert.equal(b.get(13), 50n);
+  assert.equal(b.h.exitAddr, DATA); assert.equal(b.h.exitKind, ACC_R);
+  for (const box of boxes) { box.map(DATA, 2); box.pt.set((DATA + 0x1000) / 4096, box.pt.get((DATA + 0x1000) / 4096) & ~4); box.h.mmu.flush(); }
+  assert.equal(step(1e6), EXIT_FAULT);
+  assert.equal(b.h.pc, CODE + 12);
+  assert.equal(b.get(13), 51n);
+  assert.equal(b.get(15), 50n);
+  assert.equal(b.h.exitKind, ACC_W);
+});
+
+test('jit off runs the interpreter', () => {
+  const box = new Box();
+  setJit(box.mem, false);
+  box.load(CODE, [A.addi(10, 10, 1), A.addi(21, 21, -1), A.bne(21, 0, -8), A.ecall()]);
+  box.set(21, 100); box.h.pc = CODE;
+  assert.equal(runHart(box.h, 1e6), EXIT_ECALL);
+  assert.equal(box.get(10), 100n);
+  assert.equal(jitMem(box.mem).regions, 0);
+});
