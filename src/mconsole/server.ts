@@ -28,17 +28,25 @@ export const HELP_TEXT = `Commands:
 type Result = string | { error: string };
 type Handler = (m: Machine, arg: string) => Result;
 
+// The socket does not keep Node alive (so a deadlocked machine is still detected when
+// the event loop runs dry); a stopped machine must stay, so `stop` holds a timer until go.
+let keepAlive: NodeJS.Timeout | null = null;
+function hold(on: boolean): void {
+  if (on && keepAlive === null) keepAlive = setInterval(() => {}, 1 << 30);
+  if (!on && keepAlive !== null) { clearInterval(keepAlive); keepAlive = null; }
+}
+
 const COMMANDS: [string, Handler][] = [
   ['version', (m) => mg.versionString(m)],
-  ['halt', (m) => { setImmediate(() => mg.halt(m, false, 'mconsole: halt')); return ''; }],
-  ['reboot', (m) => { setImmediate(() => mg.halt(m, true, 'mconsole: reboot')); return ''; }],
+  ['halt', (m) => { hold(false); setImmediate(() => mg.halt(m, false, 'mconsole: halt')); return ''; }],
+  ['reboot', (m) => { hold(false); setImmediate(() => mg.halt(m, true, 'mconsole: reboot')); return ''; }],
   ['config', (m, a) => mg.config(m, a)],
   ['remove', (m, a) => mg.remove(m, a)],
   ['sysrq', (m, a) => mg.sysrq(m, a.trim().charAt(0))],
   ['help', () => HELP_TEXT],
   ['cad', (m) => { mg.ctrlAltDel(m); return ''; }],
-  ['stop', (m) => (mg.stop(m) ? 'stopped' : { error: 'Already stopped' })],
-  ['go', (m) => (mg.go(m) ? '' : { error: 'Not stopped' })],
+  ['stop', (m) => (mg.stop(m) ? (hold(true), 'stopped') : { error: 'Already stopped' })],
+  ['go', (m) => (mg.go(m) ? (hold(false), '') : { error: 'Not stopped' })],
   ['log', (m, a) => { m.kernel.log(a.replace(/^ /, '')); return ''; }],
   ['proc', (m, a) => mg.readProc(m, a.trim())],
   ['stack', (m, a) => {
@@ -71,7 +79,7 @@ export class MconsoleServer {
     try { fs.unlinkSync(this.path); } catch { /* none */ }
     this.sock = new DgramSocket();
     this.sock.bind(this.path);
-    this.sock.listen((data, addr) => this.onRequest(data, addr), true);
+    this.sock.listen((data, addr) => this.onRequest(data, addr), false);
     if (notify !== null) {
       try { this.sock.send(encodeNotify(NOTIFY_SOCKET, this.path), notify); }
       catch (e) { log(`mconsole_notify - sendto failed: ${(e as Error).message}`); }
