@@ -22,7 +22,7 @@ import { mountRootBlock } from '../fs/ext2/index.js';
 import { setHostfsConfinement } from '../fs/hostfs/confine.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
-import { setupInet } from '../net/inet/machine.js';
+import { setupInet, configureEth } from '../net/inet/machine.js';
 import { childExited, sendSignal } from '../kernel/signal.js';
 import { SigInfo, SI_KERNEL } from '../kernel/siginfo.js';
 import { fileBacking } from '../kernel/filemap.js';
@@ -115,7 +115,8 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   // CONFIG_DEVTMPFS_MOUNT: devtmpfs on /dev before init, when the root has a /dev.
   mountDevtmpfs(fsctx);
   const loop = new RunLoop(kernel);
-  setupInet(kernel);
+  const inet = setupInet(kernel);
+  try { configureEth(kernel, inet, cfg.eth, cfg.hostfwd, cfg.ip); } catch (e) { throw new ConfigError((e as Error).message); }
   // Out of frames: reclaim (page cache) first, then the OOM killer.
   addReclaimer(mem, () => oomKill(kernel), false);
   startInit(kernel, cfg, fsctx);

@@ -4,6 +4,7 @@
 
 import { parseUbdOption, UbdSpec } from '../drivers/block/ubd.js';
 import { MgmtConfig, defaultMgmt, parseMgmtOption, MGMT_HELP } from './mgmt_config.js';
+import { EthSpec, checkEthSpec } from '../net/inet/machine.js';
 
 export class ConfigError extends Error {}
 
@@ -28,6 +29,10 @@ export interface MachineConfig {
   ubd: UbdSpec[];
   /** Management and time: time travel, umid, mconsole, channels (mgmt_config.ts). */
   mgmt: MgmtConfig;
+  /** Network devices (eth<n>=slirp[,MAC][,hostfwd=...]), extra hostfwd= rules, and ip=. */
+  eth: EthSpec[];
+  hostfwd: string[];
+  ip: string | null;
 }
 
 export const VERSION = '0.1.0';
@@ -51,6 +56,12 @@ Options (UML's kernel command line):
   quiet               no boot messages on stderr
   strace, --strace    print every guest syscall to stderr, strace-style
   stats               print counters (instructions retired) on exit
+  eth<n>=slirp[,MAC][,hostfwd=tcp:HADDR:HPORT-:GPORT]
+                      network device with user-mode NAT (no root): guest 10.0.2.15/24,
+                      gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3, DHCP
+  hostfwd=tcp:HADDR:HPORT-:GPORT
+                      forward a host TCP port to the guest (first eth device)
+  ip=dhcp             configure the slirp eth0 at boot (10.0.2.15/24, default route)
 ${MGMT_HELP}  --help              this text
   --version           print the version
   --showconfig        print the build configuration
@@ -69,7 +80,7 @@ export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
     initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
-    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(),
+    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), eth: [], hostfwd: [], ip: null,
   };
 }
 
@@ -104,8 +115,18 @@ export function parseArgs(argv: string[]): MachineConfig | { print: string } {
       case 'rw': c.readonly = false; break;
       case 'ro': c.readonly = true; break;
       case 'hostname': c.hostname = need(); break;
+      case 'hostfwd': c.hostfwd.push(need()); break;
+      case 'ip': c.ip = need(); break;
       default: {
         if (parseMgmtOption(c.mgmt, key, val)) break;
+        const eth = /^eth(\d+)$/.exec(key);
+        if (eth) {
+          const e = checkEthSpec(need());
+          if (e) throw new ConfigError(`${key}: ${e}`);
+          if (c.eth.some((o) => o.index === +eth[1])) throw new ConfigError(`${key} given twice`);
+          c.eth.push({ index: +eth[1], spec: val! });
+          break;
+        }
         const u = parseUbdOption(key, val);
         if (typeof u === 'string') throw new ConfigError(u);
         if (u !== null) {

@@ -19,7 +19,7 @@
 // - Readiness: override poll() (POLL* bits) and waitQueue (woken on every change);
 //   ppoll, select and epoll use them.
 import {
-  EINVAL, ENOPROTOOPT, EOPNOTSUPP, EAFNOSUPPORT, ENOTCONN, EPERM, ESPIPE, EDOM,
+  EINVAL, ENOPROTOOPT, EOPNOTSUPP, EAFNOSUPPORT, ENOTCONN, EPERM, ESPIPE, EDOM, ENOTTY,
 } from '../abi/linux/errno.js';
 import { O_RDWR, O_NONBLOCK } from '../abi/linux/fcntl.js';
 import { S_IFSOCK } from '../abi/linux/stat.js';
@@ -33,6 +33,7 @@ import {
 import { BLOCK, WaitQueue } from '../lib/waitqueue.js';
 import { File, Sleeper } from '../fs/vfs/file.js';
 import type { FsContext } from '../fs/vfs/fscontext.js';
+import type { AddressSpace } from '../mm/aspace.js';
 import type { FsCred } from '../fs/vfs/inode.js';
 
 export { BLOCK };
@@ -96,6 +97,14 @@ export interface RecvMsg {
 
 let nextSockIno = 20000;
 
+/**
+ * The interface ioctls (SIOCGIFINDEX, SIOCGIFCONF, SIOCADDRT …) that Linux answers on a
+ * socket of any family (dev_ioctl); net/inet installs the handler.
+ */
+type DevIoctl = (cmd: number, arg: number, mm: AddressSpace, s: SockCaller) => number;
+let devIoctl: DevIoctl | null = null;
+export function setDevIoctl(f: DevIoctl): void { devIoctl = f; }
+
 /** Default buffer sizes (net.core.[rw]mem_default) and limits. */
 export const SOCK_RMEM_DEFAULT = 212992;
 export const SOCK_WMEM_DEFAULT = 212992;
@@ -151,6 +160,11 @@ export abstract class Socket extends File {
   get nonblocking(): boolean { return (this.flags & O_NONBLOCK) !== 0; }
 
   override get waitQueue(): WaitQueue { return this.wq; }
+
+  override ioctl(cmd: number, arg: number, mm: AddressSpace, s: Sleeper): number {
+    if (devIoctl !== null && cmd >= 0x8900 && cmd <= 0x89ff) return devIoctl(cmd, arg, mm, s as SockCaller);
+    return -ENOTTY;
+  }
 
   // ---- operations every family provides (defaults: EOPNOTSUPP) -----------------------
   bind(_addr: Uint8Array, _c: SockCaller): number { return -EOPNOTSUPP; }

@@ -45,3 +45,62 @@ export function addEther(k: KernelHooks, inet: Inet, name: string, mac: Uint8Arr
   });
   k.log(`${name}: ${dev.transport.describe}, MAC ${[...mac].map((x) => x.toString(16).padStart(2, '0')).join(':')}`);
 }
+
+import { Slirp, parseHostFwd, HostFwd, SLIRP_GUEST, SLIRP_GW } from './slirp.js';
+import { parseMac } from './util.js';
+import { defaultMac } from './netdev.js';
+
+/** One ethN= option. */
+export interface EthSpec { index: number; spec: string; }
+
+/** Check an ethN= value at parse time: null when fine, else the message. */
+export function checkEthSpec(spec: string): string | null {
+  const [kind, ...rest] = spec.split(',');
+  switch (kind) {
+    case 'slirp':
+      for (const r of rest) {
+        if (r === '') continue;
+        if (r.startsWith('hostfwd=')) { const h = parseHostFwd(r.slice(8)); if (typeof h === 'string') return h; continue; }
+        if (!parseMac(r)) return `eth=slirp: '${r}' is neither a MAC address nor hostfwd=...`;
+      }
+      return null;
+    case 'tuntap': case 'tap': case 'pcap': case 'vde': case 'ethertap':
+      return process.getuid?.() === 0 ? `eth transport '${kind}' is not implemented in tuml yet` :
+        `eth transport '${kind}' needs root (CAP_NET_ADMIN) on the host; use eth0=slirp for networking without privileges`;
+    case 'daemon': case 'mcast': case 'ucast':
+      return `eth transport '${kind}' is not implemented in tuml yet (use eth0=slirp)`;
+    default:
+      return `unknown eth transport '${kind}' (supported: slirp)`;
+  }
+}
+
+/**
+ * Create the ethN devices. `hostfwd` adds forwards to the slirp device; `ip` is the
+ * kernel's ip= option: "dhcp"/"auto" configures a slirp eth0 with its lease at boot.
+ */
+export function configureEth(k: KernelHooks, inet: Inet, eths: EthSpec[], hostfwd: string[], ip: string | null): void {
+  for (const e of [...eths].sort((a, b) => a.index - b.index)) {
+    const [kind, ...rest] = e.spec.split(',');
+    const name = `eth${e.index}`;
+    if (kind !== 'slirp') throw new Error(checkEthSpec(e.spec) ?? `eth${e.index}: unsupported`);
+    let mac = defaultMac(e.index);
+    const fwds: HostFwd[] = [];
+    for (const r of rest) {
+      if (r.startsWith('hostfwd=')) fwds.push(parseHostFwd(r.slice(8)) as HostFwd);
+      else if (r) mac = parseMac(r)!;
+    }
+    if (e === eths[0]) for (const h of hostfwd) { const p = parseHostFwd(h); if (typeof p !== 'string') fwds.push(p); }
+    addEther(k, inet, name, mac, 1500, (deliver) => {
+      const s = new Slirp(kernelClock(k), deliver, fwds);
+      s.kick = () => k.onRunnable();
+      s.log = (m) => k.log(m);
+      return s.transport;
+    });
+    if (ip === 'dhcp' || ip === 'auto' || ip === 'on' || ip === 'any') {
+      const dev = inet.stack.devByName(name)!;
+      inet.stack.addAddr(dev, SLIRP_GUEST, 24);
+      inet.stack.setDevUp(dev, true);
+      if (!inet.stack.routes.some((r) => r.prefix === 0)) inet.stack.addRoute({ dst: 0, prefix: 0, gateway: SLIRP_GW, dev, proto: 3 });
+    }
+  }
+}

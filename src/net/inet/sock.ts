@@ -13,7 +13,7 @@ import {
   MSG_PEEK, MSG_TRUNC, MSG_WAITALL, MSG_OOB, MSG_MORE, SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF,
   SO_RCVBUFFORCE, SO_SNDBUFFORCE, SO_LINGER, SO_BROADCAST, SO_BINDTODEVICE, SO_ERROR, SO_PRIORITY,
 } from '../../abi/linux/socket.js';
-import { BLOCK, Socket, SockCaller, SendMsg, RecvMsg, registerFamily, Cmsg } from '../socket.js';
+import { BLOCK, Socket, SockCaller, SendMsg, RecvMsg, registerFamily, Cmsg, setDevIoctl } from '../socket.js';
 import { NetStack, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_RAW, INADDR_ANY, INADDR_BROADCAST } from './stack.js';
 import { Tcp, TcpSock, TcpState, POLLIN, POLLOUT, POLLERR, POLLRDNORM, POLLWRNORM } from './tcp.js';
 import { Udp, Ping, DgramEndpoint, RawEndpoint } from './udp.js';
@@ -671,6 +671,11 @@ export class RawSocket extends DgramSocket {
   }
   override release(): void { this.ep.close(); this.inet.raws.delete(this); }
 }
+
+setDevIoctl((cmd, arg, mm, c) => {
+  const inet = inetOf(c);
+  return inet ? inetIoctl(inet.stack, cmd, arg, mm, c) : -19;
+});
 
 registerFamily(AF_INET, {
   create(type, protocol, c) {

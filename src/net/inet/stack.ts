@@ -83,6 +83,8 @@ export class NetStack implements DevOwner {
   readonly raw = new Set<RawListener>();
   readonly arp = new Map<string, ArpEntry>();
   ipForward = false;
+  /** Take every packet as addressed to this machine (the user-mode NAT's gateway). */
+  promiscuous = false;
   defaultTtl = 64;
   /** net.ipv4.ip_local_port_range */
   portLow = 32768; portHigh = 60999;
@@ -461,7 +463,7 @@ export class NetStack implements DevOwner {
     const pkt = parseIp(d, dev);
     if (!pkt) { this.stats.inHdrErrors++; dev.stats.rxErrors++; dev.malformed++; return; }
     if (!this.runHooks('prerouting', pkt, dev, null)) return;
-    const local = this.isLocal(pkt.dst) || this.isBroadcast(pkt.dst, dev) || (pkt.dst >>> 28) === 14 ||
+    const local = this.promiscuous || this.isLocal(pkt.dst) || this.isBroadcast(pkt.dst, dev) || (pkt.dst >>> 28) === 14 ||
       // A DHCP client receives unicast to an address it does not have yet.
       (dev.addrs.length === 0 && !dev.isLoopback);
     if (!local) { this.forward(pkt, dev); return; }

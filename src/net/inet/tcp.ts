@@ -605,8 +605,26 @@ export class Tcp implements ProtoHandler {
       if (!lsn || l.laddr !== INADDR_ANY) lsn = l;
     }
     if (lsn) { this.listenRx(lsn, seg); return; }
+    if (this.synHook && (seg.flags & (SYN | ACK | RST)) === SYN) {
+      const key = `${pkt.dst}:${seg.dport}:${pkt.src}:${seg.sport}`;
+      if (this.synPending.has(key)) return; // a retransmitted SYN while the NAT connects
+      this.synPending.add(key);
+      const s2: TcpSeg = { ...seg, data: seg.data.slice() };
+      this.synHook(s2,
+        (l) => this.stack.batch(() => { this.synPending.delete(key); if (!this.conns.has(key)) this.listenRx(l, s2); }),
+        () => this.stack.batch(() => { this.synPending.delete(key); this.rstFor(s2); }));
+      return;
+    }
     this.rstFor(seg);
   }
+
+  /**
+   * User-mode NAT: a SYN that no listener takes is offered here; the NAT calls proceed
+   * with a listener once the host side connected (the handshake completes then), or
+   * refuse (the guest gets a RST, as from a closed port).
+   */
+  synHook: ((seg: TcpSeg, proceed: (l: TcpSock) => void, refuse: () => void) => void) | null = null;
+  private readonly synPending = new Set<string>();
 
   /** Answer a segment that belongs to no connection (RFC 9293 3.10.7.1). */
   private rstFor(seg: TcpSeg): void {

@@ -94,6 +94,21 @@ class PortTable {
 export class Udp implements ProtoHandler {
   readonly table: PortTable;
   inDatagrams = 0; noPorts = 0; inErrors = 0; outDatagrams = 0; rcvbufErrors = 0;
+  /** User-mode NAT: datagrams no endpoint takes (return true when handled). */
+  catchAll: ((pkt: IpPacket, sport: number, dport: number, data: Uint8Array) => boolean) | null = null;
+
+  /** Send a datagram with any source address (the NAT answers for remote hosts). */
+  sendFrom(src: number, sport: number, dst: number, dport: number, data: Uint8Array): number {
+    const len = 8 + data.length;
+    const u = new Uint8Array(len);
+    wr16(u, 0, sport); wr16(u, 2, dport); wr16(u, 4, len);
+    u.set(data, 8);
+    let c = csumFold(csumPartial(u, 0, len, pseudoSum(src, dst, IPPROTO_UDP, len)));
+    if (c === 0) c = 0xffff;
+    wr16(u, 6, c);
+    this.outDatagrams++;
+    return this.stack.output(src, dst, IPPROTO_UDP, u);
+  }
   constructor(readonly stack: NetStack) {
     this.table = new PortTable(stack);
     stack.protocols.set(IPPROTO_UDP, this);
@@ -150,6 +165,7 @@ export class Udp implements ProtoHandler {
     }
     const sport = rd16(u, 0), dport = rd16(u, 2);
     const eps = this.table.lookup(pkt.dst, dport, pkt.src, sport, pkt.dev);
+    if (eps.length === 0 && this.catchAll && this.catchAll(pkt, sport, dport, u.slice(8, len))) return;
     if (eps.length === 0) {
       this.noPorts++;
       this.stack.icmpError(pkt, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH);
