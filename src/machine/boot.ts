@@ -29,6 +29,7 @@ import { fileBacking } from '../kernel/filemap.js';
 import { setMmapFileSource } from '../syscalls/sys_mm.js';
 import { pathName } from '../fs/index.js';
 import { MachineConfig, ConfigError, VERSION } from './config.js';
+import { setJit } from '../arch/riscv/jit/jit.js';
 import { UTS_RELEASE } from '../abi/linux/misc.js';
 import { strerror } from './strerror.js';
 import { randomFillSync } from 'node:crypto';
@@ -83,6 +84,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   setHostfsConfinement(cfg.hostfs);
   const fsctx = mountRoot(cfg, notes);
   const mem = new PhysMem(cfg.memBytes);
+  setJit(mem, cfg.jit);
   const mg = cfg.mgmt;
   const vclock = new MachineClock(mg.timeTravel, mg.timeTravelStart);
   const kernel = new Kernel(mem, vclock, { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });

@@ -3,7 +3,7 @@
 // interrupt controller: the loop yields to it regularly so host I/O is never starved.
 import { Kernel } from '../kernel/kernel.js';
 import { Task, TaskState } from '../kernel/task.js';
-import { run } from '../arch/riscv/cpu.js';
+import { runHart } from '../arch/riscv/jit/jit.js';
 import { EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED } from '../arch/riscv/hart.js';
 import { TABLE, MAX_NR } from '../syscalls/table.js';
 import { UserFault } from '../mm/usercopy.js';
@@ -90,7 +90,7 @@ export class RunLoop {
     while (left > 0 && t.state === TaskState.Runnable) {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
       const before = h.instret;
-      const r = run(h, left);
+      const r = runHart(h, left);
       const ran = h.instret - before;
       left -= ran;
       k.clock.retire?.(ran);
