@@ -34,6 +34,15 @@ export class Pipe {
   take(dst: Uint8Array): number {
     const n = Math.min(dst.length, this.len);
     const cap = this.buf.length;
+    if (n <= 16) {
+      // Small reads: a byte loop, no subarray views.
+      const b = this.buf;
+      let h = this.head;
+      for (let i = 0; i < n; i++) { dst[i] = b[h]; if (++h === cap) h = 0; }
+      this.len -= n;
+      this.head = this.len === 0 ? 0 : h;
+      return n;
+    }
     const first = Math.min(n, cap - this.head);
     dst.set(this.buf.subarray(this.head, this.head + first), 0);
     if (n > first) dst.set(this.buf.subarray(0, n - first), first);
@@ -47,6 +56,13 @@ export class Pipe {
     const n = Math.min(src.length, this.space);
     const cap = this.buf.length;
     const tail = (this.head + this.len) % cap;
+    if (n <= 16) {
+      const b = this.buf;
+      let p = tail;
+      for (let i = 0; i < n; i++) { b[p] = src[i]; if (++p === cap) p = 0; }
+      this.len += n;
+      return n;
+    }
     const first = Math.min(n, cap - tail);
     this.buf.set(src.subarray(0, first), tail);
     if (n > first) this.buf.set(src.subarray(first, n), 0);

@@ -7,6 +7,8 @@ import { PAGE_SHIFT } from './phys.js';
 import type { AddressSpace } from './aspace.js';
 
 export class UserFault { addr = 0; }
+/** Copies up to this many bytes within one page go byte by byte (no views allocated). */
+const SMALL = 64;
 export const UFAULT = new UserFault();
 
 /** Physical address of va for an access of `kind`, faulting pages in as needed. */
@@ -19,6 +21,12 @@ export function upa(as: AddressSpace, va: number, kind: number): number {
 /** Copy len bytes from guest va into dst[off..]. */
 export function copyIn(as: AddressSpace, va: number, dst: Uint8Array, off: number, len: number): void {
   const u8 = as.mem.u8;
+  if (len <= SMALL && (va & 4095) + len <= 4096 && len > 0) {
+    // One page, a few bytes: a plain loop beats subarray() + set() (no allocation).
+    const pa = upa(as, va, ACC_R);
+    for (let i = 0; i < len; i++) dst[off + i] = u8[pa + i];
+    return;
+  }
   while (len > 0) {
     const pa = upa(as, va, ACC_R);
     const n = Math.min(len, 4096 - (pa & 4095));
@@ -34,9 +42,32 @@ export function readBytes(as: AddressSpace, va: number, len: number): Uint8Array
   return b;
 }
 
+// Reused buffers for the small reads and writes of the syscall fast path (a 1-byte pipe
+// read must not allocate). Views of every length are made once; a view is valid until
+// the next call of the same function, so only for callees that copy the bytes at once.
+export const TRANSIENT_MAX = SMALL;
+const inBuf = new Uint8Array(SMALL), outBuf = new Uint8Array(SMALL);
+const inViews: Uint8Array[] = [], outViews: Uint8Array[] = [];
+for (let n = 0; n <= SMALL; n++) { inViews.push(inBuf.subarray(0, n)); outViews.push(outBuf.subarray(0, n)); }
+
+/** len ≤ TRANSIENT_MAX bytes from guest va in a reused buffer (see above). */
+export function readBytesTransient(as: AddressSpace, va: number, len: number): Uint8Array {
+  const b = inViews[len];
+  copyIn(as, va, b, 0, len);
+  return b;
+}
+
+/** A reused buffer of len ≤ TRANSIENT_MAX bytes to fill and then copyOut (see above). */
+export function transientBuffer(len: number): Uint8Array { return outViews[len]; }
+
 /** Copy src[off..off+len) out to guest va. */
 export function copyOut(as: AddressSpace, va: number, src: Uint8Array, off = 0, len = src.length - off): void {
   const u8 = as.mem.u8;
+  if (len <= SMALL && (va & 4095) + len <= 4096 && len > 0) {
+    const pa = upa(as, va, ACC_W);
+    for (let i = 0; i < len; i++) u8[pa + i] = src[off + i];
+    return;
+  }
   while (len > 0) {
     const pa = upa(as, va, ACC_W);
     const n = Math.min(len, 4096 - (pa & 4095));
@@ -59,18 +90,8 @@ export function zeroOut(as: AddressSpace, va: number, len: number): void {
 const scratch = new Uint8Array(8);
 const sdv = new DataView(scratch.buffer);
 
-function rd(as: AddressSpace, va: number, n: number): void {
-  if (((va & 4095) + n) <= 4096) {
-    const pa = upa(as, va, ACC_R);
-    scratch.set(as.mem.u8.subarray(pa, pa + n));
-  } else copyIn(as, va, scratch, 0, n);
-}
-function wr(as: AddressSpace, va: number, n: number): void {
-  if (((va & 4095) + n) <= 4096) {
-    const pa = upa(as, va, ACC_W);
-    as.mem.u8.set(scratch.subarray(0, n), pa);
-  } else copyOut(as, va, scratch, 0, n);
-}
+function rd(as: AddressSpace, va: number, n: number): void { copyIn(as, va, scratch, 0, n); }
+function wr(as: AddressSpace, va: number, n: number): void { copyOut(as, va, scratch, 0, n); }
 
 export function readU8(as: AddressSpace, va: number): number { rd(as, va, 1); return scratch[0]; }
 export function readU16(as: AddressSpace, va: number): number { rd(as, va, 2); return sdv.getUint16(0, true); }

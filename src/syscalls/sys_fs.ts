@@ -15,14 +15,14 @@ import {
 import * as ST from '../abi/linux/stat.js';
 import { STATFS_SIZE, F_TYPE, F_BSIZE, F_BLOCKS, F_BFREE, F_BAVAIL, F_FILES, F_FFREE, F_FSID, F_NAMELEN, F_FRSIZE, F_FLAGS, PATH_MAX } from '../abi/linux/fs.js';
 import { FIONREAD, FIOCLEX, FIONCLEX, FIONBIO, TCGETS } from '../abi/linux/ioctl.js';
-import { copyIn, copyOut, readCString, readI64, readU32, writeU32, readBytes } from '../mm/usercopy.js';
+import { copyIn, copyOut, readCString, readI64, readU32, writeU32, readBytes, readBytesTransient, transientBuffer, TRANSIENT_MAX } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import type { File } from '../fs/vfs/file.js';
 import { InodeFile } from '../fs/vfs/file.js';
 import type { Inode, FsCred } from '../fs/vfs/inode.js';
 import type { Mount, Path } from '../fs/vfs/mount.js';
 import * as V from '../fs/vfs/ops.js';
-import '../fs/pipe.js';
+import { PipeFile } from '../fs/pipe.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
 import { syncAllExt2 } from '../fs/ext2/index.js';
 import { syncAllBlockDevices } from '../drivers/block/blkdev.js';
@@ -175,6 +175,13 @@ function doRead(t: Task, f: File, va: number, count: number, pos: number): numbe
   count = Math.min(count, MAX_RW);
   if (count === 0) return f.inode && f instanceof InodeFile ? 0 : (pos < 0 ? f.read(new Uint8Array(0), t) : 0);
   const regular = f instanceof InodeFile;
+  if (count <= TRANSIENT_MAX) {
+    // The fast path: a small read goes through a reused buffer (read() copies into it).
+    const buf = transientBuffer(count);
+    const n = pos < 0 ? f.read(buf, t) : f.pread(buf, pos, t);
+    if (n > 0) copyOut(t.mm, va, buf, 0, n);
+    return n;
+  }
   let done = 0;
   while (done < count) {
     const buf = new Uint8Array(Math.min(count - done, CHUNK));
@@ -192,7 +199,8 @@ function doWrite(t: Task, f: File, va: number, count: number, pos: number): numb
   if (count === 0) return 0;
   const regular = f instanceof InodeFile;
   if (!regular) {
-    const buf = readBytes(t.mm, va, count);
+    // A pipe copies what it takes at once, so a small write needs no fresh buffer.
+    const buf = count <= TRANSIENT_MAX && f instanceof PipeFile ? readBytesTransient(t.mm, va, count) : readBytes(t.mm, va, count);
     return pos < 0 ? f.write(buf, t) : f.pwrite(buf, pos, t);
   }
   let done = 0;
