@@ -25,6 +25,9 @@ export class Pipe {
   /** Counts opens of each side ever (FIFO open rendezvous). */
   rOpens = 0;
   wOpens = 0;
+  /** FIFO openers sleeping for a partner, with the partner's open count when they began. */
+  readonly waitingReaders = new Map<Sleeper, number>();
+  readonly waitingWriters = new Map<Sleeper, number>();
   readonly wq = new WaitQueue();
   readonly ino = nextPipeIno++;
 
@@ -85,13 +88,14 @@ export class PipeFile extends File {
   private readonly r: boolean;
   private readonly w: boolean;
 
-  constructor(flags: number, readonly pipe: Pipe, path: Path | null = null, inode: Inode | null = null) {
+  /** counted: a FIFO opener already added itself to the reader/writer counts while waiting. */
+  constructor(flags: number, readonly pipe: Pipe, path: Path | null = null, inode: Inode | null = null, counted = false) {
     super(flags, path, inode);
     const acc = flags & O_ACCMODE;
     this.r = acc === O_RDONLY || acc === O_RDWR;
     this.w = acc === O_WRONLY || acc === O_RDWR;
-    if (this.r) { pipe.readers++; pipe.rOpens++; }
-    if (this.w) { pipe.writers++; pipe.wOpens++; }
+    if (this.r && !counted) { pipe.readers++; pipe.rOpens++; }
+    if (this.w && !counted) { pipe.writers++; pipe.wOpens++; }
     pipe.wq.wakeAll();
   }
 
@@ -169,17 +173,65 @@ export function makePipe(nonblock: boolean): [PipeFile, PipeFile] {
 }
 
 /**
- * Opening a FIFO. Linux blocks a reader until a writer opens (and vice versa); with the
- * restart model an open cannot sleep and resume, so opens never block here: a read-only
- * open always succeeds (reads see EOF until a writer comes, like O_NONBLOCK), and a
- * write-only O_NONBLOCK open without readers fails with ENXIO as on Linux.
+ * Opening a FIFO, as Linux's fifo_open: a blocking read-only open waits until a writer
+ * has opened (and a blocking write-only open until a reader has), O_RDWR never waits,
+ * O_NONBLOCK read-only opens succeed at once and O_NONBLOCK write-only opens without a
+ * reader fail with ENXIO. With the restart model, a waiting opener is remembered on the
+ * pipe (with the partner's open count when it started waiting), counts as a partner for
+ * the other side, and re-runs the open when woken.
  */
-function openFifo(p: Path, inode: Inode, flags: number): File | number {
+function openFifo(p: Path, inode: Inode, flags: number, s?: Sleeper & { interrupted?: boolean }): File | number {
   let pipe = inode.special as Pipe | null;
   if (!pipe) { pipe = new Pipe(); inode.special = pipe; }
+  pruneWaiters(pipe);
   const acc = flags & O_ACCMODE;
-  if (acc === O_WRONLY && (flags & O_NONBLOCK) && pipe.readers === 0) return -ENXIO;
+  const nb = (flags & O_NONBLOCK) !== 0;
+  if (acc === O_RDONLY && !nb && s) {
+    // fifo_open: count as a reader at once (a writer's open then succeeds), then wait
+    // until a writer is there or has come and gone.
+    let since = pipe.waitingReaders.get(s);
+    if (since === undefined) {
+      if (s.interrupted) { s.blockOn(pipe.wq); return BLOCK; }
+      since = pipe.wOpens;
+      pipe.readers++; pipe.rOpens++;
+      pipe.waitingReaders.set(s, since);
+      pipe.wq.wakeAll();
+    }
+    if (pipe.writers === 0 && pipe.wOpens === since) {
+      if (s.interrupted) { pipe.waitingReaders.delete(s); pipe.readers--; s.blockOn(pipe.wq); return BLOCK; }
+      s.blockOn(pipe.wq);
+      return BLOCK;
+    }
+    pipe.waitingReaders.delete(s);
+    return new PipeFile(flags, pipe, p, inode, true);
+  }
+  if (acc === O_WRONLY) {
+    let since = s ? pipe.waitingWriters.get(s) : undefined;
+    if (since === undefined) {
+      if (pipe.readers === 0 && (nb || !s)) return -ENXIO;
+      if (pipe.readers > 0) return new PipeFile(flags, pipe, p, inode);
+      if (s!.interrupted) { s!.blockOn(pipe.wq); return BLOCK; }
+      since = pipe.rOpens;
+      pipe.writers++; pipe.wOpens++;
+      pipe.waitingWriters.set(s!, since);
+      pipe.wq.wakeAll();
+    }
+    if (pipe.readers === 0 && pipe.rOpens === since) {
+      if (s!.interrupted) { pipe.waitingWriters.delete(s!); pipe.writers--; pipe.wq.wakeAll(); s!.blockOn(pipe.wq); return BLOCK; }
+      s!.blockOn(pipe.wq);
+      return BLOCK;
+    }
+    pipe.waitingWriters.delete(s!);
+    return new PipeFile(flags, pipe, p, inode, true);
+  }
   return new PipeFile(flags, pipe, p, inode);
+}
+
+/** Openers that died while waiting give their reader/writer count back. */
+function pruneWaiters(pipe: Pipe): void {
+  const dead = (k: Sleeper): boolean => ((k as { state?: number }).state ?? 0) >= 3; // TaskState.Zombie
+  for (const k of pipe.waitingReaders.keys()) if (dead(k)) { pipe.waitingReaders.delete(k); pipe.readers--; }
+  for (const k of pipe.waitingWriters.keys()) if (dead(k)) { pipe.waitingWriters.delete(k); pipe.writers--; }
 }
 
 specialOpen.fifo = openFifo;

@@ -1,5 +1,6 @@
 // Boot: build the machine from a MachineConfig (memory, kernel, root filesystem,
 // console), start init, and run until it halts. This is also the embedding API.
+import { tmpfsRam } from '../fs/tmpfs/tmpfs.js';
 import { PhysMem } from '../mm/phys.js';
 import { AddressSpace, addReclaimer } from '../mm/aspace.js';
 import { Kernel } from '../kernel/kernel.js';
@@ -82,6 +83,7 @@ export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio.
 export function createMachine(cfg: MachineConfig, log: (line: string) => void): Machine {
   const notes: string[] = [];
   setHostfsConfinement(cfg.hostfs);
+  tmpfsRam.bytes = cfg.memBytes;
   const fsctx = mountRoot(cfg, notes);
   const mem = new PhysMem(cfg.memBytes);
   setJit(mem, cfg.jit);

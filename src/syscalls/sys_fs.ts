@@ -3,7 +3,7 @@ import type { Task } from '../kernel/task.js';
 import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
 import {
-  EBADF, EINVAL, EFAULT, EPIPE, EAGAIN, ENOENT, ERANGE, ENOTDIR, ESPIPE, EISDIR, ENOTTY, EPERM, EOPNOTSUPP, ENAMETOOLONG, EOVERFLOW,
+  EBADF, EINVAL, EFAULT, EPIPE, EAGAIN, ENOENT, ERANGE, ENOTDIR, ESPIPE, EISDIR, ENOTTY, EPERM, EOPNOTSUPP, ENAMETOOLONG, EOVERFLOW, ENODEV, EFBIG,
 } from '../abi/linux/errno.js';
 import {
   O_CLOEXEC, O_NONBLOCK, O_APPEND, O_ACCMODE, O_PATH, O_LARGEFILE, O_DIRECT, O_NOATIME, FASYNC,
@@ -24,6 +24,7 @@ import type { Mount, Path } from '../fs/vfs/mount.js';
 import * as V from '../fs/vfs/ops.js';
 import { PipeFile } from '../fs/pipe.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
+import { fcntlLock, sysFlockImpl } from './sys_locks.js';
 import { syncAllExt2 } from '../fs/ext2/index.js';
 import { syncAllBlockDevices } from '../drivers/block/blkdev.js';
 import { sendSignal } from '../kernel/signal.js';
@@ -260,7 +261,7 @@ function readIov(t: Task, iov: number, cnt: number): [number, number][] | number
   return out;
 }
 
-function sysReadv(t: Task, fd: number, iov: number, cnt: number, pos = -1): number {
+export function sysReadv(t: Task, fd: number, iov: number, cnt: number, pos = -1): number {
   const f = getFile(t, fd | 0);
   const e = checkRead(f);
   if (e) return e;
@@ -281,7 +282,7 @@ function sysReadv(t: Task, fd: number, iov: number, cnt: number, pos = -1): numb
   }
   return n;
 }
-function sysWritev(t: Task, fd: number, iov: number, cnt: number, pos = -1): number {
+export function sysWritev(t: Task, fd: number, iov: number, cnt: number, pos = -1): number {
   const f = getFile(t, fd | 0);
   const e = checkWrite(f);
   if (e) return e;
@@ -303,7 +304,7 @@ function sysOpenat(t: Task, dirfd: number, pva: number, flags: number, mode: num
   const s = start(t, dirfd, p);
   if (typeof s === 'number') return s;
   flags = flags >>> 0;
-  const f = V.openPath(t.fs, cred(t), s, p, flags & ~O_CLOEXEC, mode & 0o7777);
+  const f = V.openPath(t.fs, cred(t), s, p, flags & ~O_CLOEXEC, mode & 0o7777, t);
   if (typeof f === 'number') return f;
   f.flags |= O_LARGEFILE;
   const fd = t.files.alloc(f, (flags & O_CLOEXEC) !== 0);
@@ -487,18 +488,9 @@ function sysFcntl(t: Task, fd: number, cmd: number, arg: number): number {
       if (f.flags & O_PATH) return -EBADF;
       f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
       return 0;
-    case F_GETLK: case F_OFD_GETLK: {
-      // No other process holds locks we track: report F_UNLCK in l_type (short at offset 0).
-      if (f.flags & O_PATH) return -EBADF;
-      const b = new Uint8Array(2);
-      new DataView(b.buffer).setInt16(0, F_UNLCK, true);
-      copyOut(t.mm, arg, b);
-      return 0;
-    }
+    case F_GETLK: case F_OFD_GETLK:
     case F_SETLK: case F_SETLKW: case F_OFD_SETLK: case F_OFD_SETLKW:
-      if (f.flags & O_PATH) return -EBADF;
-      readU32(t.mm, arg);
-      return 0; // advisory locks: granted (single-machine, no contention tracked yet)
+      return fcntlLock(t, f, cmd | 0, arg);
     case F_GETOWN: return 0;
     case F_SETOWN: return 0;
     case F_GETSIG: return 0;
@@ -602,7 +594,13 @@ function sysLinkat(t: Task, ofd: number, opva: number, nfd: number, npva: number
   if (typeof np === 'number') return np;
   const ns = start(t, nfd, np);
   if (typeof ns === 'number') return ns;
-  if (op.length === 0 && (flags & AT_EMPTY_PATH)) return -ENOENT; // linking an fd: unsupported
+  if (op.length === 0 && (flags & AT_EMPTY_PATH)) {
+    // Linking an open file (O_TMPFILE): needs CAP_DAC_READ_SEARCH, as on Linux.
+    if (t.cred.euid !== 0) return -ENOENT;
+    const src = emptyPathTarget(t, ofd);
+    if (typeof src === 'number') return src;
+    return V.linkAt(t.fs, cred(t), src, null, false, ns, np);
+  }
   const os = start(t, ofd, op);
   if (typeof os === 'number') return os;
   return V.linkAt(t.fs, cred(t), os, op, (flags & AT_SYMLINK_FOLLOW) !== 0, ns, np);
@@ -721,6 +719,7 @@ function sysFstatfs(t: Task, fd: number, bva: number): number {
 function sysSendfile(t: Task, outfd: number, infd: number, offva: number, count: number): number {
   const out = getFile(t, outfd | 0), inp = getFile(t, infd | 0);
   if (checkWrite(out) || checkRead(inp)) return -EBADF;
+  if (out!.flags & O_APPEND) return -EINVAL;
   if (count < 0) return -EINVAL;
   count = Math.min(count, MAX_RW);
   const seekable = inp instanceof InodeFile;
@@ -759,16 +758,41 @@ function i64(x: number): Uint8Array {
 }
 
 function sysFadvise(t: Task, fd: number): number { return getFile(t, fd | 0) ? 0 : -EBADF; }
-function sysFlock(t: Task, fd: number): number { return getFile(t, fd | 0) ? 0 : -EBADF; }
+const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
+/**
+ * fallocate: mode 0 (extend), KEEP_SIZE (nothing to reserve: files grow on demand) and
+ * PUNCH_HOLE|KEEP_SIZE (the range reads back as zeros; space is not given back), as tmpfs
+ * supports; other modes are EOPNOTSUPP.
+ */
 function sysFallocate(t: Task, fd: number, mode: number, off: number, len: number): number {
   const f = getFile(t, fd | 0);
   if (!f || !f.writable) return -EBADF;
-  if (!(f instanceof InodeFile)) return -ESPIPE;
-  if (mode !== 0) return -EOPNOTSUPP;
+  mode >>>= 0;
   if (off < 0 || len <= 0) return -EINVAL;
+  if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP;
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -EOPNOTSUPP;
+  if (f.inode === null || (f.inode.mode & ST.S_IFMT) === ST.S_IFIFO) return -ESPIPE;
   if (f.inode.isDir) return -EISDIR;
+  if (!f.inode.isReg || !(f instanceof InodeFile)) return -ENODEV;
+  if (off + len > 2 ** 53) return -EFBIG;
   f.inode.refresh();
-  if (off + len > f.inode.size) return f.inode.truncate(off + len);
+  const size = f.inode.size;
+  if (mode & FALLOC_FL_PUNCH_HOLE) {
+    const end = Math.min(off + len, size);
+    const fl = f.flags;
+    f.flags &= ~O_APPEND; // zeroing in place, not appending
+    try {
+      for (let p = off; p < end;) {
+        const n = Math.min(end - p, CHUNK);
+        const w = f.pwrite(new Uint8Array(n), p, t);
+        if (w < 0) return w;
+        p += w;
+      }
+    } finally { f.flags = fl; }
+    return 0;
+  }
+  if (mode & FALLOC_FL_KEEP_SIZE) return 0;
+  if (off + len > size) return V.truncateInode(f.path!, cred(t), off + len, false);
   return 0;
 }
 
@@ -798,7 +822,7 @@ export const fsSyscalls: SyscallDefs = {
   [NR.chdir]: def('chdir', 's', sysChdir),
   [NR.fchdir]: def('fchdir', 'f', sysFchdir),
   [NR.chroot]: def('chroot', 's', sysChroot),
-  [NR.fcntl]: def('fcntl', 'fdx', sysFcntl, 'partial', 'record locks are always granted'),
+  [NR.fcntl]: def('fcntl', 'fdx', sysFcntl, 'partial', 'record locks (POSIX, OFD) with EDEADLK; leases, F_NOTIFY and seals unsupported'),
   [NR.dup]: def('dup', 'f', sysDup),
   [NR.dup3]: def('dup3', 'ffx', sysDup3),
   [NR.ioctl]: def('ioctl', 'fxx', sysIoctl, 'supported', 'sockets also take the interface and route ioctls (SIOCGIFCONF, SIOC[GS]IF{FLAGS,ADDR,NETMASK,BRDADDR,MTU,HWADDR,NAME,TXQLEN}, SIOCGIFINDEX, SIOCADDRT/SIOCDELRT, SIOC[GSD]ARP)'),
@@ -806,12 +830,12 @@ export const fsSyscalls: SyscallDefs = {
   [NR.mkdirat]: def('mkdirat', 'fso', sysMkdirat),
   [NR.mknodat]: def('mknodat', 'fsox', sysMknodat),
   [NR.unlinkat]: def('unlinkat', 'fsx', sysUnlinkat),
-  [NR.renameat2]: def('renameat2', 'fsfsx', sysRenameat2, 'partial', 'RENAME_WHITEOUT unsupported; RENAME_EXCHANGE not on hostfs'),
+  [NR.renameat2]: def('renameat2', 'fsfsx', sysRenameat2, 'partial', 'RENAME_WHITEOUT → EINVAL; RENAME_EXCHANGE on hostfs is three host renames (not atomic)'),
   [NR.symlinkat]: def('symlinkat', 'sfs', sysSymlinkat),
   [NR.linkat]: def('linkat', 'fsfsx', sysLinkat),
   [NR.ftruncate]: def('ftruncate', 'fd', sysFtruncate),
   [NR.truncate]: def('truncate', 'sd', sysTruncate),
-  [NR.fallocate]: def('fallocate', 'fddd', sysFallocate, 'partial', 'mode 0 only'),
+  [NR.fallocate]: def('fallocate', 'fddd', sysFallocate, 'partial', 'modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE (as tmpfs); no space is reserved; others EOPNOTSUPP'),
   [NR.fsync]: def('fsync', 'f', sysFsync),
   [NR.fdatasync]: def('fdatasync', 'f', sysFsync),
   [NR.sync]: def('sync', '', sysSync),
@@ -825,5 +849,5 @@ export const fsSyscalls: SyscallDefs = {
   [NR.fstatfs]: def('fstatfs', 'fp', sysFstatfs),
   [NR.sendfile]: def('sendfile', 'ffpu', sysSendfile),
   [NR.fadvise64]: def('fadvise64', 'fddd', sysFadvise),
-  [NR.flock]: def('flock', 'fx', sysFlock, 'partial', 'locks are always granted'),
+  [NR.flock]: def('flock', 'fx', sysFlockImpl),
 };

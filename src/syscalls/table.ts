@@ -17,9 +17,11 @@ import { epollSyscalls } from './sys_epoll.js';
 import { eventfdSyscalls } from './sys_eventfd.js';
 import { timerSyscalls } from './sys_timer.js';
 import { credSyscalls } from './sys_cred.js';
+import { spliceSyscalls } from './sys_splice.js';
+import { inotifySyscalls } from './sys_inotify.js';
 import { socketSyscalls } from './sys_socket.js';
 
-const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls];
+const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls];
 
 export const MAX_NR = 512;
 /** Dense array indexed by syscall number; entries without a handler are ENOSYS. */

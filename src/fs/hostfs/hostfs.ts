@@ -7,13 +7,13 @@ import {
   ENOENT, EIO, EPERM, EINVAL, EEXIST, EROFS,
 } from '../../abi/linux/errno.js';
 import * as E from '../../abi/linux/errno.js';
-import { S_IFMT, S_IFREG, S_IFIFO, S_IFSOCK, S_ISGID } from '../../abi/linux/stat.js';
+import { S_IFMT, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_ISGID, major, minor } from '../../abi/linux/stat.js';
+import { execFileSync } from 'node:child_process';
 import { HOSTFS_SUPER_MAGIC } from '../../abi/linux/fs.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, RENAME_NOREPLACE, RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
 import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr } from '../vfs/inode.js';
 import type { File } from '../vfs/file.js';
 import { syncAllPageCaches } from '../pagecache.js';
-import { mknodSocket } from './mksock.js';
 
 const C = fs.constants;
 
@@ -27,6 +27,9 @@ export function hostErrno(e: unknown): number {
   if (code === 'ENOTSUP') return -E.EOPNOTSUPP;
   return -EIO;
 }
+
+const TMPFILE_PREFIX = '.tuml-tmpfile-';
+let tmpSeq = 0;
 
 export class HostSb extends SuperBlock {
   readonly fsType = 'hostfs';
@@ -109,12 +112,14 @@ export class HostInode extends Inode {
   hostKey = '';
   /** Host fds of open files on this inode. */
   private readonly fds = new Map<File, number>();
+  /** The exact atime/mtime last set through utimensat (see fill). */
+  timesSet: { a?: [number, number]; m?: [number, number] } | null = null;
   /** Ownership the host refused to take (we are unprivileged): kept in memory. */
   ownOverride: { uid: number; gid: number } | null = null;
 
   fill(st: fs.Stats): void {
     this.mode = st.mode;
-    this.nlink = st.nlink;
+    this.nlink = this.tmpHost ? Math.max(0, st.nlink - 1) : st.nlink;
     this.uid = this.ownOverride ? this.ownOverride.uid : st.uid;
     this.gid = this.ownOverride ? this.ownOverride.gid : st.gid;
     this.size = st.size;
@@ -126,15 +131,28 @@ export class HostInode extends Inode {
     };
     [this.atimeSec, this.atimeNsec] = set(st.atimeMs, undefined);
     [this.mtimeSec, this.mtimeNsec] = set(st.mtimeMs, undefined);
+    // Node sets times as doubles (sub-µs precision lost): keep the exact times the guest
+    // set while the host still has them, rounded.
+    const near = (t: [number, number] | undefined, sec: number, ns: number): boolean =>
+      t !== undefined && Math.abs((t[0] - sec) * 1e9 + (t[1] - ns)) < 2000;
+    const o = this.timesSet;
+    if (o) {
+      if (near(o.a, this.atimeSec, this.atimeNsec)) [this.atimeSec, this.atimeNsec] = o.a!;
+      if (near(o.m, this.mtimeSec, this.mtimeNsec)) [this.mtimeSec, this.mtimeNsec] = o.m!;
+    }
     [this.ctimeSec, this.ctimeNsec] = set(st.ctimeMs, undefined);
   }
 
   override blockCount(): number { return this.blocks512; }
   override get cacheable(): boolean { return this.isReg; }
 
+  /** O_TMPFILE: the hidden host name of a file the guest has not named yet. */
+  tmpHost: Buffer | null = null;
+
   /** This inode's host path: root + the names of its dentry chain. */
   hostPath(): Buffer {
     if (this === this.sb.root) return this.sb.hostRoot;
+    if (this.tmpHost) return this.tmpHost;
     if (!this.alias) throw Object.assign(new Error('hostfs: inode has no name'), { code: 'ENOENT' });
     const rel = this.alias.relPath();
     return Buffer.concat([this.sb.hostRoot, Buffer.from('/' + rel, 'latin1')]);
@@ -156,6 +174,7 @@ export class HostInode extends Inode {
 
   override lookup(name: string): Inode | number {
     if (!this.isDir) return super.lookup(name);
+    if (name.startsWith(TMPFILE_PREFIX)) return -ENOENT;
     try {
       const st = fs.lstatSync(this.child(name), { throwIfNoEntry: false });
       if (!st) return -ENOENT;
@@ -207,13 +226,21 @@ export class HostInode extends Inode {
     }
     return ino;
   }
-  override mknod(name: string, mode: number, _rdev: number, cred: FsCred): Inode | number {
+  override mknod(name: string, mode: number, rdev: number, cred: FsCred): Inode | number {
     if ((mode & S_IFMT) === S_IFREG) return this.create(name, mode, cred);
-    const sk = mknodSocket(this.child(name), mode, hostErrno);
-    if (sk !== null) return sk < 0 ? sk : this.owned(this.child(name), cred);
-    // Node has no mknod; FIFOs, sockets and devices cannot be made on the host unprivileged.
-    void S_IFIFO; void S_IFSOCK;
-    return -EPERM;
+    if (this.mut()) return -EROFS;
+    // Node has no mknod(2): FIFOs (and, when the host lets us, device nodes) are made by
+    // the host's mknod(1). Sockets cannot be made this way.
+    const t = mode & S_IFMT;
+    const kind = t === S_IFIFO ? 'p' : t === S_IFCHR ? 'c' : t === S_IFBLK ? 'b' : null;
+    if (!kind) return -EPERM;
+    const p = this.child(name);
+    if (fs.lstatSync(p, { throwIfNoEntry: false })) return -EEXIST;
+    const args = ['-m', (mode & 0o7777).toString(8), p.toString('latin1'), kind];
+    if (kind !== 'p') args.push(String(major(rdev)), String(minor(rdev)));
+    try { execFileSync('mknod', args, { stdio: 'ignore' }); } catch { return -EPERM; }
+    try { fs.chmodSync(p, mode & 0o7777); } catch (e) { return hostErrno(e); }
+    return this.owned(p, cred);
   }
   override symlink(name: string, target: string, cred: FsCred): Inode | number {
     if (this.mut()) return -EROFS;
@@ -221,9 +248,39 @@ export class HostInode extends Inode {
     try { fs.symlinkSync(Buffer.from(target, 'latin1'), p); } catch (e) { return hostErrno(e); }
     return this.owned(p, cred);
   }
+  /**
+   * O_TMPFILE emulation: node cannot linkat(AT_EMPTY_PATH) a host O_TMPFILE file, so the
+   * file lives under a hidden name (never listed, never looked up) until linkat renames
+   * it into place or its last close removes it.
+   */
+  override tmpfile(mode: number, cred: FsCred): Inode | number {
+    if (!this.isDir) return super.tmpfile(mode, cred);
+    if (this.mut()) return -EROFS;
+    const p = this.child(`${TMPFILE_PREFIX}${process.pid}-${++tmpSeq}`);
+    try {
+      const fd = fs.openSync(p, C.O_CREAT | C.O_EXCL | C.O_RDWR | C.O_NOFOLLOW, mode & 0o7777);
+      try { fs.fchmodSync(fd, mode & 0o7777); } finally { fs.closeSync(fd); }
+    } catch (e) { return hostErrno(e); }
+    const ino = this.owned(p, cred);
+    if (typeof ino === 'number') { try { fs.unlinkSync(p); } catch { /* ignore */ } return ino; }
+    const h = ino as HostInode;
+    h.tmpHost = p;
+    h.nlink = 0;
+    this.sb.inodes.delete(h.hostKey);
+    return h;
+  }
   override link(name: string, target: Inode): number {
     if (this.mut()) return -EROFS;
     const p = this.child(name);
+    const th = target as HostInode;
+    if (th.tmpHost) {
+      if (fs.lstatSync(p, { throwIfNoEntry: false })) return -EEXIST;
+      try { fs.renameSync(th.tmpHost, p); } catch (e) { return hostErrno(e); }
+      th.tmpHost = null;
+      this.sb.inodes.set(th.hostKey, th);
+      th.refresh();
+      return 0;
+    }
     try { fs.linkSync((target as HostInode).hostPath(), p); } catch (e) { return hostErrno(e); }
     (target as HostInode).refresh();
     return 0;
@@ -244,8 +301,15 @@ export class HostInode extends Inode {
   }
   override rename(oldName: string, newDir: Inode, newName: string, flags: number): number {
     if (this.mut()) return -EROFS;
-    if (flags & RENAME_EXCHANGE) return -EINVAL;
     const from = this.child(oldName), to = (newDir as HostInode).child(newName);
+    if (flags & RENAME_EXCHANGE) {
+      // Node has no renameat2: swap through a hidden name (not atomic on the host).
+      const tmp = this.child(`${TMPFILE_PREFIX}x${process.pid}-${++tmpSeq}`);
+      try { fs.renameSync(from, tmp); } catch (e) { return hostErrno(e); }
+      try { fs.renameSync(to, from); } catch (e) { try { fs.renameSync(tmp, from); } catch { /* ignore */ } return hostErrno(e); }
+      try { fs.renameSync(tmp, to); } catch (e) { return hostErrno(e); }
+      return 0;
+    }
     try {
       if ((flags & RENAME_NOREPLACE) && fs.lstatSync(to, { throwIfNoEntry: false })) return -EEXIST;
       fs.renameSync(from, to);
@@ -259,6 +323,7 @@ export class HostInode extends Inode {
       const names = fs.readdirSync(base, { encoding: 'buffer' });
       const out: DirEntry[] = [];
       for (const nb of names) {
+        if (nb.toString('latin1').startsWith(TMPFILE_PREFIX)) continue;
         const st = fs.lstatSync(Buffer.concat([base, Buffer.from('/'), nb]), { throwIfNoEntry: false });
         if (!st) continue;
         out.push({ name: nb.toString('latin1'), ino: st.ino, type: (st.mode & S_IFMT) >>> 12 });
@@ -290,6 +355,10 @@ export class HostInode extends Inode {
     if (fd === undefined) return;
     this.fds.delete(file);
     try { fs.closeSync(fd); } catch { /* ignore */ }
+    if (this.tmpHost && this.fds.size === 0) {
+      try { fs.unlinkSync(this.tmpHost); } catch { /* ignore */ }
+      this.tmpHost = null;
+    }
   }
   private withFd<T>(file: File | null, write: boolean, fn: (fd: number) => T): T | number {
     const fd = file ? this.fds.get(file) : undefined;
@@ -351,6 +420,7 @@ export class HostInode extends Inode {
         const at = a.atime ?? [this.atimeSec, this.atimeNsec];
         const mt = a.mtime ?? [this.mtimeSec, this.mtimeNsec];
         fs.lutimesSync(p, at[0] + at[1] / 1e9, mt[0] + mt[1] / 1e9);
+        this.timesSet = { a: [at[0], at[1]], m: [mt[0], mt[1]] };
       }
     } catch (e) {
       return hostErrno(e);

@@ -10,6 +10,9 @@ import type { File } from '../vfs/file.js';
 
 const MAX_FILE = 2 ** 40;
 
+/** The machine's RAM (mem=), which tmpfs sizes default to half of; set at boot. */
+export const tmpfsRam = { bytes: 64 * 1048576 };
+
 export class TmpfsSb extends SuperBlock {
   readonly fsType: string;
   readonly magic: number;
@@ -25,12 +28,16 @@ export class TmpfsSb extends SuperBlock {
     this.root.nlink = 2;
   }
   override statfs(): StatFs {
-    const total = this.sizeLimit || 256 * 1024 * 1024;
+    // Linux's defaults: size = half of RAM, nr_inodes = half of RAM's pages; size=N% of RAM.
+    if (this.fsType === 'ramfs') return super.statfs(); // ramfs has no size
+    const ram = tmpfsRam.bytes;
+    const total = this.sizeLimit > 0 ? this.sizeLimit : this.sizeLimit < 0 ? Math.floor(ram * -this.sizeLimit / 100) : ram / 2;
+    const files = Math.max(1024, Math.floor(ram / 4096 / 2));
     const usedBlocks = Math.ceil(this.used / 4096);
     const blocks = Math.ceil(total / 4096);
     return {
       type: this.magic, bsize: 4096, blocks, bfree: Math.max(0, blocks - usedBlocks),
-      bavail: Math.max(0, blocks - usedBlocks), files: 65536, ffree: 65536 - this.inodes, namelen: 255,
+      bavail: Math.max(0, blocks - usedBlocks), files, ffree: Math.max(0, files - this.inodes), namelen: 255,
     };
   }
 }
@@ -81,6 +88,14 @@ export class TmpInode extends Inode {
     if (typeof r !== 'number') r.rdev = rdev;
     return r;
   }
+  override tmpfile(mode: number, cred: FsCred): Inode | number {
+    if (!this.entries || this.nlink === 0) return -ENOENT;
+    const ino = new TmpInode(this.sb, this.sb.allocIno(), S_IFREG | (mode & 0o7777));
+    ino.uid = cred.fsuid;
+    ino.gid = (this.mode & S_ISGID) ? this.gid : cred.fsgid;
+    ino.nlink = 0;
+    return ino;
+  }
   override symlink(name: string, target: string, cred: FsCred): Inode | number {
     const r = this.newChild(name, S_IFLNK | 0o777, cred);
     if (typeof r !== 'number') { r.target = target; r.size = target.length; }
@@ -91,6 +106,7 @@ export class TmpInode extends Inode {
     if (this.entries.has(name)) return -EEXIST;
     if (target.nlink >= 65000) return -EMLINK;
     this.entries.set(name, target as TmpInode);
+    if (target.nlink === 0) this.sb.inodes++; // an O_TMPFILE file gets its first name
     target.nlink++;
     target.touchC();
     this.touchM();

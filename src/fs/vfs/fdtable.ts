@@ -3,6 +3,7 @@
 import { EBADF, EMFILE, EINVAL } from '../../abi/linux/errno.js';
 import { NR_OPEN_DEFAULT } from '../../abi/linux/fs.js';
 import type { File } from './file.js';
+import { releasePosixLocks } from '../locks.js';
 
 export class FdTable {
   private files: (File | null)[] = [];
@@ -38,7 +39,7 @@ export class FdTable {
     const old = this.files[fd];
     this.files[fd] = file.get();
     this.cloexec[fd] = cloexec;
-    if (old) old.put();
+    if (old) { if (old.inode) releasePosixLocks(old.inode, this); old.put(); }
     return fd;
   }
 
@@ -49,6 +50,8 @@ export class FdTable {
     this.files[fd] = null;
     this.cloexec[fd] = false;
     if (fd < this.hint) this.hint = fd;
+    // POSIX record locks belong to the fd table (Linux: current->files) and go with any close.
+    if (f.inode) releasePosixLocks(f.inode, this);
     f.put();
     return 0;
   }

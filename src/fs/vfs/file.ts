@@ -10,6 +10,8 @@ import type { Inode, DirEntry } from './inode.js';
 import type { Path } from './mount.js';
 
 import type { Sleeper } from '../../drivers/char/registry.js';
+import { releaseFileLocks } from '../locks.js';
+import { notifyInode, fileRef, IN_ACCESS, IN_MODIFY, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE } from './fsnotify.js';
 export type { Sleeper };
 
 /** Largest file offset we accept (well inside exact doubles). */
@@ -57,14 +59,22 @@ export abstract class File {
   release(): void {}
 
   get(): this {
-    if (this.refs++ === 0 && this.path && !this.closed) this.path.mnt.openFiles++;
+    if (this.refs++ === 0 && !this.closed) {
+      if (this.path) this.path.mnt.openFiles++;
+      if (this.inode) fileRef(this.inode, 1);
+    }
     return this;
   }
   put(): void {
     if (--this.refs === 0 && !this.closed) {
       this.closed = true;
       if (this.path) this.path.mnt.openFiles--;
+      if (this.inode) {
+        releaseFileLocks(this.inode, this);
+        if (!(this.flags & O_PATH)) notifyInode(this.inode, this.path?.d ?? null, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
+      }
       this.release();
+      if (this.inode) fileRef(this.inode, -1);
     }
   }
 }
@@ -91,15 +101,21 @@ export class InodeFile extends File {
     if (pos < 0) return -EINVAL;
     if (buf.length === 0) return 0;
     const pc = this.inode.pageCache;
-    return pc !== null ? pc.read(this, buf, pos) : this.inode.read(this, buf, pos);
+    const n = pc !== null ? pc.read(this, buf, pos) : this.inode.read(this, buf, pos);
+    if (n > 0) notifyInode(this.inode, this.path?.d ?? null, IN_ACCESS);
+    return n;
   }
   override pwrite(buf: Uint8Array, pos: number, _s?: Sleeper | null): number {
     if (this.inode.isDir) return -EISDIR;
     if (pos < 0) return -EINVAL;
+    // O_APPEND: every write goes to the end, pwrite's offset notwithstanding (as Linux).
+    if (this.flags & O_APPEND) { this.inode.refresh(); pos = this.inode.size; }
     if (buf.length === 0) return 0;
     if (pos + buf.length > MAX_LFS) return -EOVERFLOW;
     const pc = this.inode.pageCache;
-    return pc !== null ? pc.write(this, buf, pos) : this.inode.write(this, buf, pos);
+    const n = pc !== null ? pc.write(this, buf, pos) : this.inode.write(this, buf, pos);
+    if (n > 0) notifyInode(this.inode, this.path?.d ?? null, IN_MODIFY);
+    return n;
   }
   override lseek(off: number, whence: number): number {
     let base: number;

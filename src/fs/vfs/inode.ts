@@ -1,7 +1,7 @@
 // Inodes and superblocks: the objects every filesystem implements. The VFS (namei,
 // ops) calls these methods; they return a value or -errno. Credentials come in as
 // FsCred, a structural interface that kernel/cred.ts's Cred satisfies.
-import { EACCES, ENOTDIR, EINVAL, EPERM, EISDIR, EROFS } from '../../abi/linux/errno.js';
+import { EACCES, ENOTDIR, EINVAL, EPERM, EISDIR, EROFS, EOPNOTSUPP } from '../../abi/linux/errno.js';
 import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, DT_UNKNOWN } from '../../abi/linux/stat.js';
 import type { File } from './file.js';
 import type { Dentry } from './dentry.js';
@@ -104,6 +104,8 @@ export abstract class Inode {
   mkdir(_name: string, _mode: number, _cred: FsCred): Inode | number { return -ENOTDIR; }
   mknod(_name: string, _mode: number, _rdev: number, _cred: FsCred): Inode | number { return -ENOTDIR; }
   symlink(_name: string, _target: string, _cred: FsCred): Inode | number { return -ENOTDIR; }
+  /** O_TMPFILE: a regular file in this directory without a name (nlink 0); linkat names it. */
+  tmpfile(_mode: number, _cred: FsCred): Inode | number { return this.isDir ? -EOPNOTSUPP : -ENOTDIR; }
   link(_name: string, _target: Inode): number { return -ENOTDIR; }
   unlink(_name: string, _victim: Inode): number { return -ENOTDIR; }
   rmdir(_name: string, _victim: Inode): number { return -ENOTDIR; }

@@ -37,7 +37,7 @@ function parseSize(data: string): number {
     if (!m) continue;
     const n = Number(m[1]);
     const u = m[2].toLowerCase();
-    return u === 'k' ? n * 1024 : u === 'm' ? n * 1048576 : u === 'g' ? n * 1073741824 : u === '%' ? 0 : n;
+    return u === 'k' ? n * 1024 : u === 'm' ? n * 1048576 : u === 'g' ? n * 1073741824 : u === '%' ? -Math.min(100, Math.max(1, n)) : n;
   }
   return 0;
 }

@@ -57,6 +57,10 @@ function walkComps(nd: NameData, cur: Path, comps: string[], follow: boolean, mu
     const ino = r.d.inode;
     if (ino.isLnk && (!last || follow || mustDir)) {
       if (++nd.links > MAXSYMLINKS) return -ELOOP;
+      // Magic links (/proc/PID/fd/N, cwd, exe): jump to the open file's own path, which
+      // also reaches deleted and O_TMPFILE files (Linux: nd_jump_link).
+      const pf = (ino as { procFile?: () => { path: Path | null } | null }).procFile?.();
+      if (pf && pf.path) { cur = pf.path; i++; continue; }
       const target = ino.readlink();
       if (typeof target === 'number') return target;
       if (target.length === 0) return -ENOENT;

@@ -21,14 +21,18 @@ import { FsCred, Inode, permission, isOwner, inGroup, nowTs, MAY_EXEC, MAY_READ,
 import { Dentry, lookupChild, dAdd, dDelete, dMove, dExchange } from './dentry.js';
 import { Path, followDown, pathName, Mount } from './mount.js';
 import { NameData, walk, walkParent } from './namei.js';
-import { File, InodeFile } from './file.js';
+import { File, InodeFile, Sleeper } from './file.js';
 import { DevFile } from './devfile.js';
 import type { FsContext } from './fscontext.js';
 import type { FdTable } from './fdtable.js';
+import {
+  notifyInode, notifyDir, notifyMove, notifyLinkDrop, notifyRmdir,
+  IN_OPEN, IN_CREATE, IN_DELETE, IN_MODIFY, IN_ATTRIB, IN_ACCESS,
+} from './fsnotify.js';
 
 /** Open hook for FIFOs (set by fs/pipe.ts) and sockets (set by net/). */
 export const specialOpen: {
-  fifo: ((p: Path, inode: Inode, flags: number) => File | number) | null;
+  fifo: ((p: Path, inode: Inode, flags: number, s?: Sleeper & { interrupted?: boolean }) => File | number) | null;
   sock: ((p: Path, inode: Inode, flags: number) => File | number) | null;
 } = { fifo: null, sock: null };
 
@@ -72,7 +76,7 @@ function mayDelete(dir: Path, victim: Inode, cred: FsCred): number {
   return 0;
 }
 
-function openInode(p: Path, flags: number): File | number {
+function openInode(p: Path, flags: number, s?: Sleeper & { interrupted?: boolean }): File | number {
   const inode = p.d.inode;
   switch (inode.mode & S_IFMT) {
     case S_IFCHR: {
@@ -86,7 +90,7 @@ function openInode(p: Path, flags: number): File | number {
     case S_IFBLK:
       return p.mnt.flags & MS_NODEV ? -EACCES : -ENXIO;
     case S_IFIFO:
-      return specialOpen.fifo ? specialOpen.fifo(p, inode, flags) : -ENXIO;
+      return specialOpen.fifo ? specialOpen.fifo(p, inode, flags, s) : -ENXIO;
     case S_IFSOCK:
       return specialOpen.sock ? specialOpen.sock(p, inode, flags) : -ENXIO;
     default: {
@@ -98,11 +102,10 @@ function openInode(p: Path, flags: number): File | number {
 }
 
 /** open(2)/openat(2): a new open file description (not yet in an fd table). */
-export function openPath(ctx: FsContext, cred: FsCred, start: Path, path: string, flags: number, mode: number): File | number {
+export function openPath(ctx: FsContext, cred: FsCred, start: Path, path: string, flags: number, mode: number,
+  s?: Sleeper & { interrupted?: boolean }): File | number {
   const n = nd(ctx, cred);
-  if ((flags & __O_TMPFILE) !== 0) {
-    return (flags & O_TMPFILE) === O_TMPFILE ? -EOPNOTSUPP : -EINVAL;
-  }
+  if ((flags & __O_TMPFILE) !== 0) return openTmpfile(n, ctx, cred, start, path, flags, mode);
   if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | 0o2000000 /* O_CLOEXEC */;
   let p: Path;
   let created = false;
@@ -121,6 +124,7 @@ export function openPath(ctx: FsContext, cred: FsCred, start: Path, path: string
         if (typeof ino === 'number') return ino;
         p = { mnt: pr.dir.mnt, d: dAdd(pr.dir.d, pr.last, ino) };
         created = true;
+        notifyDir(pr.dir.d.inode, ino, IN_CREATE, pr.last);
         break;
       }
       if (typeof d === 'number') return d;
@@ -129,6 +133,9 @@ export function openPath(ctx: FsContext, cred: FsCred, start: Path, path: string
       if (q.d.inode.isLnk) {
         if (flags & O_NOFOLLOW) return -ELOOP;
         if (++links > MAXSYMLINKS) return -ELOOP;
+        // A magic link (/proc/PID/fd/N) names an open file: open that (bash's `>(…)`).
+        const pf = (q.d.inode as { procFile?: () => { path: Path | null } | null }).procFile?.();
+        if (pf && pf.path) { p = pf.path; break; }
         const t = q.d.inode.readlink();
         if (typeof t === 'number') return t;
         if (t.length === 0) return -ENOENT;
@@ -163,8 +170,35 @@ export function openPath(ctx: FsContext, cred: FsCred, start: Path, path: string
   if ((flags & O_TRUNC) && inode.isReg && !created) {
     const e = inode.truncate(0);
     if (e < 0) return e;
+    notifyInode(inode, p.d, IN_MODIFY);
   }
-  return openInode(p, flags);
+  const f = openInode(p, flags, s);
+  if (typeof f !== 'number') notifyInode(inode, p.d, IN_OPEN);
+  return f;
+}
+
+/** Inodes made by O_TMPFILE without O_EXCL: linkat may give them a name (I_LINKABLE). */
+const linkable = new WeakSet<Inode>();
+
+/** open(O_TMPFILE): an unnamed regular file in the directory `path`. */
+function openTmpfile(n: NameData, ctx: FsContext, cred: FsCred, start: Path, path: string, flags: number, mode: number): File | number {
+  if ((flags & O_TMPFILE) !== O_TMPFILE || (flags & O_CREAT)) return -EINVAL;
+  const acc = flags & O_ACCMODE;
+  if (acc !== O_WRONLY && acc !== 2 /* O_RDWR */) return -EINVAL;
+  const r = walk(n, start, path, (flags & O_NOFOLLOW) === 0);
+  if (typeof r === 'number') return r;
+  if (!r.d.inode.isDir) return -ENOTDIR;
+  const e = mayCreate(r, cred);
+  if (e) return e;
+  const ino = r.d.inode.tmpfile(mode & ~ctx.umask & 0o7777, cred);
+  if (typeof ino === 'number') return ino;
+  if (!(flags & O_EXCL)) linkable.add(ino);
+  const d = new Dentry(`#${ino.ino}`, r.d, ino);
+  d.unlinked = true;
+  const p: Path = { mnt: r.mnt, d };
+  const f = new InodeFile(flags & ~(O_TMPFILE | O_CREAT), p, ino);
+  const oe = ino.open(f);
+  return oe < 0 ? oe : f;
 }
 
 export interface StatResult { inode: Inode; mnt: Mount; }
@@ -189,6 +223,7 @@ export function mkdirAt(ctx: FsContext, cred: FsCred, start: Path, path: string,
   const ino = pr.dir.d.inode.mkdir(pr.last, mode & ~ctx.umask & 0o7777, cred);
   if (typeof ino === 'number') return ino;
   dAdd(pr.dir.d, pr.last, ino);
+  notifyDir(pr.dir.d.inode, ino, IN_CREATE, pr.last);
   return 0;
 }
 
@@ -211,6 +246,7 @@ export function mknodAt(ctx: FsContext, cred: FsCred, start: Path, path: string,
   const ino = type === S_IFREG ? dir.create(pr.last, perm, cred) : dir.mknod(pr.last, type | perm, dev, cred);
   if (typeof ino === 'number') return ino;
   dAdd(pr.dir.d, pr.last, ino);
+  notifyDir(dir, ino, IN_CREATE, pr.last);
   return 0;
 }
 
@@ -228,12 +264,14 @@ export function symlinkAt(ctx: FsContext, cred: FsCred, target: string, start: P
   const ino = pr.dir.d.inode.symlink(pr.last, target, cred);
   if (typeof ino === 'number') return ino;
   dAdd(pr.dir.d, pr.last, ino);
+  notifyDir(pr.dir.d.inode, ino, IN_CREATE, pr.last);
   return 0;
 }
 
-export function linkAt(ctx: FsContext, cred: FsCred, oldStart: Path, oldPath: string, follow: boolean,
+export function linkAt(ctx: FsContext, cred: FsCred, oldStart: Path, oldPath: string | null, follow: boolean,
   newStart: Path, newPath: string): number {
-  const src = walk(nd(ctx, cred), oldStart, oldPath, follow);
+  // oldPath null: link oldStart itself (AT_EMPTY_PATH).
+  const src = oldPath === null ? oldStart : walk(nd(ctx, cred), oldStart, oldPath, follow);
   if (typeof src === 'number') return src;
   if (src.d.inode.isDir) return -EPERM;
   const pr = walkParent(nd(ctx, cred), newStart, newPath);
@@ -246,10 +284,14 @@ export function linkAt(ctx: FsContext, cred: FsCred, oldStart: Path, oldPath: st
   if (pr.dir.mnt.sb !== src.mnt.sb || pr.dir.mnt !== src.mnt) return -EXDEV;
   const e = mayCreate(pr.dir, cred);
   if (e) return e;
-  if (src.d.inode.nlink === 0) return -ENOENT;
-  const r = pr.dir.d.inode.link(pr.last, src.d.inode);
+  const si = src.d.inode;
+  if (si.nlink === 0 && !linkable.has(si)) return -ENOENT;
+  const r = pr.dir.d.inode.link(pr.last, si);
   if (r < 0) return r;
-  dAdd(pr.dir.d, pr.last, src.d.inode);
+  linkable.delete(si);
+  dAdd(pr.dir.d, pr.last, si);
+  notifyInode(si, null, IN_ATTRIB);
+  notifyDir(pr.dir.d.inode, si, IN_CREATE, pr.last);
   return 0;
 }
 
@@ -274,6 +316,8 @@ export function unlinkAt(ctx: FsContext, cred: FsCred, start: Path, path: string
   const r = rmdir ? pr.dir.d.inode.rmdir(pr.last, victim) : pr.dir.d.inode.unlink(pr.last, victim);
   if (r < 0) return r;
   dDelete(pr.dir.d, pr.last);
+  if (rmdir) notifyRmdir(victim); else notifyLinkDrop(victim);
+  notifyDir(pr.dir.d.inode, victim, IN_DELETE, pr.last);
   return 0;
 }
 
@@ -317,6 +361,9 @@ export function renameAt(ctx: FsContext, cred: FsCred, oldStart: Path, oldPath: 
   if (r < 0) return r;
   if (flags & RENAME_EXCHANGE) dExchange(a.dir.d, a.last, b.dir.d, b.last);
   else dMove(a.dir.d, a.last, b.dir.d, b.last);
+  notifyMove(a.dir.d.inode, a.last, b.dir.d.inode, b.last, si);
+  if (flags & RENAME_EXCHANGE) notifyMove(b.dir.d.inode, b.last, a.dir.d.inode, a.last, dstD!.inode);
+  else if (dstD) { if (dstD.inode.isDir) notifyRmdir(dstD.inode); else notifyLinkDrop(dstD.inode); }
   return 0;
 }
 
@@ -355,7 +402,7 @@ export function chmodInode(p: Path, cred: FsCred, mode: number): number {
   if (p.mnt.readonly) return -EROFS;
   mode &= 0o7777;
   if (cred.fsuid !== 0 && !inGroup(cred, inode.gid)) mode &= ~S_ISGID;
-  return inode.setattr({ mode });
+  return attrDone(p, inode.setattr({ mode }), IN_ATTRIB);
 }
 
 export function chownInode(p: Path, cred: FsCred, uid: number, gid: number): number {
@@ -381,7 +428,7 @@ export function chownInode(p: Path, cred: FsCred, uid: number, gid: number): num
     if ((inode.mode & 0o010) || (cred.fsuid !== 0 && !inGroup(cred, newGid))) m &= ~S_ISGID;
     if (m !== (inode.mode & 0o7777)) a.mode = m;
   }
-  return inode.setattr(a);
+  return attrDone(p, inode.setattr(a), IN_ATTRIB);
 }
 
 /** utimensat: times = null for "now", else [atime, mtime] as [sec, nsec] with UTIME_NOW/OMIT. */
@@ -396,9 +443,11 @@ export function utimensInode(p: Path, cred: FsCred, times: [[number, number], [n
   } else if (!isOwner(inode, cred) && permission(inode, cred, MAY_WRITE) < 0) return -EACCES;
   const pick = (t: [number, number]): [number, number] | undefined =>
     t[1] === UTIME_OMIT ? undefined : t[1] === UTIME_NOW ? now : t;
-  if (!times) return inode.setattr({ atime: now, mtime: now });
+  if (!times) return attrDone(p, inode.setattr({ atime: now, mtime: now }), IN_ATTRIB);
   for (const t of times) if (t[1] !== UTIME_NOW && t[1] !== UTIME_OMIT && (t[1] < 0 || t[1] > 999999999)) return -EINVAL;
-  return inode.setattr({ atime: pick(times[0]), mtime: pick(times[1]) });
+  const at = pick(times[0]), mt = pick(times[1]);
+  // fsnotify_change: both times → ATTRIB, atime alone → ACCESS, mtime alone → MODIFY.
+  return attrDone(p, inode.setattr({ atime: at, mtime: mt }), at && mt ? IN_ATTRIB : at ? IN_ACCESS : IN_MODIFY);
 }
 
 export function truncateInode(p: Path, cred: FsCred, len: number, checkPerm: boolean): number {
@@ -411,7 +460,12 @@ export function truncateInode(p: Path, cred: FsCred, len: number, checkPerm: boo
     if (e) return e;
     if (p.mnt.readonly) return -EROFS;
   }
-  return inode.truncate(len);
+  return attrDone(p, inode.truncate(len), IN_MODIFY);
+}
+
+function attrDone(p: Path, r: number, mask: number): number {
+  if (r >= 0) notifyInode(p.d.inode, p.d, mask);
+  return r;
 }
 
 export function chdirPath(ctx: FsContext, cred: FsCred, start: Path, path: string): number {
