@@ -12,14 +12,14 @@ import { fsSyscalls } from './sys_fs.js';
 import { pipeSyscalls } from './sys_pipe.js';
 import { pollSyscalls } from './sys_poll.js';
 import { mountSyscalls } from './sys_mount.js';
-import { futexSyscalls } from './sys_futex.js';
 import { epollSyscalls } from './sys_epoll.js';
 import { eventfdSyscalls } from './sys_eventfd.js';
 import { timerSyscalls } from './sys_timer.js';
+import { futexSyscalls } from './sys_futex.js';
 import { credSyscalls } from './sys_cred.js';
+import { socketSyscalls } from './sys_socket.js';
 import { spliceSyscalls } from './sys_splice.js';
 import { inotifySyscalls } from './sys_inotify.js';
-import { socketSyscalls } from './sys_socket.js';
 
 const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls];
 

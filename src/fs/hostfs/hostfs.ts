@@ -14,6 +14,7 @@ import { O_ACCMODE, O_RDONLY, O_WRONLY, RENAME_NOREPLACE, RENAME_EXCHANGE } from
 import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr } from '../vfs/inode.js';
 import type { File } from '../vfs/file.js';
 import { syncAllPageCaches } from '../pagecache.js';
+import { mknodSocket } from './mksock.js';
 
 const C = fs.constants;
 
@@ -231,6 +232,8 @@ export class HostInode extends Inode {
     if (this.mut()) return -EROFS;
     // Node has no mknod(2): FIFOs (and, when the host lets us, device nodes) are made by
     // the host's mknod(1). Sockets cannot be made this way.
+    const sk = mknodSocket(this.child(name), mode, hostErrno);
+    if (sk !== null) return sk < 0 ? sk : this.owned(this.child(name), cred);
     const t = mode & S_IFMT;
     const kind = t === S_IFIFO ? 'p' : t === S_IFCHR ? 'c' : t === S_IFBLK ? 'b' : null;
     if (!kind) return -EPERM;
