@@ -13,7 +13,8 @@ import { FdTable } from '../fs/vfs/fdtable.js';
 import { FsContext } from '../fs/vfs/fscontext.js';
 import { mountRootHostfs, mountRootInitramfs, mountDevtmpfs, installStdio, openChannel, setFsClock, addDeviceNode } from '../fs/index.js';
 import { registerProcFs } from '../proc/index.js';
-import { registerTtyDevices, openConsole, setTtyJobControl, disassociateCtty, createConsole } from '../drivers/tty/index.js';
+import { registerTtyDevices, openConsole, setTtyJobControl, disassociateCtty, attachLines } from '../drivers/tty/index.js';
+import { channelConfig } from './mgmt.js';
 import { ONLCR, ECHO, ECHOE, ECHOK, ECHOCTL, ECHOKE } from '../abi/linux/termios.js';
 import { makeJobControl, procView } from '../kernel/jobctl.js';
 import { oomKill } from '../kernel/oom.js';
@@ -102,15 +103,23 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   kernel.childExited = childExited;
   kernel.sendSignalHook = (t, sig) => sendSignal(t, sig, SigInfo.of(sig, SI_KERNEL));
   setMmapFileSource({ backing: (t, fd, prot, flags) => fileBacking(t, fd, prot, flags, (f) => (f.path ? pathName(f.path, t.fs.root) : '')) });
-  // The console is the host's stdin/stdout (con=fd:0,fd:1). When they are not terminals
-  // (pipes, files), output is not turned into CRLF and input is not echoed, so that
-  // tuml composes in shell pipelines.
-  createConsole(undefined, (tm) => {
-    if (!process.stdout.isTTY) tm.oflag &= ~ONLCR;
-    if (!process.stdin.isTTY) tm.lflag &= ~(ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE);
-  });
+  // The console is the host's stdin/stdout (con=fd:0,fd:1) unless con0=/con= say
+  // otherwise. When they are not terminals (pipes, files), output is not turned into CRLF
+  // and input is not echoed, so that tuml composes in shell pipelines.
+  let lines;
+  try {
+    lines = attachLines(mg, (line) => kernel.log(line), (tm) => {
+      if (!process.stdout.isTTY) tm.oflag &= ~ONLCR;
+      if (!process.stdin.isTTY) tm.lflag &= ~(ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE);
+    });
+  } catch (e) { throw new ConfigError((e as Error).message); }
   registerTtyDevices();
   addDeviceNode('tty0', S_IFCHR, 4, 0, 0o620);
+  channelConfig.clear();
+  for (const l of lines) {
+    channelConfig.set(l.name, l.spec);
+    if (l.minor !== 0) addDeviceNode(l.dev, S_IFCHR, l.major, l.minor, 0o620);
+  }
   setTtyJobControl(makeJobControl(kernel));
   kernel.sessionLeaderExit = (t) => disassociateCtty(procView(t), true);
   registerProcFs(kernel, { cmdline: process.argv.slice(2).join(' ') });

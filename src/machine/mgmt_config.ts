@@ -2,6 +2,7 @@
 // uml_dir, mconsole, console and serial line channels, restore. Kept apart from
 // config.ts so that the core option table stays short.
 import { ConfigError } from './config.js';
+import { parseLineSpec } from '../drivers/chan/chan.js';
 
 export type TimeTravel = 'host' | 'basic' | 'inf-cpu';
 
@@ -44,9 +45,12 @@ export const MGMT_HELP = `  time-travel         virtual time: idle periods are s
   uml_dir=DIR         where umid directories live (default ~/.uml)
   mconsole=notify:SOCK
                       send the mconsole socket's path to the datagram socket SOCK
-  con=SPEC, conN=SPEC consoles /dev/ttyN (con0 is /dev/console, default fd:0,fd:1);
-  ssl=SPEC, sslN=SPEC serial lines /dev/ttySN.  SPEC: fd:N[,fd:M], null, port:N
-                      (telnet/nc on 127.0.0.1:N), file:PATH (output only)
+  con=SPEC, conN=SPEC consoles /dev/ttyN (con0 is /dev/console, default fd:0,fd:1;
+                      con= sets con0-con7 unless named one by one)
+  ssl=SPEC, sslN=SPEC serial lines /dev/ttySN (ssl= sets ssl0-ssl7).
+                      SPEC: CHAN or IN,OUT; CHAN: fd:N, null, port:N (telnet/nc on
+                      127.0.0.1:N, lines naming one port share it), file:PATH (output
+                      only); pts and xterm are not supported
 `;
 
 const MAX_LINES = 16;
@@ -99,11 +103,6 @@ export function parseMgmtOption(m: MgmtConfig, key: string, val: string | null):
 
 /** Check a channel spec (input[,output]); throws a ConfigError naming the option. */
 export function checkChannelSpec(key: string, spec: string): void {
-  const parts = spec.split(',');
-  if (parts.length > 2) throw new ConfigError(`${key}=${spec}: at most an input and an output channel`);
-  for (const p of parts) {
-    if (p === 'null' || p === 'pts' || p === 'xterm') continue;
-    if (/^fd:\d+$/.test(p) || /^port:\d+$/.test(p) || /^file:.+$/.test(p)) continue;
-    throw new ConfigError(`${key}=${spec}: unknown channel '${p}' (fd:N, null, port:N, file:PATH)`);
-  }
+  const r = parseLineSpec(key, spec);
+  if (typeof r === 'string') throw new ConfigError(r);
 }

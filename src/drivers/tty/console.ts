@@ -141,13 +141,15 @@ export function installHostTerminalHooks(): void {
 // ---- the console tty and its devices ------------------------------------------------
 
 let consoleTty: Tty | null = null;
-let consoleDriver: HostConsoleDriver | null = null;
+/** A console driver: the host console or a line on channels (lines.ts). */
+export type ConsoleDriver = TtyDriver & { tty: Tty | null; stop?(): void };
+let consoleDriver: ConsoleDriver | null = null;
 
 /** Build the console on a driver (default: host stdin/stdout). Called once at boot; a
  *  second call replaces it (tests). `setup` may adjust the initial termios (e.g. a
  *  machine that wants no ONLCR when its stdout is a pipe: t.oflag &= ~ONLCR). */
-export function createConsole(driver: HostConsoleDriver = new HostConsoleDriver(), setup?: (t: Termios) => void): Tty {
-  consoleDriver?.stop();
+export function createConsole(driver: ConsoleDriver = new HostConsoleDriver(), setup?: (t: Termios) => void): Tty {
+  consoleDriver?.stop?.();
   const tty = new Tty('tty0', driver, 4, 0);
   setup?.(tty.termios);
   driver.tty = tty;
@@ -167,7 +169,7 @@ export function getConsoleTty(): Tty {
  */
 export function startHostConsole(): Tty {
   const tty = getConsoleTty();
-  if (consoleDriver && consoleDriver.input === process.stdin && consoleDriver.outFd === 1) {
+  if (consoleDriver instanceof HostConsoleDriver && consoleDriver.input === process.stdin && consoleDriver.outFd === 1) {
     setHostRaw();
     consoleDriver.watchSize();
   }
@@ -175,8 +177,13 @@ export function startHostConsole(): Tty {
 }
 
 /** Stop taking host input and give the terminal back (machine shutdown). */
+const stopHooks: (() => void)[] = [];
+/** Run fn when the consoles stop (lines.ts closes its host channels). */
+export function onConsoleStop(fn: () => void): void { stopHooks.push(fn); }
+
 export function stopHostConsole(): void {
-  consoleDriver?.stop();
+  consoleDriver?.stop?.();
+  for (const fn of stopHooks) fn();
   restoreHostTerminal();
 }
 

@@ -9,3 +9,5 @@ export {
   createConsole, getConsoleTty, openConsole, registerTtyDevices, startHostConsole, stopHostConsole,
   restoreHostTerminal, installHostTerminalHooks, setHostRaw, HostConsoleDriver, writeAllSync,
 } from './console.js';
+export { attachLines, closeLines, lineTty, ChanTtyDriver, ALL_LINES } from './lines.js';
+export type { AttachedLine, LineConfig } from './lines.js';

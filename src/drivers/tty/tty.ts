@@ -172,6 +172,32 @@ export class Tty implements CttyRef, LdiscTty {
     this.writeWq.wakeAll();
   }
 
+  /**
+   * The line's carrier went away (a port client disconnected): as Linux's tty_hangup,
+   * open files read EOF and fail writes, the session leader and the foreground group get
+   * SIGHUP and SIGCONT, the session loses its controlling tty, pending input is dropped.
+   */
+  carrierLost(): void {
+    const sid = this.session;
+    if (sid > 0) {
+      const jc = ttyJobControl();
+      jc?.signalPgrp(sid, SIGHUP);
+      jc?.signalPgrp(sid, SIGCONT);
+    }
+    this.hangup(false);
+    this.reset();
+  }
+
+  /** A fresh line (a port client connected): no stale input, output running. */
+  reset(): void {
+    this.ldisc.flushInput();
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.hostEof = false;
+    this.startOutput();
+    this.ldisc.column = 0;
+  }
+
   /** Set termios (TCSETS* after the checks), telling the line discipline. */
   setTermios(nt: Termios): void {
     const old = this.termios.clone();
