@@ -18,7 +18,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dest="$here/build/debian"
 suite=${TUML_SUITE:-trixie}
-extra=${TUML_DEBIAN_INCLUDE:-python3-minimal}
+# python3 with its whole standard library (sqlite3, asyncio), the sqlite3 shell, perl
+# with its modules, and a compiler (gcc, binutils, libc6-dev) for "gcc inside the guest".
+extra=${TUML_DEBIAN_INCLUDE:-python3-minimal,python3,python3.13,libpython3.13-stdlib,sqlite3,perl,gcc,binutils,libc6-dev}
 
 log() { printf 'fetch-debian: %s\n' "$*" >&2; }
 die() { printf 'fetch-debian: error: %s\n' "$*" >&2; exit 1; }

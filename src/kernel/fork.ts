@@ -40,6 +40,9 @@ export function copyProcess(p: Task, a: CloneArgs): Task {
   c.comm = p.comm; c.exePath = p.exePath;
   c.maskLo = p.maskLo; c.maskHi = p.maskHi;
   c.rlim = p.rlim.clone();
+  c.schedPolicy = p.schedPolicy & ~0x40000000; // SCHED_RESET_ON_FORK is not inherited as such
+  c.schedPriority = p.schedPriority; c.nice = p.nice; c.ioprio = p.ioprio; c.personality = p.personality;
+  if (p.schedPolicy & 0x40000000) { c.schedPolicy = 0; c.schedPriority = 0; if (c.nice < 0) c.nice = 0; }
   c.altStackSp = p.altStackSp; c.altStackSize = p.altStackSize; c.altStackFlags = p.altStackFlags;
   c.exitSignal = thread ? -1 : a.exitSignal;
   c.startTime = k.now();

@@ -107,6 +107,10 @@ export class Task implements Waiter {
   utimeInsns = 0;
   startTime = 0;
   rlim = new Rlimits();
+  /** Scheduling attributes (one CPU: recorded and reported; the run queue is round robin). */
+  schedPolicy = 0; schedPriority = 0; nice = 0; ioprio = 0;
+  /** personality(2) persona; mlockall flags (MCL_*). */
+  personality = 0; mlockAll = 0;
   /** prctl state: parent-death signal, dumpable flag, subreaper, no_new_privs. */
   pdeathSig = 0; dumpable = 1; subreaper = false; noNewPrivs = false;
   /** Wait queue for wait4/waitid callers (children changing state); shared by the thread group. */

@@ -16,6 +16,7 @@ import { copyIn } from '../mm/usercopy.js';
 import type { File } from '../fs/vfs/file.js';
 import type { Inode, DirEntry } from '../fs/vfs/inode.js';
 import { Mount, Path, pathName } from '../fs/vfs/mount.js';
+import { pipeFsPath, isPipeFsPath } from '../fs/pipefs.js';
 import { DirNode, GenFile, GenSb, LinkNode, dirEntry, hex64, mangle, u64 } from './nodes.js';
 import type { Gen } from './nodes.js';
 
@@ -290,6 +291,7 @@ export function fileLinkName(f: File, root: Path): string {
   const custom = (f as unknown as { procName?: string | (() => string) }).procName;
   if (typeof custom === 'function') return custom.call(f);
   if (typeof custom === 'string') return custom;
+  if (f.path && isPipeFsPath(f.path)) return f.path.d.name;
   if (f.path) {
     const d = f.path.d;
     let s = pathName(f.path, root);
@@ -531,9 +533,18 @@ export class FdLink extends LinkNode {
     this.mode = (this.mode & ~0o777) | ((openFile.readable ? 0o500 : 0) | (openFile.writable ? 0o200 : 0));
     own(this, task);
   }
-  /** The open file this link names, or null if the fd was closed or reused. */
-  procFile(): File | null {
-    return isAlive(this.task) && this.task.files.get(this.fd) === this.openFile ? this.openFile : null;
+  /**
+   * The open file this link names (for an anonymous pipe, its pipefs node, which opens
+   * as a FIFO on the same pipe), or null if the fd was closed or reused.
+   */
+  procFile(): { readonly path: Path | null } | null {
+    if (!isAlive(this.task) || this.task.files.get(this.fd) !== this.openFile) return null;
+    const f = this.openFile;
+    const pipe = (f as unknown as { pipe?: { ino?: number } }).pipe;
+    if (f.path === null && pipe && typeof pipe.ino === 'number') {
+      return { path: pipeFsPath(pipe as { ino: number }, this.task.cred.euid, this.task.cred.egid) };
+    }
+    return f;
   }
   override refresh(): number { own(this, this.task); return 0; }
 }

@@ -8,6 +8,7 @@ import { copyOut, copyIn, writeI64, writeU32, readI64 } from '../mm/usercopy.js'
 import { exitTask, exitGroup, exitedStatus } from '../kernel/exit.js';
 import { RLIM_INFINITY } from '../kernel/limits.js';
 import { NORETURN } from './dispatch_consts.js';
+import { schedSyscalls } from './sys_sched.js';
 
 function sysExit(t: Task, code: number): number { exitTask(t, exitedStatus(code)); return NORETURN; }
 function sysExitGroup(t: Task, code: number): number { exitGroup(t, exitedStatus(code)); return NORETURN; }
@@ -196,6 +197,7 @@ function syslog(t: Task, type: number, buf: number, len: number): number {
 }
 
 export const processSyscalls: SyscallDefs = {
+  ...schedSyscalls,
   [NR.exit]: def('exit', 'd', sysExit),
   [NR.exit_group]: def('exit_group', 'd', sysExitGroup),
   [NR.getpid]: def('getpid', '', getpid),
