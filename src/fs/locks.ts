@@ -147,6 +147,7 @@ export function setRangeLock(inode: Inode, owner: object, pid: number, ofd: bool
 
 /** A process closed an fd of this inode: its POSIX locks on the file go away. */
 export function releasePosixLocks(inode: Inode, owner: object): void {
+  waitsFor.delete(owner); // a process that closes files is not asleep in F_SETLKW
   const st = stateOf(inode, false);
   if (!st || st.ranges.length === 0) return;
   const n = st.ranges.length;

@@ -230,8 +230,8 @@ export class HostInode extends Inode {
   override mknod(name: string, mode: number, rdev: number, cred: FsCred): Inode | number {
     if ((mode & S_IFMT) === S_IFREG) return this.create(name, mode, cred);
     if (this.mut()) return -EROFS;
-    // Node has no mknod(2): FIFOs (and, when the host lets us, device nodes) are made by
-    // the host's mknod(1). Sockets cannot be made this way.
+    // Node has no mknod(2): sockets come from mksock; FIFOs (and, when the host lets us,
+    // device nodes) are made by the host's mknod(1).
     const sk = mknodSocket(this.child(name), mode, hostErrno);
     if (sk !== null) return sk < 0 ? sk : this.owned(this.child(name), cred);
     const t = mode & S_IFMT;
