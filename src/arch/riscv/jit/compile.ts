@@ -38,6 +38,9 @@ export interface Region {
   starts: number[];
   ninsts: number;
   src: string;
+  /** Calls and instructions retired per call, to drop regions that exit too often. */
+  calls: number;
+  retired: number;
 }
 
 /** Limits of one region. */
@@ -455,6 +458,6 @@ export function compileRegion(u16: Uint16Array, pages: (PageRef | null)[], entry
   const none = new Int32Array(1);
   return {
     fn: factory(pages[0]?.code ?? none, pages[1]!.code, pages[2]?.code ?? none) as RegionFn,
-    starts: blocks.filter((b) => b.start >= 0 && b.start < 4096).map((b) => b.start), ninsts, src,
+    starts: blocks.filter((b) => b.start >= 0 && b.start < 4096).map((b) => b.start), ninsts, src, calls: 0, retired: 0,
   };
 }

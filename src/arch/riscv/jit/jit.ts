@@ -29,6 +29,10 @@ import { pteFrame } from '../../../mm/pagetable.js';
 /** Dispatches at a block start before it is translated. */
 export let HOT = 50;
 export function setHot(n: number): void { HOT = n; }
+/** A region is judged after this many calls; it must retire MIN_PER_CALL instructions per call on average. */
+const PROBATION = 2048, MIN_PER_CALL = 40;
+/** Interpreter run length where a dropped region was. */
+const COLD_RUN = 512;
 
 class JitPage {
   /** Region containing the block starting at each 2-byte offset. */
@@ -37,6 +41,8 @@ class JitPage {
   readonly hits = new Uint8Array(2048);
   /** 1 + the length of the translatable block at each offset; 0 = not scanned yet. */
   readonly blen = new Uint16Array(2048);
+  /** 1: a region entered here was dropped (see PROBATION); interpret in runs of COLD_RUN. */
+  readonly cold = new Uint8Array(2048);
   constructor(readonly code: Int32Array) {}
 }
 
@@ -46,6 +52,7 @@ export class JitMem {
   readonly pages: (JitPage | undefined)[];
   /** Statistics. */
   regions = 0;
+  dropped = 0;
   translatedInsts = 0;
   constructor(readonly mem: PhysMem) { this.pages = new Array(mem.nframes); }
 }
@@ -118,6 +125,15 @@ export function runHart(h: Hart, budget: number): number {
       if (rg !== undefined) {
         const left = rg.fn(c, pc - off, n, off);
         if (left !== n) {
+          if (++rg.calls === PROBATION) {
+            // Code that leaves its region every few instructions (an interpreter's
+            // computed-goto dispatch, say) pays more for entry and exit than it gains:
+            // give it back to the interpreter, in longer runs.
+            if (rg.retired < PROBATION * MIN_PER_CALL) {
+              for (const s of rg.starts) if (jp.regions[s >>> 1] === rg) { jp.regions[s >>> 1] = undefined; jp.cold[s >>> 1] = 1; }
+              jm.dropped++;
+            }
+          } else rg.retired += n - left;
           h.instret += n - left;
           n = left;
           h.pc = c.pc;
@@ -132,6 +148,13 @@ export function runHart(h: Hart, budget: number): number {
       }
       let bl = jp.blen[slot];
       if (bl === 0) { bl = scanBlock(u16, jp.code, f, off).length + 1; jp.blen[slot] = bl; }
+      if (jp.cold[slot] !== 0) {
+        const before = h.instret;
+        const r = run(h, n < COLD_RUN ? n : COLD_RUN);
+        n -= h.instret - before;
+        if (r !== EXIT_BUDGET) return r;
+        continue;
+      }
       if (bl > 1 && ++jp.hits[slot] >= HOT) {
         const pageVa = pc - off;
         const region = compileRegion(u16, [neighbour(h, jm, pageVa - 4096), { frame: f, code: jp.code }, neighbour(h, jm, pageVa + 4096)], off);
