@@ -21,7 +21,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { failure, median, sampleMemory, table } from './lib/run.mjs';
 import {
-  BENCH_BIN, GUEST_ROOT, PEER_ROOT, QEMU, REPO, TUML, UML,
+  BENCH_BIN, GUEST_ROOT, PEER_ROOT, QEMU, REPO, TUML, TUML_NODE_FLAGS, UML,
   missing, runNative, runTuml, runUml, umlArgs, umlScript,
 } from './lib/peers.mjs';
 import { makeCpuRoot, measureSha, shaQemu, shaTuml } from './lib/cpu.mjs';
@@ -160,14 +160,14 @@ async function memoryRows() {
   let tuml = { na: why.tuml };
   if (!why.tuml) {
     // The default boot: no arguments, the initramfs, a busybox shell on the console.
-    tuml = await memSample('memory tuml', () => sampleMemory(process.execPath, [TUML], {
+    tuml = await memSample('memory tuml', () => sampleMemory(process.execPath, [...TUML_NODE_FLAGS, TUML], {
       cwd: REPO, ready: /root@tuml|[#$] $/, settleMs: 1000, finish: 'poweroff -f\n', timeoutMs: 30000,
     }));
     if (tuml.fail) {
       progress(`memory: the default boot failed (${tuml.fail}); falling back to a hostfs boot running sleep`);
       what = 'idle boot (hostfs, sleep)';
       tuml = await memSample('memory tuml (hostfs)', () => sampleMemory(process.execPath,
-        [TUML, 'quiet', 'rootfstype=hostfs', `hostfs=${GUEST_ROOT}`, '--', '/bin/sh', '-c', 'sleep 5'], {
+        [...TUML_NODE_FLAGS, TUML, 'quiet', 'rootfstype=hostfs', `hostfs=${GUEST_ROOT}`, '--', '/bin/sh', '-c', 'sleep 5'], {
           cwd: REPO, readyAfterMs: 1000, settleMs: 1000, timeoutMs: 30000,
         }));
     }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { median, timed } from './run.mjs';
-import { REPO, TUML, GUEST_BUSYBOX } from './peers.mjs';
+import { REPO, TUML, TUML_NODE_FLAGS, GUEST_BUSYBOX } from './peers.mjs';
 
 /**
  * A scratch hostfs root in the temporary directory: bin/busybox (riscv64) and
@@ -51,4 +51,4 @@ export const shaQemu = (root, file) => () =>
   timed('qemu-riscv64-static', [path.join(root, 'bin', 'busybox'), 'sha256sum', file], { cwd: root });
 
 export const shaTuml = (root, file) => () =>
-  timed(process.execPath, [TUML, 'quiet', 'stats', 'rootfstype=hostfs', `hostfs=${root}`, '--', '/bin/busybox', 'sha256sum', file], { cwd: REPO });
+  timed(process.execPath, [...TUML_NODE_FLAGS, TUML, 'quiet', 'stats', 'rootfstype=hostfs', `hostfs=${root}`, '--', '/bin/busybox', 'sha256sum', file], { cwd: REPO });

@@ -19,6 +19,10 @@ export const PEER_ROOT = path.join(REPO, 'build', 'peers', 'root');  // amd64 ho
 export const UML = process.env.BENCH_UML || '/usr/bin/linux';
 export const QEMU = 'qemu-riscv64-static';
 
+/** The node flags of bin/tuml's `#!/usr/bin/env -S node FLAGS` line: the bench runs what ./bin/tuml runs. */
+export const TUML_NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(fs.readFileSync(TUML, 'utf8').split('\n')[0])?.[1] ?? '')
+  .trim().split(/\s+/).filter(Boolean);
+
 const FETCH_PEERS = 'run scripts/fetch-peers.sh';
 const FETCH_GUEST = 'run scripts/fetch-guest.sh';
 
@@ -41,7 +45,7 @@ export function missing() {
 /** tuml with a hostfs root running argv as init. */
 export function runTuml(root, argv, { stats = false, timeout = 600000 } = {}) {
   const opts = ['quiet', ...(stats ? ['stats'] : []), 'rootfstype=hostfs', `hostfs=${root}`];
-  return timed(process.execPath, [TUML, ...opts, '--', ...argv], { cwd: REPO, timeout });
+  return timed(process.execPath, [...TUML_NODE_FLAGS, TUML, ...opts, '--', ...argv], { cwd: REPO, timeout });
 }
 
 /**
