@@ -228,10 +228,14 @@ function sysCopyFileRange(t: Task, fdIn: number, offInVa: number, fdOut: number,
   let pout = offOutVa ? readI64(t.mm, offOutVa) : fout.pos;
   if (pin < 0 || pout < 0) return -EINVAL;
   if (len < 0) return -EINVAL;
-  if (pout + len > MAX_LFS || pin + len > MAX_LFS) { if (pout + len > MAX_LFS) return -EFBIG; }
+  // Linux (generic_copy_file_checks): the count is first cut at the source's EOF, then
+  // at the size limit; EFBIG only when the output position is already past the limit
+  // (cp asks for SSIZE_MAX bytes).
   fin.inode.refresh();
   const size = fin.inode.size;
   len = Math.min(len, MAX_RW, Math.max(0, size - pin));
+  if (len > 0 && pout >= MAX_LFS) return -EFBIG;
+  len = Math.min(len, MAX_LFS - pout);
   if (fin.inode === fout.inode && len > 0 && pin < pout + len && pout < pin + len) return -EINVAL;
   let done = 0;
   while (done < len) {
