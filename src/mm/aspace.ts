@@ -396,13 +396,7 @@ export class AddressSpace {
       const cv = new Vma(v.start, v.end, v.prot, v.flags, v.file, v.pgoff, v.name);
       c.vmas.push(cv);
       cv.file?.open?.(c, cv);
-      const shared = (v.flags & MAP_SHARED) !== 0;
-      this.pt.forRange(v.start / PAGE_SIZE, v.end / PAGE_SIZE, (vpn, pte) => {
-        this.mem.get(pteFrame(pte));
-        const np = shared ? pte : pte & ~PTE_W;
-        if (np !== pte) this.pt.set(vpn, np);
-        c.pt.set(vpn, np);
-      });
+      this.pt.copyRange(v.start / PAGE_SIZE, v.end / PAGE_SIZE, c.pt, this.mem.refs, (v.flags & MAP_SHARED) !== 0);
     }
     this.flushTlbs();
     return c;

@@ -24,6 +24,36 @@ export class PageTable {
     d[vpn & 511] = pte;
   }
 
+  /**
+   * fork: copy the PTEs with vpn in [lo, hi) into `to`, taking a frame reference for
+   * each (refs[frame]++) and, unless `keepW`, clearing PTE_W in both tables (copy on
+   * write). Whole leaf tables at a time, without a callback per PTE.
+   */
+  copyRange(lo: number, hi: number, to: PageTable, refs: Int32Array, keepW: boolean): void {
+    const k0 = Math.floor(lo / 512), k1 = Math.floor((hi - 1) / 512);
+    if (k1 - k0 + 1 > this.dirs.size) {
+      for (const k of this.dirs.keys()) if (k >= k0 && k <= k1) this.copyDir(k, lo, hi, to, refs, keepW);
+      return;
+    }
+    for (let k = k0; k <= k1; k++) if (this.dirs.has(k)) this.copyDir(k, lo, hi, to, refs, keepW);
+  }
+
+  private copyDir(k: number, lo: number, hi: number, to: PageTable, refs: Int32Array, keepW: boolean): void {
+    const d = this.dirs.get(k)!, base = k * 512;
+    const a = Math.max(lo, base) - base, b = Math.min(hi, base + 512) - base;
+    let cd = to.dirs.get(k);
+    const mask = keepW ? -1 : ~PTE_W;
+    for (let i = a; i < b; i++) {
+      const pte = d[i];
+      if (pte === 0) continue;
+      refs[pte >>> 4]++;
+      const np = pte & mask;
+      d[i] = np;
+      if (cd === undefined) { cd = new Int32Array(512); to.dirs.set(k, cd); }
+      cd[i] = np;
+    }
+  }
+
   /** Visit every present PTE with vpn in [lo, hi). */
   forRange(lo: number, hi: number, fn: (vpn: number, pte: number) => void): void {
     if (hi - lo > this.dirs.size * 512) {
