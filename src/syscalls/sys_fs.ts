@@ -6,7 +6,7 @@ import {
   EBADF, EINVAL, EFAULT, EPIPE, EAGAIN, ENOENT, ERANGE, ENOTDIR, ESPIPE, EISDIR, ENOTTY, EPERM, EOPNOTSUPP, ENAMETOOLONG, EOVERFLOW, ENODEV, EFBIG,
 } from '../abi/linux/errno.js';
 import {
-  O_CLOEXEC, O_NONBLOCK, O_APPEND, O_ACCMODE, O_PATH, O_LARGEFILE, O_DIRECT, O_NOATIME, FASYNC,
+  O_CLOEXEC, O_NONBLOCK, O_NOCTTY, O_APPEND, O_ACCMODE, O_PATH, O_LARGEFILE, O_DIRECT, O_NOATIME, FASYNC,
   AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_REMOVEDIR, AT_EACCESS,
   AT_NO_AUTOMOUNT, AT_STATX_SYNC_TYPE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL,
   F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_GETOWN, F_SETOWN, F_GETSIG, F_SETSIG,
@@ -529,6 +529,7 @@ function sysIoctl(t: Task, fd: number, cmd: number, arg: number): number {
       return 0;
     }
   }
+  if (cmd === TIOCGPTPEER) return ptyPeer(t, f, arg);
   const r = f.ioctl(cmd, arg, t.mm, t);
   if (r !== -ENOTTY || cmd !== FIONREAD) return r;
   // FIONREAD fallbacks: regular files report the bytes after the position.
@@ -543,6 +544,20 @@ function sysIoctl(t: Task, fd: number, cmd: number, arg: number): number {
   return 0;
 }
 void TCGETS;
+
+/** TIOCGPTPEER on a pty master: open its slave, /dev/pts/N, as a new fd (flags: open flags). */
+const TIOCGPTPEER = 0x5441;
+function ptyPeer(t: Task, f: File, flags: number): number {
+  const dev = (f as { dev?: { ptyIndex?(): number } }).dev;
+  if (!dev?.ptyIndex) return -ENOTTY;
+  flags >>>= 0;
+  if (flags & ~(O_ACCMODE | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) return -EINVAL;
+  const p = V.openPath(t.fs, { fsuid: 0, fsgid: 0, groups: [] }, t.fs.cwd, `/dev/pts/${dev.ptyIndex()}`, flags & ~O_CLOEXEC, 0, t);
+  if (typeof p === 'number') return p;
+  const fd = t.files.alloc(p, (flags & O_CLOEXEC) !== 0);
+  if (fd < 0) { p.get(); p.put(); }
+  return fd;
+}
 
 function sysUmask(t: Task, mask: number): number {
   const old = t.fs.umask;

@@ -11,3 +11,4 @@ export {
 } from './console.js';
 export { attachLines, closeLines, lineTty, ChanTtyDriver, ALL_LINES } from './lines.js';
 export type { AttachedLine, LineConfig } from './lines.js';
+export { openPtmx, openPts, registerPtyDevices, setPtsNodes, PtyPair, PtyMaster } from './pty.js';

@@ -35,6 +35,10 @@ export interface TtyDriver {
   wantInput?(): void;
   /** The window size was set with TIOCSWINSZ. */
   resized?(rows: number, cols: number): void;
+  /** Bytes write() can take now; at 0 writers wait on writeWq (pty slaves). */
+  writeRoom?(): number;
+  /** The last open file of the tty was closed. */
+  lastClose?(): void;
 }
 
 export interface WinSize { row: number; col: number; xpixel: number; ypixel: number; }
@@ -56,6 +60,8 @@ export class Tty implements CttyRef, LdiscTty {
   exclusive = false;
   /** Open files on this tty (for hangup). */
   readonly files = new Set<TtyFile>();
+  /** Output was stopped (true) or restarted (false) by flow control (pty packet mode). */
+  onFlowChange: ((stopped: boolean) => void) | null = null;
   /** Received bytes the line discipline has no room for yet. */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -72,10 +78,14 @@ export class Tty implements CttyRef, LdiscTty {
     if (this.pgrp > 0) ttyJobControl()?.signalPgrp(this.pgrp, sig);
   }
   flushOutput(): void { this.driver.flushOutput?.(); }
-  stopOutput(): void { this.outputStopped = true; }
+  stopOutput(): void {
+    if (!this.outputStopped) this.onFlowChange?.(true);
+    this.outputStopped = true;
+  }
   startOutput(): void {
     if (!this.outputStopped) return;
     this.outputStopped = false;
+    this.onFlowChange?.(false);
     this.writeWq.wakeAll();
     this.readWq.wakeAll(); // pollers of POLLOUT sleep on readWq as well
   }
@@ -178,14 +188,27 @@ export class Tty implements CttyRef, LdiscTty {
    * SIGHUP and SIGCONT, the session loses its controlling tty, pending input is dropped.
    */
   carrierLost(): void {
+    this.vhangup();
+    this.reset();
+  }
+
+  /**
+   * Linux's tty_vhangup: open files (but /dev/console ones) are hung up, the session
+   * leader gets SIGHUP and SIGCONT, and the session loses the tty.
+   */
+  vhangup(): void {
     const sid = this.session;
+    for (const f of this.files) if (!f.redirect) f.hungUp = true;
     if (sid > 0) {
       const jc = ttyJobControl();
       jc?.signalPgrp(sid, SIGHUP);
       jc?.signalPgrp(sid, SIGCONT);
+      jc?.clearSessionCtty?.(sid);
     }
-    this.hangup(false);
-    this.reset();
+    this.session = 0;
+    this.pgrp = 0;
+    this.readWq.wakeAll();
+    this.writeWq.wakeAll();
   }
 
   /** A fresh line (a port client connected): no stale input, output running. */
@@ -227,13 +250,15 @@ export class Tty implements CttyRef, LdiscTty {
       if (e) return e;
     }
     if (buf.length === 0) return 0;
-    if (this.outputStopped) {
+    let room = this.driver.writeRoom ? this.driver.writeRoom() : buf.length;
+    if (this.outputStopped || room <= 0) {
       if (nonblock) return -EAGAIN;
       s.blockOn(this.writeWq);
       return BLOCK;
     }
-    this.driverWrite(this.ldisc.processOutput(buf));
-    return buf.length;
+    room = Math.min(room, buf.length);
+    this.driverWrite(this.ldisc.processOutput(room < buf.length ? buf.subarray(0, room) : buf));
+    return room;
   }
 
   poll(): number {
@@ -242,7 +267,7 @@ export class Tty implements CttyRef, LdiscTty {
     let m = 0;
     if (this.ldisc.readable() || this.inputEnded) m |= POLLIN | POLLRDNORM;
     if (this.hostEof && this.inputEnded) m |= POLLHUP;
-    if (!this.outputStopped) m |= POLLOUT | POLLWRNORM;
+    if (!this.outputStopped && (!this.driver.writeRoom || this.driver.writeRoom() > 0)) m |= POLLOUT | POLLWRNORM;
     return m;
   }
 
@@ -250,40 +275,13 @@ export class Tty implements CttyRef, LdiscTty {
     const p = currentProc();
     const isCtty = p !== null && p.ctty === this;
     switch (cmd >>> 0) {
-      case I.TCGETS: copyOut(mm, arg, this.termios.encode(false)); return 0;
-      case T.TCGETS2: copyOut(mm, arg, this.termios.encode(true)); return 0;
-      case I.TCGETA: copyOut(mm, arg, this.encodeTermio()); return 0;
+      case I.TCGETS: case T.TCGETS2: case I.TCGETA:
       case I.TCSETS: case I.TCSETSW: case I.TCSETSF:
       case T.TCSETS2: case T.TCSETSW2: case T.TCSETSF2:
-      case I.TCSETA: case I.TCSETAW: case I.TCSETAF: {
-        const c = cmd >>> 0;
-        const e = this.checkChange(SIGTTOU);
-        if (e) return e;
-        let nt: Termios;
-        if (c === I.TCSETA || c === I.TCSETAW || c === I.TCSETAF) nt = this.decodeTermio(readBytes(mm, arg, 18));
-        else {
-          const two = c === T.TCSETS2 || c === T.TCSETSW2 || c === T.TCSETSF2;
-          nt = Termios.decode(readBytes(mm, arg, two ? T.TERMIOS2_SIZE : T.TERMIOS_SIZE), two);
-        }
-        if (c === I.TCSETSF || c === T.TCSETSF2 || c === I.TCSETAF) this.ldisc.flushInput();
-        this.setTermios(nt);
-        return 0;
-      }
-      case I.TIOCGWINSZ: {
-        const b = new Uint8Array(T.WINSIZE_SIZE), dv = new DataView(b.buffer);
-        const w = this.winsize;
-        dv.setUint16(0, w.row, true); dv.setUint16(2, w.col, true);
-        dv.setUint16(4, w.xpixel, true); dv.setUint16(6, w.ypixel, true);
-        copyOut(mm, arg, b);
-        return 0;
-      }
-      case I.TIOCSWINSZ: {
-        const b = readBytes(mm, arg, T.WINSIZE_SIZE), dv = new DataView(b.buffer);
-        const row = dv.getUint16(0, true), col = dv.getUint16(2, true);
-        this.resize(row, col, dv.getUint16(4, true), dv.getUint16(6, true));
-        this.driver.resized?.(row, col);
-        return 0;
-      }
+      case I.TCSETA: case I.TCSETAW: case I.TCSETAF:
+        return this.termiosIoctl(cmd >>> 0, arg, mm, true);
+      case I.TIOCGWINSZ: case I.TIOCSWINSZ:
+        return this.ioctlWinsize(cmd >>> 0, arg, mm);
       case I.TIOCGPGRP:
         if (!isCtty) return -ENOTTY;
         writeU32(mm, arg, this.pgrp);
@@ -378,6 +376,46 @@ export class Tty implements CttyRef, LdiscTty {
     }
   }
 
+  /** TCGETS*, TCSETS* and the SysV TCGETA/TCSETA*; jobctl: the SIGTTOU check (not for a
+   *  pty master acting on its slave). */
+  termiosIoctl(c: number, arg: number, mm: AddressSpace, jobctl: boolean): number {
+    switch (c) {
+      case I.TCGETS: copyOut(mm, arg, this.termios.encode(false)); return 0;
+      case T.TCGETS2: copyOut(mm, arg, this.termios.encode(true)); return 0;
+      case I.TCGETA: copyOut(mm, arg, this.encodeTermio()); return 0;
+    }
+    if (jobctl) {
+      const e = this.checkChange(SIGTTOU);
+      if (e) return e;
+    }
+    let nt: Termios;
+    if (c === I.TCSETA || c === I.TCSETAW || c === I.TCSETAF) nt = this.decodeTermio(readBytes(mm, arg, 18));
+    else {
+      const two = c === T.TCSETS2 || c === T.TCSETSW2 || c === T.TCSETSF2;
+      nt = Termios.decode(readBytes(mm, arg, two ? T.TERMIOS2_SIZE : T.TERMIOS_SIZE), two);
+    }
+    if (c === I.TCSETSF || c === T.TCSETSF2 || c === I.TCSETAF) this.ldisc.flushInput();
+    this.setTermios(nt);
+    return 0;
+  }
+
+  /** TIOCGWINSZ / TIOCSWINSZ (also a pty master's, which shares its slave's size). */
+  ioctlWinsize(cmd: number, arg: number, mm: AddressSpace): number {
+    if (cmd === I.TIOCGWINSZ) {
+      const b = new Uint8Array(T.WINSIZE_SIZE), dv = new DataView(b.buffer);
+      const w = this.winsize;
+      dv.setUint16(0, w.row, true); dv.setUint16(2, w.col, true);
+      dv.setUint16(4, w.xpixel, true); dv.setUint16(6, w.ypixel, true);
+      copyOut(mm, arg, b);
+      return 0;
+    }
+    const b = readBytes(mm, arg, T.WINSIZE_SIZE), dv = new DataView(b.buffer);
+    const row = dv.getUint16(0, true), col = dv.getUint16(2, true);
+    this.resize(row, col, dv.getUint16(4, true), dv.getUint16(6, true));
+    this.driver.resized?.(row, col);
+    return 0;
+  }
+
   /** struct termio (SysV): u16 flags, c_line, c_cc[8]; 18 bytes with padding. */
   private encodeTermio(): Uint8Array {
     const b = new Uint8Array(18), dv = new DataView(b.buffer);
@@ -425,7 +463,10 @@ export class TtyFile implements CharDev {
     return this.tty.poll();
   }
   available(): number { return this.tty.ldisc.available(); }
-  release(): void { this.tty.files.delete(this); }
+  release(): void {
+    this.tty.files.delete(this);
+    if (this.tty.files.size === 0) this.tty.driver.lastClose?.();
+  }
 }
 
 /**

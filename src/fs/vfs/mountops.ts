@@ -55,7 +55,7 @@ let devSb: TmpfsSb | null = null;
 const devNodes: [string, number, number, number, number][] = [
   ['null', S_IFCHR, 1, 3, 0o666], ['zero', S_IFCHR, 1, 5, 0o666], ['full', S_IFCHR, 1, 7, 0o666],
   ['random', S_IFCHR, 1, 8, 0o666], ['urandom', S_IFCHR, 1, 9, 0o666],
-  ['tty', S_IFCHR, 5, 0, 0o666], ['console', S_IFCHR, 5, 1, 0o600],
+  ['tty', S_IFCHR, 5, 0, 0o666], ['console', S_IFCHR, 5, 1, 0o600], ['ptmx', S_IFCHR, 5, 2, 0o666],
 ];
 
 export function devtmpfsSb(): TmpfsSb {
