@@ -1,5 +1,6 @@
 // Process lifecycle syscalls: clone/clone3, execve, wait4/waitid, process groups and
 // sessions, reboot. They decode and check arguments; kernel/ does the work.
+import { accountReaped, childRusage } from './sys_rusage.js';
 import type { Task } from '../kernel/task.js';
 import { TaskState } from '../kernel/task.js';
 import { SyscallDefs, def } from './types.js';
@@ -135,20 +136,15 @@ function findWaitable(t: Task, match: (c: Task) => boolean, opts: number, exited
 
 function consume(t: Task, r: WaitResult, nowait: boolean): void {
   if (nowait) return;
-  if (r.reap) t.kernel.reap(r.child);
+  if (r.reap) { accountReaped(t, r.child); t.kernel.reap(r.child); }
   else if (r.code === CLD_STOPPED) r.child.reportStop = false;
   else r.child.reportCont = false;
 }
 
 function writeRusage(t: Task, p: number, c: Task | null): void {
   if (p === 0) return;
-  zeroOut(t.mm, p, 144);
-  if (c) {
-    const us = Math.floor(c.hart.instret / 100); // 10 ns per instruction → µs
-    const b = Buffer.alloc(16);
-    b.writeBigInt64LE(BigInt(Math.floor(us / 1e6)), 0); b.writeBigInt64LE(BigInt(us % 1e6), 8);
-    copyOut(t.mm, p, b);
-  }
+  if (c) copyOut(t.mm, p, childRusage(c));
+  else zeroOut(t.mm, p, 144);
 }
 
 function wait4(t: Task, pid: number, status: number, options: number, rusage: number): number {

@@ -20,8 +20,9 @@ import { credSyscalls } from './sys_cred.js';
 import { socketSyscalls } from './sys_socket.js';
 import { spliceSyscalls } from './sys_splice.js';
 import { inotifySyscalls } from './sys_inotify.js';
+import { rusageSyscalls } from './sys_rusage.js';
 
-const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls];
+const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls, rusageSyscalls];
 
 export const MAX_NR = 512;
 /** Dense array indexed by syscall number; entries without a handler are ENOSYS. */
