@@ -16,6 +16,10 @@ import type { File } from '../vfs/file.js';
 import { syncAllPageCaches } from '../pagecache.js';
 import { mknodSocket } from './mksock.js';
 
+/** Host stat results: bigint ones carry exact nanosecond times. */
+type HostStats = fs.Stats | fs.BigIntStats;
+const BIG = { bigint: true } as const;
+
 const C = fs.constants;
 
 /** A host error as -errno (by code name, so it also holds on non-Linux hosts). */
@@ -45,11 +49,11 @@ export class HostSb extends SuperBlock {
     this.hostRoot = Buffer.from(hostDir.replace(/\/+$/, '') || '/', 'utf8');
   }
 
-  inodeFor(st: fs.Stats): HostInode {
+  inodeFor(st: HostStats): HostInode {
     const key = st.dev + ':' + st.ino;
     let i = this.inodes.get(key);
-    if (!i || (i.mode & S_IFMT) !== (st.mode & S_IFMT)) {
-      i = new HostInode(this, st.ino, st.mode);
+    if (!i || (i.mode & S_IFMT) !== (Number(st.mode) & S_IFMT)) {
+      i = new HostInode(this, Number(st.ino), Number(st.mode));
       i.hostKey = key;
       this.inodes.set(key, i);
     }
@@ -74,9 +78,9 @@ export class HostSb extends SuperBlock {
 /** Mount a host directory; a string on failure ("hostfs: DIR: reason"). */
 export function newHostSb(hostDir: string, readonly: boolean): HostSb | string {
   const sb = new HostSb(hostDir, readonly);
-  let st: fs.Stats;
+  let st: fs.BigIntStats;
   try {
-    st = fs.statSync(sb.hostRoot);
+    st = fs.statSync(sb.hostRoot, BIG);
   } catch (e) {
     return `hostfs: ${hostDir}: ${describe(e)}`;
   }
@@ -118,20 +122,24 @@ export class HostInode extends Inode {
   /** Ownership the host refused to take (we are unprivileged): kept in memory. */
   ownOverride: { uid: number; gid: number } | null = null;
 
-  fill(st: fs.Stats): void {
-    this.mode = st.mode;
-    this.nlink = this.tmpHost ? Math.max(0, st.nlink - 1) : st.nlink;
-    this.uid = this.ownOverride ? this.ownOverride.uid : st.uid;
-    this.gid = this.ownOverride ? this.ownOverride.gid : st.gid;
-    this.size = st.size;
-    this.rdev = st.rdev;
-    this.blocks512 = st.blocks;
-    const set = (ms: number, ns: bigint | undefined): [number, number] => {
-      const sec = Math.floor(ms / 1000);
-      return [sec, ns !== undefined ? Number(ns % 1000000000n) : Math.round((ms - sec * 1000) * 1e6)];
+  fill(st: HostStats): void {
+    this.mode = Number(st.mode);
+    const nlink = Number(st.nlink);
+    this.nlink = this.tmpHost ? Math.max(0, nlink - 1) : nlink;
+    this.uid = this.ownOverride ? this.ownOverride.uid : Number(st.uid);
+    this.gid = this.ownOverride ? this.ownOverride.gid : Number(st.gid);
+    this.size = Number(st.size);
+    this.rdev = Number(st.rdev);
+    this.blocks512 = Number(st.blocks);
+    // Exact nanoseconds come from bigint stats (a double of milliseconds loses them).
+    const set = (ms: number | bigint, ns: bigint | undefined): [number, number] => {
+      if (ns !== undefined) return [Number(ns / 1000000000n), Number(ns % 1000000000n)];
+      const m = Number(ms), sec = Math.floor(m / 1000);
+      return [sec, Math.round((m - sec * 1000) * 1e6)];
     };
-    [this.atimeSec, this.atimeNsec] = set(st.atimeMs, undefined);
-    [this.mtimeSec, this.mtimeNsec] = set(st.mtimeMs, undefined);
+    const big = 'mtimeNs' in st ? st : null;
+    [this.atimeSec, this.atimeNsec] = set(st.atimeMs, big?.atimeNs);
+    [this.mtimeSec, this.mtimeNsec] = set(st.mtimeMs, big?.mtimeNs);
     // Node sets times as doubles (sub-µs precision lost): keep the exact times the guest
     // set while the host still has them, rounded.
     const near = (t: [number, number] | undefined, sec: number, ns: number): boolean =>
@@ -141,7 +149,7 @@ export class HostInode extends Inode {
       if (near(o.a, this.atimeSec, this.atimeNsec)) [this.atimeSec, this.atimeNsec] = o.a!;
       if (near(o.m, this.mtimeSec, this.mtimeNsec)) [this.mtimeSec, this.mtimeNsec] = o.m!;
     }
-    [this.ctimeSec, this.ctimeNsec] = set(st.ctimeMs, undefined);
+    [this.ctimeSec, this.ctimeNsec] = set(st.ctimeMs, big?.ctimeNs);
   }
 
   override blockCount(): number { return this.blocks512; }
@@ -165,8 +173,8 @@ export class HostInode extends Inode {
   override refresh(): number {
     try {
       const fd = this.fds.values().next();
-      const st = !fd.done ? fs.fstatSync(fd.value) : fs.lstatSync(this.hostPath());
-      if ((st.mode & S_IFMT) === (this.mode & S_IFMT)) this.fill(st);
+      const st = !fd.done ? fs.fstatSync(fd.value, BIG) : fs.lstatSync(this.hostPath(), BIG);
+      if ((Number(st.mode) & S_IFMT) === (this.mode & S_IFMT)) this.fill(st);
       return 0;
     } catch (e) {
       return hostErrno(e);
@@ -177,7 +185,7 @@ export class HostInode extends Inode {
     if (!this.isDir) return super.lookup(name);
     if (name.startsWith(TMPFILE_PREFIX)) return -ENOENT;
     try {
-      const st = fs.lstatSync(this.child(name), { throwIfNoEntry: false });
+      const st = fs.lstatSync(this.child(name), { throwIfNoEntry: false, bigint: true });
       if (!st) return -ENOENT;
       return this.sb.inodeFor(st);
     } catch (e) {
@@ -186,7 +194,7 @@ export class HostInode extends Inode {
   }
 
   private after(p: Buffer): Inode | number {
-    try { return this.sb.inodeFor(fs.lstatSync(p)); } catch (e) { return hostErrno(e); }
+    try { return this.sb.inodeFor(fs.lstatSync(p, BIG)); } catch (e) { return hostErrno(e); }
   }
   private mut(): number { return this.sb.readonly ? -EROFS : 0; }
 
