@@ -218,5 +218,6 @@ export class TmpInode extends Inode {
     return 0;
   }
   override get cacheable(): boolean { return this.data !== null; }
+  override get xattrSupported(): boolean { return true; }
   override blockCount(): number { return this.data ? Math.ceil(this.size / 4096) * 8 : 0; }
 }

@@ -75,6 +75,10 @@ export abstract class Inode {
   pageCache: PageCache | null = null;
   /** May mmap map this inode through the page cache? (Filesystems with file data say yes.) */
   get cacheable(): boolean { return false; }
+  /** Extended attributes kept in memory (filesystems with xattrSupported; created on first set). */
+  xattrs: Map<string, Uint8Array> | null = null;
+  /** Does this filesystem store extended attributes? (Others answer EOPNOTSUPP.) */
+  get xattrSupported(): boolean { return false; }
 
   constructor(readonly sb: SuperBlock, public ino: number, public mode: number) {
     const [s, n] = nowTs();
