@@ -6,6 +6,7 @@ import { Task, TaskState } from './task.js';
 import { writeU32 } from '../mm/usercopy.js';
 import { vforkRelease } from './fork.js';
 import { futexDone, futexWakeShared, exitRobustList } from './futex.js';
+import { semExit } from './sysvipc.js';
 
 /** W_EXITCODE / W_TERMSIG encodings of a wait status. */
 export function exitedStatus(code: number): number { return (code & 0xff) << 8; }
@@ -51,6 +52,7 @@ export function exitTask(t: Task, status: number): void {
   t.waitingOn.length = 0;
   futexDone(t);
   mmRelease(t);
+  if (otherThreads(t).length === 0) semExit(t);
   if (--t.files.users === 0) t.files.closeAll();
   if (--t.fs.users === 0) t.fs.release();
   t.sighand.users--;

@@ -21,10 +21,9 @@ import { socketSyscalls } from './sys_socket.js';
 import { spliceSyscalls } from './sys_splice.js';
 import { inotifySyscalls } from './sys_inotify.js';
 import { rusageSyscalls } from './sys_rusage.js';
-import { xattrSyscalls } from './sys_xattr.js';
-import { misc2Syscalls } from './sys_misc2.js';
+import { ipcSyscalls } from './sys_ipc.js';
 
-const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls, rusageSyscalls, misc2Syscalls, xattrSyscalls];
+const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls, rusageSyscalls, ipcSyscalls];
 
 export const MAX_NR = 512;
 /** Dense array indexed by syscall number; entries without a handler are ENOSYS. */
@@ -48,5 +47,5 @@ for (let i = 0; i < MAX_NR; i++) {
 /** Syscalls that return EINTR after a handler even with SA_RESTART (signal(7)). */
 export const NO_RESTART = new Set<number>([
   NR.nanosleep, NR.clock_nanosleep, NR.ppoll, NR.pselect6, NR.epoll_pwait, NR.epoll_pwait2,
-  NR.rt_sigsuspend, NR.rt_sigtimedwait, NR.io_getevents, NR.semtimedop, NR.msgrcv, NR.msgsnd,
+  NR.rt_sigsuspend, NR.rt_sigtimedwait, NR.io_getevents, NR.semop, NR.semtimedop, NR.msgrcv, NR.msgsnd,
 ]);
