@@ -30,21 +30,7 @@ if [ -e "$dest/.tuml-ready" ] && [ "$dest/.tuml-ready" -nt "$0" ]; then
   exit 0
 fi
 
-mirror_uri() {
-  local uri=""
-  if [ -n "${TUML_DEBIAN_MIRROR:-}" ]; then echo "$TUML_DEBIAN_MIRROR"; return; fi
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] || continue
-    uri=$(awk 'tolower($1)=="uris:" { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -e "$f" ] || continue
-    uri=$(awk '$1=="deb" { for (i = 2; i <= NF; i++) { if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; continue } if ($i !~ /security/) print $i; break } }' "$f" | head -n1)
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  return 1
-}
+. "$here/scripts/lib/mirror.sh"
 
 command -v debootstrap >/dev/null || die "debootstrap is needed (apt-get install debootstrap)"
 command -v dpkg >/dev/null || die "dpkg is needed"

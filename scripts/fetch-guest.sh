@@ -32,23 +32,7 @@ log() { printf 'fetch-guest: %s\n' "$*" >&2; }
 die() { printf 'fetch-guest: error: %s\n' "$*" >&2; exit 1; }
 
 # --- 1. the Debian mirror the machine already uses --------------------------
-mirror_uri() {
-  local uri=""
-  if [ -n "${TUML_DEBIAN_MIRROR:-}" ]; then echo "$TUML_DEBIAN_MIRROR"; return; fi
-  # deb822 sources: the first URIs: of a stanza that is not a security archive
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] || continue
-    uri=$(awk 'tolower($1)=="uris:" { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  # one-line sources
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -e "$f" ] || continue
-    uri=$(awk '$1=="deb" { for (i = 2; i <= NF; i++) { if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; continue } if ($i !~ /security/) print $i; break } }' "$f" | head -n1)
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  return 1
-}
+. "$here/scripts/lib/mirror.sh"
 
 # trixie ships it as usr/bin/busybox (merged /usr); older suites as bin/busybox
 bb_bin() { for p in usr/bin/busybox bin/busybox; do [ -x "$bb_dir/$p" ] && { echo "$bb_dir/$p"; return 0; }; done; return 1; }

@@ -1,18 +1,11 @@
 // An output-only channel onto a host file descriptor (for example the host's stderr).
-import { writeSync } from 'node:fs';
 import type { CharDev } from '../char/registry.js';
-import { EINVAL } from '../../abi/linux/errno.js';
+import { EINVAL, EIO } from '../../abi/linux/errno.js';
+import { writeFdSync } from './chan.js';
 
 export function hostOutput(fd: number): CharDev {
   return {
-    write(buf: Uint8Array): number {
-      let off = 0;
-      while (off < buf.length) {
-        try { off += writeSync(fd, buf, off, buf.length - off); }
-        catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return off > 0 ? off : buf.length; }
-      }
-      return buf.length;
-    },
+    write(buf: Uint8Array): number { return writeFdSync(fd, buf) ? buf.length : -EIO; },
     read(): number { return -EINVAL; },
     poll(): number { return 4; },
   };

@@ -8,33 +8,15 @@
 // Devices: /dev/console (5,1) and /dev/tty0 (4,0) are this tty; /dev/tty (5,0) is the
 // caller's controlling terminal. openConsole() gives the kernel the file for init's
 // fds 0, 1 and 2.
-import * as fs from 'node:fs';
 import { registerCharDevice } from '../char/registry.js';
 import { openCtty, Tty, TtyDriver, TtyFile } from './tty.js';
 import { O_RDWR } from '../../abi/linux/fcntl.js';
 import type { Termios } from './termios.js';
 
-/** Pause the host input when this many received bytes wait for the guest. */
-const HIGH_WATER = 64 * 1024;
+import { HIGH_WATER, writeFdSync } from '../chan/chan.js';
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-function sleepMs(ms: number): void { Atomics.wait(sleepCell, 0, 0, ms); }
-
-/** Write all of b to a host fd, retrying while a non-blocking fd says EAGAIN. */
-export function writeAllSync(fd: number, b: Uint8Array): boolean {
-  let off = 0, spins = 0;
-  while (off < b.length) {
-    try {
-      off += fs.writeSync(fd, b, off, b.length - off);
-      spins = 0;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' && spins++ < 10000) { sleepMs(1); continue; }
-      return false;
-    }
-  }
-  return true;
-}
+/** Write all of b to a host fd (the channels' helper, under the name the tty layer exports). */
+export const writeAllSync = writeFdSync;
 
 /** The console's driver: host stdin in, a host fd out. */
 export class HostConsoleDriver implements TtyDriver {
