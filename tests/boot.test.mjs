@@ -78,6 +78,14 @@ test('a pipe that closes after the commands: echo hello; poweroff | tuml', { ski
   assert.ok(lines(r.stdout).includes('Requesting system poweroff'), `busybox init did not power off\n${show(r)}`);
 });
 
+test('console input that ends without poweroff: the machine powers off (orderly_poweroff)', { skip: needImage, timeout: 70_000 }, () => {
+  // Without this, busybox init would respawn a shell that reads end-of-file forever.
+  const r = tuml(['quiet'], { input: 'echo hello\n' });
+  assert.equal(r.status, 0, show(r));
+  assert.ok(lines(r.stdout).includes('hello'), `no line "hello" on the console\n${show(r)}`);
+  assert.ok(lines(r.stdout).includes('Requesting system poweroff'), `init did not run its poweroff\n${show(r)}`);
+});
+
 test('the default root: a login shell with /etc/profile, as root, on tuml', { skip: needImage, timeout: 70_000 }, async () => {
   const r = await boot(['quiet'], 'id; echo "host=$(hostname) home=$HOME pwd=$(pwd)"; echo "path=$PATH"; poweroff\n');
   assert.equal(r.status, 0, show(r));

@@ -13,11 +13,12 @@ import { FdTable } from '../fs/vfs/fdtable.js';
 import { FsContext } from '../fs/vfs/fscontext.js';
 import { mountRootHostfs, mountRootInitramfs, mountDevtmpfs, installStdio, openChannel, setFsClock, addDeviceNode } from '../fs/index.js';
 import { registerProcFs } from '../proc/index.js';
-import { registerTtyDevices, openConsole, setTtyJobControl, disassociateCtty, attachLines } from '../drivers/tty/index.js';
+import { registerTtyDevices, openConsole, setTtyJobControl, disassociateCtty, attachLines, getConsoleTty } from '../drivers/tty/index.js';
 import { channelConfig } from './mgmt.js';
 import { ONLCR, ECHO, ECHOE, ECHOK, ECHOCTL, ECHOKE } from '../abi/linux/termios.js';
 import { makeJobControl, procView } from '../kernel/jobctl.js';
 import { oomKill } from '../kernel/oom.js';
+import { orderlyPoweroff } from '../kernel/umh.js';
 import { S_IFCHR, S_IFBLK } from '../abi/linux/stat.js';
 import { openUbd, closeAllUbd, UbdError, UBD_MAJOR } from '../drivers/block/ubd.js';
 import { mountRootBlock } from '../fs/ext2/index.js';
@@ -121,7 +122,18 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
     if (l.minor !== 0) addDeviceNode(l.dev, S_IFCHR, l.major, l.minor, 0o620);
   }
   setTtyJobControl(makeJobControl(kernel));
-  kernel.sessionLeaderExit = (t) => disassociateCtty(procView(t), true);
+  let poweroffAsked = false;
+  kernel.sessionLeaderExit = (t) => {
+    const ctty = t.ctty;
+    disassociateCtty(procView(t), true);
+    // `echo cmds | tuml`: once the console's host input has ended and the session that
+    // read it is gone, power off (else init would respawn a shell that reads EOF forever).
+    const con = getConsoleTty();
+    if (ctty === con && con.inputEnded && kernel.haltStatus === null && !poweroffAsked) {
+      poweroffAsked = true;
+      orderlyPoweroff(kernel, 'console input ended: powering off');
+    }
+  };
   registerProcFs(kernel, { cmdline: process.argv.slice(2).join(' ') });
   const clock = kernel.clock;
   setFsClock(() => clock.realOffsetNs + clock.monoNs());
