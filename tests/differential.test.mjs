@@ -41,7 +41,7 @@ const QEMU_DIVERGES = new Map([
 
 // Programs that start as root and drop privileges: the oracle runs them on the host
 // kernel, so they need the tests to run as root (as CI does).
-const NEEDS_ROOT = new Set(['creds', 'perms', 'setuid_exec', 'tmpfile']);
+const NEEDS_ROOT = new Set(['creds', 'perms', 'setuid_exec', 'tmpfile', 'sysv_msg']);
 
 // Exit status of a correct run when it is not 0 (128 + signal: the program ends
 // by a signal's default action on purpose).

@@ -15,6 +15,9 @@ export const SEM_UNDO = 0x1000;
 export const SHMMIN = 1, SHMMAX = 0x7fffffffffffff /* ULONG_MAX - 2^24 rounds above 2^53 */, SHMMNI = 4096;
 export const SEMMSL = 32000, SEMOPM = 500, SEMVMX = 32767, SEMAEM = SEMVMX, SEMMNI = 32000;
 export const IPCMNI = 32768;
+/** Message queue limits (include/uapi/linux/msg.h; the sysctl defaults). */
+export const MSGMAX = 8192, MSGMNB = 16384, MSGMNI = 32000;
+export const MSG_NOERROR = 0o10000, MSG_EXCEPT = 0o20000, MSG_COPY = 0o40000;
 
 /** ipc64_perm, common to every object. */
 export class IpcPerm {
@@ -28,6 +31,8 @@ export class ShmSeg {
   readonly perm = new IpcPerm();
   segsz = 0; atime = 0; dtime = 0; ctime = 0; cpid = 0; lpid = 0;
   nattch = 0;
+  /** The euid whose RLIMIT_MEMLOCK count SHM_LOCK charged. */
+  lockedBy = -1;
   readonly cache: PageCache;
   constructor(mem: PhysMem, readonly ns: IpcNs) { this.cache = new PageCache(mem, null); }
 }
@@ -40,6 +45,18 @@ export class SemSet {
   readonly wq = new WaitQueue();
   /** Tasks asleep in semop: the op they wait on (for GETNCNT/GETZCNT). */
   readonly waiters = new Map<Task, { num: number; zero: boolean }>();
+}
+
+/** A System V message queue (msgget(2)): messages in arrival order, with byte/count limits. */
+export class MsgQueue {
+  readonly perm = new IpcPerm();
+  stime = 0; rtime = 0; ctime = 0; lspid = 0; lrpid = 0;
+  qbytes = MSGMNB;
+  cbytes = 0;
+  readonly msgs: { type: number; text: Uint8Array }[] = [];
+  /** Receivers wait here for a message, senders for room. */
+  readonly rwq = new WaitQueue();
+  readonly swq = new WaitQueue();
 }
 
 /** One attach (shmat call): its VMAs (split pieces and fork copies) share it. */
@@ -74,6 +91,7 @@ export class ShmBacking implements VmBacking {
 export class IpcNs {
   readonly shms = new Map<number, ShmSeg>();
   readonly sems = new Map<number, SemSet>();
+  readonly msgs = new Map<number, MsgQueue>();
   private seq = 0;
   /** Per process (tgid): semid → semadj per semaphore (SEM_UNDO). */
   readonly undo = new Map<number, Map<number, Map<number, number>>>();
@@ -90,9 +108,40 @@ export class IpcNs {
     return -1;
   }
 
+  /** SHM_LOCK'ed pages per user (user_shm_lock's count against RLIMIT_MEMLOCK). */
+  readonly shmLocked = new Map<number, number>();
+
+  unlockShm(s: ShmSeg): void {
+    if (!(s.perm.mode & SHM_LOCKED)) return;
+    s.perm.mode &= ~SHM_LOCKED;
+    const had = this.shmLocked.get(s.lockedBy) ?? 0;
+    this.shmLocked.set(s.lockedBy, Math.max(0, had - Math.ceil(s.segsz / 4096)));
+  }
+
   destroyShm(s: ShmSeg): void {
+    this.unlockShm(s);
     if (this.shms.get(s.perm.id) === s) this.shms.delete(s.perm.id);
     s.cache.dropAll();
+  }
+
+  removeMsg(q: MsgQueue): void {
+    q.perm.deleted = true;
+    this.msgs.delete(q.perm.id);
+    q.msgs.length = 0; q.cbytes = 0;
+    q.rwq.wakeAll(); q.swq.wakeAll();
+  }
+
+  /** ipc_get_maxidx: the highest index in use, or -1. */
+  maxIdx(used: Map<number, unknown>): number {
+    let m = -1;
+    for (const id of used.keys()) if (id % IPCMNI > m) m = id % IPCMNI;
+    return m;
+  }
+
+  /** The object at index idx (the *_STAT commands take an index, not an id). */
+  byIdx<T>(used: Map<number, T>, idx: number): T | undefined {
+    for (const [id, o] of used) if (id % IPCMNI === idx) return o;
+    return undefined;
   }
 
   removeSem(s: SemSet): void {

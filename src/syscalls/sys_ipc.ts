@@ -6,11 +6,11 @@ import { NR } from '../abi/linux/unistd.js';
 import { EINVAL, ENOENT, EEXIST, EACCES, EPERM, E2BIG, EFBIG, ERANGE, EAGAIN, EINTR, ENOMEM, ENOSPC } from '../abi/linux/errno.js';
 import { MAP_SHARED, MAP_FIXED, PROT_READ, PROT_WRITE, PROT_EXEC } from '../abi/linux/mman.js';
 import { USER_TOP } from '../mm/pagetable.js';
-import { copyIn, copyOut, readI64, readU32 } from '../mm/usercopy.js';
+import { copyIn, copyOut, readI64 } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import {
   IpcNs, IpcPerm, ShmSeg, SemSet, ShmBacking, ipcNs, ipcPermits, ipcOwner, semCount,
-  IPC_PRIVATE, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT,
+  IPC_PRIVATE, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, IPCMNI, SHM_LOCKED,
   SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC, SHM_DEST, SEM_UNDO, SHMMIN, SHMMAX, SHMMNI,
   SEMMSL, SEMOPM, SEMVMX, SEMAEM, SEMMNI,
 } from '../kernel/sysvipc.js';
@@ -21,14 +21,14 @@ const S_IRUGO = 0o444, S_IWUGO = 0o222;
 const GETPID = 11, GETVAL = 12, GETALL = 13, GETNCNT = 14, GETZCNT = 15, SETVAL = 16, SETALL = 17;
 const IPC_64 = 0x100;
 
-function initPerm(t: Task, ns: IpcNs, p: IpcPerm, key: number, flg: number, id: number): void {
+export function initPerm(t: Task, ns: IpcNs, p: IpcPerm, key: number, flg: number, id: number): void {
   p.key = key; p.mode = flg & 0o777; p.id = id;
   p.uid = p.cuid = t.cred.euid; p.gid = p.cgid = t.cred.egid;
   p.seq = Math.floor(id / 32768);
   void ns;
 }
 
-function writePerm(b: DataView, p: IpcPerm, extraMode = 0): void {
+export function writePerm(b: DataView, p: IpcPerm, extraMode = 0): void {
   b.setInt32(0, p.deleted ? IPC_PRIVATE : p.key, true);
   b.setUint32(4, p.uid, true); b.setUint32(8, p.gid, true);
   b.setUint32(12, p.cuid, true); b.setUint32(16, p.cgid, true);
@@ -37,7 +37,7 @@ function writePerm(b: DataView, p: IpcPerm, extraMode = 0): void {
 }
 
 /** IPC_SET: uid, gid and the permission bits from the caller's ipc64_perm. */
-function setPerm(t: Task, p: IpcPerm, buf: number): void {
+export function setPerm(t: Task, p: IpcPerm, buf: number): void {
   const raw = new Uint8Array(24);
   copyIn(t.mm, buf, raw, 0, 24);
   const d = new DataView(raw.buffer);
@@ -46,7 +46,7 @@ function setPerm(t: Task, p: IpcPerm, buf: number): void {
 }
 
 /** ipcget: find by key or create (private keys always create). */
-function ipcget<T extends { perm: IpcPerm }>(t: Task, map: Map<number, T>, key: number, flg: number,
+export function ipcget<T extends { perm: IpcPerm }>(t: Task, map: Map<number, T>, key: number, flg: number,
   create: () => T | number, more: (o: T) => number): number {
   key |= 0;
   if (key !== IPC_PRIVATE) {
@@ -128,16 +128,54 @@ function shmdt(t: Task, addr: number): number {
   return 0;
 }
 
+const SHM_LOCK = 11, SHM_UNLOCK = 12, SHM_STAT = 13, SHM_INFO = 14, SHM_STAT_ANY = 15;
+const SEM_STAT = 18, SEM_INFO = 19, SEM_STAT_ANY = 20;
+const RLIMIT_MEMLOCK = 8;
+
+/** Pages a segment of s bytes occupies. */
+const shmPages = (s: ShmSeg): number => Math.ceil(s.segsz / PAGE);
+
+/** An unsigned long as two little-endian words (values past 2^53 too). */
+function setU64(d: DataView, off: number, lo: number, hi: number): void {
+  d.setUint32(off, lo >>> 0, true); d.setUint32(off + 4, hi >>> 0, true);
+}
+
 function shmctl(t: Task, id: number, cmd: number, buf: number): number {
   id |= 0; cmd = (cmd | 0) & ~IPC_64;
   if (id < 0 || cmd < 0) return -EINVAL;
-  if (cmd !== IPC_STAT && cmd !== IPC_SET && cmd !== IPC_RMID) return -EINVAL;
   const ns = ipcNs(t);
-  const s = ns.shms.get(id);
+  if (cmd === IPC_INFO) { // struct shminfo64
+    const raw = new Uint8Array(72);
+    const d = new DataView(raw.buffer);
+    setU64(d, 0, 0xfeffffff, 0xffffffff); // SHMMAX = ULONG_MAX - 2^24
+    setU64(d, 8, SHMMIN, 0);
+    setU64(d, 16, SHMMNI, 0); setU64(d, 24, SHMMNI, 0);
+    setU64(d, 32, 0xfeffffff, 0xffffffff); // SHMALL
+    copyOut(t.mm, buf, raw);
+    return Math.max(0, ns.maxIdx(ns.shms));
+  }
+  if (cmd === SHM_INFO) { // struct shm_info
+    let tot = 0, rss = 0;
+    for (const s of ns.shms.values()) { tot += shmPages(s); rss += s.cache.size; }
+    const raw = new Uint8Array(48);
+    const d = new DataView(raw.buffer);
+    d.setInt32(0, ns.shms.size, true);
+    d.setUint32(8, tot, true); d.setUint32(16, rss, true);
+    copyOut(t.mm, buf, raw);
+    return Math.max(0, ns.maxIdx(ns.shms));
+  }
+  if (cmd === IPC_SET) {
+    const raw = new Uint8Array(112);
+    copyIn(t.mm, buf, raw, 0, raw.length); // EFAULT before the lookup, as Linux
+  }
+  const known = [IPC_STAT, IPC_SET, IPC_RMID, SHM_STAT, SHM_STAT_ANY, SHM_LOCK, SHM_UNLOCK];
+  if (!known.includes(cmd)) return -EINVAL;
+  const byIdx = cmd === SHM_STAT || cmd === SHM_STAT_ANY;
+  const s = byIdx ? ns.byIdx(ns.shms, id % IPCMNI) : ns.shms.get(id);
   if (s === undefined) return -EINVAL;
   switch (cmd) {
-    case IPC_STAT: {
-      if (!ipcPermits(t, s.perm, S_IRUGO)) return -EACCES;
+    case IPC_STAT: case SHM_STAT: case SHM_STAT_ANY: {
+      if (cmd !== SHM_STAT_ANY && !ipcPermits(t, s.perm, S_IRUGO)) return -EACCES;
       const raw = new Uint8Array(112);
       const d = new DataView(raw.buffer);
       writePerm(d, s.perm, s.perm.deleted ? SHM_DEST : 0);
@@ -148,6 +186,26 @@ function shmctl(t: Task, id: number, cmd: number, buf: number): number {
       d.setInt32(80, s.cpid, true); d.setInt32(84, s.lpid, true);
       d.setBigUint64(88, BigInt(s.nattch), true);
       copyOut(t.mm, buf, raw);
+      return cmd === IPC_STAT ? 0 : s.perm.id;
+    }
+    case SHM_LOCK: case SHM_UNLOCK: {
+      const e = t.cred.euid;
+      if (e !== 0) { // without CAP_IPC_LOCK: owner or creator, and a non-zero RLIMIT_MEMLOCK to lock
+        if (e !== s.perm.uid && e !== s.perm.cuid) return -EPERM;
+        if (cmd === SHM_LOCK && t.rlim.cur[RLIMIT_MEMLOCK] === 0) return -EPERM;
+      }
+      if (cmd === SHM_LOCK) {
+        if (s.perm.mode & SHM_LOCKED) return 0;
+        // user_shm_lock: the locking user's locked pages stay within RLIMIT_MEMLOCK (root: no limit)
+        const pages = shmPages(s), had = ns.shmLocked.get(e) ?? 0;
+        const lim = t.rlim.cur[RLIMIT_MEMLOCK];
+        if (e !== 0 && Number.isFinite(lim) && had + pages > Math.floor(lim / PAGE)) return -ENOMEM;
+        ns.shmLocked.set(e, had + pages);
+        s.lockedBy = e;
+        s.perm.mode |= SHM_LOCKED;
+      } else if (s.perm.mode & SHM_LOCKED) {
+        ns.unlockShm(s);
+      }
       return 0;
     }
     case IPC_SET:
@@ -291,9 +349,23 @@ function semctl(t: Task, id: number, num: number, cmd: number, arg: number): num
     const val = arg | 0;
     if (val > SEMVMX || val < 0) return -ERANGE;
   }
-  const known = [IPC_STAT, IPC_SET, IPC_RMID, GETPID, GETVAL, GETALL, GETNCNT, GETZCNT, SETVAL, SETALL];
+  if (cmd === IPC_INFO || cmd === SEM_INFO) { // struct seminfo
+    const raw = new Uint8Array(40);
+    const d = new DataView(raw.buffer);
+    let used = 0;
+    for (const x of ns.sems.values()) used += x.vals.length;
+    const semmns = SEMMNI * SEMMSL;
+    d.setInt32(0, semmns, true); d.setInt32(4, SEMMNI, true); d.setInt32(8, semmns, true);
+    d.setInt32(12, semmns, true); d.setInt32(16, SEMMSL, true); d.setInt32(20, SEMOPM, true);
+    d.setInt32(24, SEMOPM, true); d.setInt32(28, cmd === SEM_INFO ? ns.sems.size : 20, true);
+    d.setInt32(32, SEMVMX, true); d.setInt32(36, cmd === SEM_INFO ? used : SEMAEM, true);
+    copyOut(t.mm, arg, raw);
+    return Math.max(0, ns.maxIdx(ns.sems));
+  }
+  const known = [IPC_STAT, IPC_SET, IPC_RMID, GETPID, GETVAL, GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_STAT_ANY];
   if (!known.includes(cmd)) return -EINVAL;
-  const s = ns.sems.get(id);
+  if (cmd === IPC_SET) copyIn(t.mm, arg, new Uint8Array(88), 0, 88); // EFAULT before the lookup
+  const s = cmd === SEM_STAT || cmd === SEM_STAT_ANY ? ns.byIdx(ns.sems, id % IPCMNI) : ns.sems.get(id);
   if (s === undefined) return -EINVAL;
   const n = s.vals.length;
   const clearUndo = (which: number): void => {
@@ -304,8 +376,8 @@ function semctl(t: Task, id: number, num: number, cmd: number, arg: number): num
     }
   };
   switch (cmd) {
-    case IPC_STAT: {
-      if (!ipcPermits(t, s.perm, S_IRUGO)) return -EACCES;
+    case IPC_STAT: case SEM_STAT: case SEM_STAT_ANY: {
+      if (cmd !== SEM_STAT_ANY && !ipcPermits(t, s.perm, S_IRUGO)) return -EACCES;
       const raw = new Uint8Array(88);
       const d = new DataView(raw.buffer);
       writePerm(d, s.perm);
@@ -313,7 +385,7 @@ function semctl(t: Task, id: number, num: number, cmd: number, arg: number): num
       d.setBigInt64(56, BigInt(s.ctime), true);
       d.setBigUint64(64, BigInt(n), true);
       copyOut(t.mm, arg, raw);
-      return 0;
+      return cmd === IPC_STAT ? 0 : s.perm.id;
     }
     case IPC_SET:
       if (!ipcOwner(t, s.perm)) return -EPERM;
@@ -365,15 +437,14 @@ function semctl(t: Task, id: number, num: number, cmd: number, arg: number): num
       return 0;
   }
 }
-void readU32;
 
 export const ipcSyscalls: SyscallDefs = {
   [NR.shmget]: def('shmget', 'xux', shmget),
   [NR.shmat]: def('shmat', 'dpx', shmat),
   [NR.shmdt]: def('shmdt', 'p', shmdt),
-  [NR.shmctl]: def('shmctl', 'ddp', shmctl, 'partial', 'IPC_STAT/IPC_SET/IPC_RMID; IPC_INFO, SHM_INFO, SHM_STAT and SHM_LOCK/UNLOCK are EINVAL'),
+  [NR.shmctl]: def('shmctl', 'ddp', shmctl, 'supported', 'SHM_LOCK marks the segment (memory is never swapped anyway) and counts it against RLIMIT_MEMLOCK'),
   [NR.semget]: def('semget', 'xdx', semget),
   [NR.semop]: def('semop', 'dpu', semop),
   [NR.semtimedop]: def('semtimedop', 'dpup', semtimedop),
-  [NR.semctl]: def('semctl', 'dddx', semctl, 'partial', 'IPC_INFO, SEM_INFO, SEM_STAT are EINVAL'),
+  [NR.semctl]: def('semctl', 'dddx', semctl),
 };
