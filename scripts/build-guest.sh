@@ -16,8 +16,8 @@ for c in ${srcs[@]+"${srcs[@]}"}; do
   name=$(basename "$c" .c)
   bin="$out/$name"
   if [ -x "$bin" ] && [ "$bin" -nt "$c" ] && [ "$bin" -nt "$src/common.h" ]; then continue; fi
-  "$cc" -static -O2 -Wall -Wno-unused-result -Wno-infinite-recursion -o "$bin.tmp" "$c" -lm -latomic
-  mv "$bin.tmp" "$bin"
+  "$cc" -static -O2 -Wall -Wno-unused-result -Wno-infinite-recursion -o "$bin.tmp.$$" "$c" -lm -latomic
+  mv "$bin.tmp.$$" "$bin"   # atomic, so a concurrent run never sees half a binary
   built=$((built + 1))
 done
 [ "$built" = 0 ] || echo "build-guest: built $built program(s) into build/guest" >&2
