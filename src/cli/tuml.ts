@@ -4,6 +4,7 @@ import { parseArgs, ConfigError } from '../machine/config.js';
 import { createMachine } from '../machine/boot.js';
 import { installHostTerminalHooks, startHostConsole, stopHostConsole } from '../drivers/tty/index.js';
 import { startManagement } from '../mconsole/index.js';
+import { openCheckpoint, loadMachine, restoreArgv, CkptError } from '../machine/checkpoint/index.js';
 
 function fail(msg: string, code = 1): never {
   process.stderr.write(`tuml: ${msg}\n`);
@@ -24,6 +25,21 @@ async function main(): Promise<void> {
     throw e;
   }
   if ('print' in cfg) { process.stdout.write(cfg.print); return; }
+  // restore=FILE: boot from the checkpoint's command line (with this one's channel and
+  // management options) and load its state instead of starting init.
+  let ckpt: ReturnType<typeof openCheckpoint> | null = null;
+  const restoreFile = cfg.mgmt.restore;
+  if (restoreFile !== null) {
+    try {
+      ckpt = openCheckpoint(restoreFile);
+      const c2 = parseArgs(restoreArgv(ckpt.header.argv, process.argv.slice(2)));
+      if ('print' in c2) fail(`restore=${restoreFile}: corrupt checkpoint (command line)`, 1);
+      cfg = c2;
+    } catch (e) {
+      if (e instanceof CkptError || e instanceof ConfigError) fail(`restore=${restoreFile}: ${e.message}`, 1);
+      throw e;
+    }
+  }
   installHostTerminalHooks();
   let m: ReturnType<typeof createMachine> | undefined, status;
   // umid directory (pid file, mconsole socket): refused when a live machine holds it.
@@ -32,9 +48,12 @@ async function main(): Promise<void> {
   // reboot(2) boots a fresh machine from scratch; poweroff/halt and init's exit end tuml.
   for (;;) {
     try {
-      m = createMachine(cfg, (line) => process.stderr.write(line + '\n'));
+      const c = ckpt;
+      ckpt = null; // a reboot boots afresh
+      m = createMachine(cfg, (line) => process.stderr.write(line + '\n'), c ? (mm) => loadMachine(mm, c) : undefined);
     } catch (e) {
       if (e instanceof ConfigError) { stopHostConsole(); fail(e.message, 1); }
+      if (e instanceof CkptError) { stopHostConsole(); fail(`restore=${restoreFile}: ${e.message}`, 1); }
       throw e;
     }
     startHostConsole();

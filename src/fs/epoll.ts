@@ -10,8 +10,10 @@ import { WaitQueue, Waiter } from '../lib/waitqueue.js';
 import { POLLIN, POLLRDNORM } from '../abi/linux/fs.js';
 import { O_RDWR } from '../abi/linux/fcntl.js';
 import { EP_PRIVATE_BITS, EPOLLONESHOT, EPOLLET, EPOLLERR, EPOLLHUP, EP_MAX_NESTS } from '../abi/linux/events.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 let nextEpIno = 1;
+registerCkptState('epoll.nextIno', () => nextEpIno, (v) => { nextEpIno = v as number; });
 
 /** One watched (file, fd) pair. */
 export class EpItem implements Waiter {

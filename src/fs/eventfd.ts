@@ -6,9 +6,11 @@ import { O_NONBLOCK, O_RDWR } from '../abi/linux/fcntl.js';
 import { POLLIN, POLLOUT, POLLERR } from '../abi/linux/fs.js';
 import { BLOCK, WaitQueue } from '../lib/waitqueue.js';
 import { File, Sleeper } from './vfs/file.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 const ULLONG_MAX = 0xffffffffffffffffn;
 let nextIno = 1;
+registerCkptState('eventfd.nextIno', () => nextIno, (v) => { nextIno = v as number; });
 
 export class EventFdFile extends File {
   readonly pseudoMode = 0o600;

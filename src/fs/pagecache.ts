@@ -15,6 +15,7 @@ import { PAGE_SIGBUS, addReclaimer } from '../mm/aspace.js';
 import type { AddressSpace, Vma, VmBacking } from '../mm/aspace.js';
 import type { Inode } from './vfs/inode.js';
 import type { File } from './vfs/file.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 /** Every live cache, for reclaim and the final sync. */
 const caches = new Set<PageCache>();
@@ -268,8 +269,18 @@ export class CacheBacking implements VmBacking {
 }
 
 let shmemIno = 1;
+registerCkptState('shmem.nextIno', () => shmemIno, (v) => { shmemIno = v as number; });
 /** Backing of a MAP_SHARED|MAP_ANONYMOUS mapping: zero-filled pages shared across fork. */
 export function shmemBacking(mem: PhysMem, len: number): CacheBacking {
   void len;
   return new CacheBacking(new PageCache(mem, null), null, true, '/dev/zero (deleted)', 0x1, shmemIno++);
+}
+
+/** Restore: a cache rebuilt from a checkpoint joins the live set (reclaim, final sync). */
+export function trackPageCache(c: PageCache): void {
+  if (c.inode !== null) caches.add(c);
+  if (!reclaimInstalled.has(c.mem)) {
+    reclaimInstalled.add(c.mem);
+    addReclaimer(c.mem, () => reclaimPageCache(c.mem) > 0, true);
+  }
 }

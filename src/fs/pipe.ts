@@ -11,10 +11,12 @@ import { File, Sleeper } from './vfs/file.js';
 import type { Inode } from './vfs/inode.js';
 import type { Path } from './vfs/mount.js';
 import { specialOpen } from './vfs/ops.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 export const PIPE_DEF_SIZE = 65536;
 const PIPE_MAX_SIZE = 1048576;
 let nextPipeIno = 1000;
+registerCkptState('pipe.nextIno', () => nextPipeIno, (v) => { nextPipeIno = v as number; });
 
 export class Pipe {
   buf = new Uint8Array(PIPE_DEF_SIZE);

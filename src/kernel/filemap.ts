@@ -11,7 +11,7 @@ import { EBADF, EACCES, ENODEV } from '../abi/linux/errno.js';
 import { MAP_SHARED, PROT_WRITE } from '../abi/linux/mman.js';
 
 /** A snapshot of a file without a page cache, copied in page by page. */
-class CopyBacking implements VmBacking {
+export class CopyBacking implements VmBacking {
   readonly name: string;
   readonly dev: number;
   readonly ino: number;

@@ -7,8 +7,10 @@ import type { WaitQueue } from '../lib/waitqueue.js';
 import { File } from '../fs/vfs/file.js';
 import { Task, TaskState } from './task.js';
 import { groupOf } from './signal.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 let nextIno = 1;
+registerCkptState('pidfd.nextIno', () => nextIno, (v) => { nextIno = v as number; });
 
 export class PidFdFile extends File {
   readonly pseudoMode = 0o600;

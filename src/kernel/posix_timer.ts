@@ -142,3 +142,9 @@ export function procTimers(t: Task): ProcTimers {
   }
   return p;
 }
+
+/** Checkpoint: whether process t (its leader) has live POSIX timers (not checkpointable yet). */
+export function hasPosixTimers(t: Task): boolean {
+  const p = byProcess.get(t);
+  return p !== undefined && p.mm === t.mm && p.timers.size > 0;
+}

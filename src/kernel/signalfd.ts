@@ -12,8 +12,10 @@ import { Task } from './task.js';
 import { dequeueFromSet, pendingOf } from './signal.js';
 import { SigInfo, SI_KERNEL, SI_TIMER, SI_SIGIO } from './siginfo.js';
 import { SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGPOLL_, SIGSYS } from './signal_state.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 let nextIno = 1;
+registerCkptState('signalfd.nextIno', () => nextIno, (v) => { nextIno = v as number; });
 
 /** Encode one signalfd_siginfo (fields chosen by Linux's siginfo_layout). */
 export function encodeSignalfdSiginfo(s: SigInfo, b: Uint8Array, off: number): void {

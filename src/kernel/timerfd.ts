@@ -9,8 +9,10 @@ import { BLOCK, WaitQueue } from '../lib/waitqueue.js';
 import { File, Sleeper } from '../fs/vfs/file.js';
 import type { Kernel } from './kernel.js';
 import type { Timer } from './time.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 let nextIno = 1;
+registerCkptState('timerfd.nextIno', () => nextIno, (v) => { nextIno = v as number; });
 
 export class TimerFdFile extends File {
   readonly pseudoMode = 0o600;

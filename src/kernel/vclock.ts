@@ -73,13 +73,26 @@ export class MachineClock implements ClockSource {
   }
 
   /** State for a checkpoint / restore. */
-  save(): { mono: number; real: number; insns: number } {
-    return { mono: this.monoNs(), real: this.realOffsetNs, insns: this.insns };
+  save(): { mono: number; real: number; insns: number; skipped: number } {
+    return { mono: this.monoNs(), real: this.realOffsetNs, insns: this.insns, skipped: this.skipped };
+  }
+
+  /** Restore: continue from a saved state (the mode was checked to match); not frozen. */
+  load(s: { mono: number; real: number; insns: number; skipped: number }): void {
+    this.realOffsetNs = s.real;
+    this.insns = s.insns;
+    this.skipped = s.skipped;
+    this.frozenAt = null;
+    // host and basic modes: monoNs() = hostNs() - base + skipped must read s.mono now
+    this.base = hostNs() - (s.mono - s.skipped);
   }
 }
 
+/** A seeded random source; its four state words can be read and set (checkpoint/restore). */
+export interface SeededRandom { (b: Uint8Array): void; state(): number[]; setState(s: number[]): void; }
+
 /** A small seeded PRNG (xoshiro128**) for deterministic getrandom, AT_RANDOM and /dev/urandom. */
-export function seededRandom(seed: number): (b: Uint8Array) => void {
+export function seededRandom(seed: number): SeededRandom {
   // splitmix32 to spread the seed into the four state words
   let x = (seed >>> 0) ^ Math.floor(seed / 4294967296);
   const sm = (): number => {
@@ -96,12 +109,16 @@ export function seededRandom(seed: number): (b: Uint8Array) => void {
     c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = rotl(d, 11);
     return r;
   };
-  return (buf) => {
+  const fill = (buf: Uint8Array): void => {
     for (let i = 0; i < buf.length; i += 4) {
       let r = next();
       for (let j = 0; j < 4 && i + j < buf.length; j++) { buf[i + j] = r & 0xff; r >>>= 8; }
     }
   };
+  return Object.assign(fill, {
+    state: (): number[] => [a, b, c, d],
+    setState: (s: number[]): void => { [a, b, c, d] = s; },
+  });
 }
 
 function rotl(v: number, k: number): number { return (v << k) | (v >>> (32 - k)); }

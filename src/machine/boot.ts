@@ -39,10 +39,14 @@ import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export interface Machine { kernel: Kernel; loop: RunLoop; }
+export interface Machine {
+  kernel: Kernel; loop: RunLoop;
+  /** The command line it was built from (a checkpoint records it). */
+  argv?: readonly string[];
+}
 
 /** The root filesystem the configuration asks for, or a ConfigError. */
-function mountRoot(cfg: MachineConfig, notes: string[]): FsContext {
+function mountRoot(cfg: MachineConfig, notes: string[], restoring: boolean): FsContext {
   // ubd devices first: the root may live on one.
   closeAllUbd();
   for (const spec of cfg.ubd) {
@@ -67,6 +71,8 @@ function mountRoot(cfg: MachineConfig, notes: string[]): FsContext {
     return r;
   }
   // The default root: an initramfs (cpio newc, optionally gzipped) unpacked into tmpfs.
+  // A restore brings its own tmpfs contents.
+  if (restoring) return new FsContext();
   const file = cfg.initrd ?? DEFAULT_INITRD;
   let data: Uint8Array;
   try { data = readFileSync(file); } catch (e) {
@@ -82,11 +88,15 @@ function mountRoot(cfg: MachineConfig, notes: string[]): FsContext {
 /** build/initramfs.cpio.gz beside the package (made by scripts/fetch-guest.sh). */
 export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio.gz', import.meta.url));
 
-export function createMachine(cfg: MachineConfig, log: (line: string) => void): Machine {
+/**
+ * Build a machine and start init; or, with `restore`, build it without init and let
+ * restore() load a checkpoint into it (it throws a ConfigError to refuse).
+ */
+export function createMachine(cfg: MachineConfig, log: (line: string) => void, restore?: (m: Machine) => void): Machine {
   const notes: string[] = [];
   setHostfsConfinement(cfg.hostfs);
   tmpfsRam.bytes = cfg.memBytes;
-  const fsctx = mountRoot(cfg, notes);
+  const fsctx = mountRoot(cfg, notes, restore !== undefined);
   const mem = new PhysMem(cfg.memBytes);
   setJit(mem, cfg.jit);
   const mg = cfg.mgmt;
@@ -98,7 +108,8 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   setRandomSource(kernel.random);
   kernel.idleSkip = (next) => vclock.skipTo(next);
   kernel.log(`Linux version ${UTS_RELEASE} (tuml ${VERSION}) riscv64`);
-  kernel.log(`Kernel command line: ${process.argv.slice(2).join(' ')}`);
+  const cmdline = (cfg.argv.length ? cfg.argv : process.argv.slice(2)).join(' ');
+  kernel.log(`Kernel command line: ${cmdline}`);
   kernel.log(`Memory: ${mem.nframes * 4}K available`);
   for (const n of notes) kernel.log(n);
   kernel.childExited = childExited;
@@ -134,7 +145,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
       orderlyPoweroff(kernel, 'console input ended: powering off');
     }
   };
-  registerProcFs(kernel, { cmdline: process.argv.slice(2).join(' ') });
+  registerProcFs(kernel, { cmdline });
   const clock = kernel.clock;
   setFsClock(() => clock.realOffsetNs + clock.monoNs());
   // CONFIG_DEVTMPFS_MOUNT: devtmpfs on /dev before init, when the root has a /dev.
@@ -144,8 +155,9 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void): 
   try { configureEth(kernel, inet, cfg.eth, cfg.hostfwd, cfg.ip); } catch (e) { throw new ConfigError((e as Error).message); }
   // Out of frames: reclaim (page cache) first, then the OOM killer.
   addReclaimer(mem, () => oomKill(kernel), false);
-  startInit(kernel, cfg, fsctx);
-  return { kernel, loop };
+  const m: Machine = { kernel, loop, argv: cfg.argv };
+  if (restore) restore(m); else startInit(kernel, cfg, fsctx);
+  return m;
 }
 
 function startInit(k: Kernel, cfg: MachineConfig, fsctx: FsContext): void {

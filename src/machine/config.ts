@@ -29,6 +29,8 @@ export interface MachineConfig {
   ubd: UbdSpec[];
   /** Management and time: time travel, umid, mconsole, channels (mgmt_config.ts). */
   mgmt: MgmtConfig;
+  /** The command line this configuration came from (kept in a checkpoint; /proc/cmdline). */
+  argv: string[];
   /** Translate hot guest code (jit=on); jit=off (the default for now) keeps the pure interpreter. */
   jit: boolean;
   /** Network devices (eth<n>=slirp[,MAC][,hostfwd=...]), extra hostfwd= rules, and ip=. */
@@ -83,13 +85,14 @@ export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
     initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
-    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: false, eth: [], hostfwd: [], ip: null,
+    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: false, eth: [], hostfwd: [], ip: null, argv: [],
   };
 }
 
 /** Parse argv (without node and script). Returns the config, or a string for --help etc. */
 export function parseArgs(argv: string[]): MachineConfig | { print: string } {
   const c = defaultConfig();
+  c.argv = argv.slice();
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];

@@ -45,6 +45,8 @@ export const MGMT_HELP = `  time-travel         virtual time: idle periods are s
   uml_dir=DIR         where umid directories live (default ~/.uml)
   mconsole=notify:SOCK
                       send the mconsole socket's path to the datagram socket SOCK
+  restore=FILE        resume a checkpoint written by the mconsole's 'checkpoint FILE'
+                      (only channel and management options may be given with it)
   con=SPEC, conN=SPEC consoles /dev/ttyN (con0 is /dev/console, default fd:0,fd:1;
                       con= sets con0-con7 unless named one by one)
   ssl=SPEC, sslN=SPEC serial lines /dev/ttySN (ssl= sets ssl0-ssl7).
@@ -88,8 +90,8 @@ export function parseMgmtOption(m: MgmtConfig, key: string, val: string | null):
       m.mconsoleNotify = v.slice(7);
       return true;
     }
-    // Checkpoint/restore is designed (docs/channels-and-checkpoint.md) but not built yet.
-    case 'restore': need(); throw new ConfigError('restore=: checkpoint/restore is not implemented yet');
+    // restore=FILE: the machine comes from a checkpoint (machine/checkpoint/).
+    case 'restore': m.restore = need(); return true;
   }
   const cm = /^(con|ssl)(\d*)$/.exec(key);
   if (!cm) return false;

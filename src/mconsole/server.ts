@@ -4,6 +4,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { Machine } from '../machine/boot.js';
 import * as mg from '../machine/mgmt.js';
+import { checkpoint } from '../machine/checkpoint/index.js';
 import { DgramSocket } from './dgram.js';
 import { parseRequest, encodeReply, encodeNotify, V0_REFUSAL, NOTIFY_SOCKET } from './protocol.js';
 
@@ -23,6 +24,7 @@ export const HELP_TEXT = `Commands:
     log <string> - make UML enter <string> into the kernel log
     proc <file> - returns the contents of the UML's /proc/<file>
     stack <pid> - returns the stack of the specified pid
+    checkpoint <file> - write the whole machine to <file> (tuml restore=<file> resumes it)
 `;
 
 type Result = string | { error: string };
@@ -49,6 +51,7 @@ const COMMANDS: [string, Handler][] = [
   ['go', (m) => (mg.go(m) ? (hold(false), '') : { error: 'Not stopped' })],
   ['log', (m, a) => { m.kernel.log(a.replace(/^ /, '')); return ''; }],
   ['proc', (m, a) => mg.readProc(m, a.trim())],
+  ['checkpoint', (m, a) => checkpoint(m, a.trim(), m.argv ?? [])],
   ['stack', (m, a) => {
     const pid = Number(a.trim());
     return Number.isInteger(pid) && a.trim() !== '' ? mg.stack(m, pid) : { error: 'Failed to parse pid' };

@@ -35,6 +35,7 @@ import { File, Sleeper } from '../fs/vfs/file.js';
 import type { FsContext } from '../fs/vfs/fscontext.js';
 import type { AddressSpace } from '../mm/aspace.js';
 import type { FsCred } from '../fs/vfs/inode.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 export { BLOCK };
 
@@ -96,6 +97,7 @@ export interface RecvMsg {
 }
 
 let nextSockIno = 20000;
+registerCkptState('socket.nextIno', () => nextSockIno, (v) => { nextSockIno = v as number; });
 
 /**
  * The interface ioctls (SIOCGIFINDEX, SIOCGIFCONF, SIOCADDRT …) that Linux answers on a

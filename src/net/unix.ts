@@ -23,6 +23,7 @@ import { Inode, permission, MAY_WRITE } from '../fs/vfs/inode.js';
 import * as V from '../fs/vfs/ops.js';
 import type { Path } from '../fs/vfs/mount.js';
 import { Socket, SockCaller, SendMsg, RecvMsg, Cmsg, UCred, registerFamily } from './socket.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 /** A queued message. */
 interface Skb {
@@ -49,6 +50,7 @@ const DGRAM_OVERHEAD = 768;
 const MAX_DGRAM_QLEN = 10;
 
 let autobindCounter = 0;
+registerCkptState('unix.names', () => ({ names, autobindCounter }), (v) => { const s = v as { names: Map<string, UnixSocket>; autobindCounter: number }; names.clear(); for (const [k, x] of s.names) names.set(k, x); autobindCounter = s.autobindCounter; });
 
 function latin1(b: Uint8Array): string {
   let s = '';

@@ -212,7 +212,12 @@ function armReal(p: Task, value: number, interval: number): void {
   p.itRealInterval = interval;
   p.itRealAt = 0;
   if (value <= 0) return;
-  const at = k.now() + value;
+  startItReal(p, k.now() + value);
+}
+
+/** Put p's ITIMER_REAL on the kernel clock at `at` (also used by restore). */
+export function startItReal(p: Task, at: number): void {
+  const k = p.kernel;
   p.itRealAt = at;
   p.itRealTimer = k.timers.add(at, () => {
     p.itRealTimer = null;

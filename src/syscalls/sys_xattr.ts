@@ -153,7 +153,7 @@ function shm(): Mount {
   return shmMnt;
 }
 
-class MemFdFile extends InodeFile {
+export class MemFdFile extends InodeFile {
   constructor(flags: number, path: Path, inode: Inode, readonly procName: string) { super(flags, path, inode); }
 }
 

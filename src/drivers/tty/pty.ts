@@ -21,6 +21,7 @@ import type { AddressSpace } from '../../mm/aspace.js';
 import { readI32, writeU32 } from '../../mm/usercopy.js';
 import { CharDev, registerCharDevice, Sleeper } from '../char/registry.js';
 import { Tty, TtyDriver, TtyFile } from './tty.js';
+import { registerCkptState } from '../../lib/ckptstate.js';
 
 export const PTMX_MAJOR = 5, PTMX_MINOR = 2, PTS_MAJOR = 136;
 export const TIOCGPTLCK = 0x80045439, TIOCGPTPEER = 0x5441;
@@ -39,9 +40,10 @@ let nodes: PtsNodes | null = null;
 export function setPtsNodes(n: PtsNodes | null): void { nodes = n; }
 
 const pairs = new Map<number, PtyPair>();
+registerCkptState('pty.pairs', () => pairs, (v) => { pairs.clear(); for (const [i, p] of v as Map<number, PtyPair>) pairs.set(i, p); });
 
 /** The slave's device side: output goes to the master's queue. */
-class SlaveDriver implements TtyDriver {
+export class SlaveDriver implements TtyDriver {
   constructor(private readonly pair: PtyPair) {}
   write(b: Uint8Array): void { this.pair.toMaster(b); }
   flushOutput(): void { this.pair.flushMaster(); }

@@ -9,6 +9,7 @@ import { ROOT_CRED, StatFs } from '../vfs/inode.js';
 import { TmpfsSb } from '../tmpfs/tmpfs.js';
 import { registerFsType } from '../vfs/mountops.js';
 import { PTMX_MAJOR, PTMX_MINOR, PTS_MAJOR, registerPtyDevices, setPtsNodes } from '../../drivers/tty/pty.js';
+import { registerCkptState } from '../../lib/ckptstate.js';
 
 export class DevptsSb extends TmpfsSb {
   override readonly magic = DEVPTS_SUPER_MAGIC;
@@ -37,6 +38,7 @@ export class DevptsSb extends TmpfsSb {
 }
 
 let sb: DevptsSb | null = null;
+registerCkptState('devpts.sb', () => sb, (v) => { sb = v as DevptsSb | null; });
 function devptsSb(): DevptsSb {
   if (!sb) sb = new DevptsSb();
   return sb;

@@ -39,3 +39,6 @@ export class FsContext {
   /** The last task using this context exited (lets umount stop counting its cwd). */
   release(): void { this.released = true; }
 }
+
+/** Restore: a context rebuilt from a checkpoint joins the live set. */
+export function trackFsContext(c: FsContext): void { live.add(new WeakRef(c)); }

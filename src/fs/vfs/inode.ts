@@ -6,6 +6,7 @@ import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, DT_UNKNOWN } from '../../abi/linux/s
 import type { File } from './file.js';
 import type { Dentry } from './dentry.js';
 import type { PageCache } from '../pagecache.js';
+import { registerCkptState } from '../../lib/ckptstate.js';
 
 /** The credentials a permission check needs (kernel Cred satisfies it). */
 export interface FsCred { readonly fsuid: number; readonly fsgid: number; readonly groups: readonly number[]; }
@@ -36,6 +37,7 @@ export interface SetAttr {
 }
 
 let nextDev = 0x20; // anonymous block devices (major 0) start low; tmpfs etc. use these
+registerCkptState('anondev.next', () => nextDev, (v) => { nextDev = v as number; });
 export function allocAnonDev(): number { return nextDev++; }
 
 export abstract class SuperBlock {

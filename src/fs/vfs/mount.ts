@@ -3,10 +3,12 @@
 import type { Dentry } from './dentry.js';
 import type { SuperBlock } from './inode.js';
 import { MS_RDONLY } from '../../abi/linux/fs.js';
+import { registerCkptState } from '../../lib/ckptstate.js';
 
 export interface Path { readonly mnt: Mount; readonly d: Dentry; }
 
 let nextMountId = 20;
+registerCkptState('mount.nextId', () => nextMountId, (v) => { nextMountId = v as number; });
 
 export class Mount {
   readonly id = nextMountId++;

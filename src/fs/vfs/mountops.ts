@@ -18,6 +18,7 @@ import { FsContext, liveContexts } from './fscontext.js';
 import { TmpfsSb } from '../tmpfs/tmpfs.js';
 import { newHostSb } from '../hostfs/hostfs.js';
 import { hostfsMountDir } from '../hostfs/confine.js';
+import { registerCkptState } from '../../lib/ckptstate.js';
 export { setHostfsConfinement } from '../hostfs/confine.js';
 
 /** Make a superblock for a mount: (source, flags, data) → superblock or -errno. */
@@ -30,6 +31,8 @@ export function registerFsType(name: string, mount: MountFn): void {
   fsTypes.set(name, { mount });
 }
 export function fsTypeNames(): string[] { return [...fsTypes.keys()]; }
+/** The mount function of a filesystem type (restore asks procfs/sysfs for their superblock). */
+export function fsTypeMount(name: string): MountFn | null { return fsTypes.get(name)?.mount ?? null; }
 
 function parseSize(data: string): number {
   for (const opt of data.split(',')) {
@@ -52,6 +55,7 @@ function parseMode(data: string, def: number): number {
 // ---- devtmpfs: one shared instance, as in Linux --------------------------------------
 
 let devSb: TmpfsSb | null = null;
+registerCkptState('devtmpfs.sb', () => devSb, (v) => { devSb = v as TmpfsSb | null; });
 const devNodes: [string, number, number, number, number][] = [
   ['null', S_IFCHR, 1, 3, 0o666], ['zero', S_IFCHR, 1, 5, 0o666], ['full', S_IFCHR, 1, 7, 0o666],
   ['random', S_IFCHR, 1, 8, 0o666], ['urandom', S_IFCHR, 1, 9, 0o666],
@@ -88,7 +92,7 @@ registerFsType('hostfs', (source, flags, data) => {
 
 /** Dentries are per superblock: reuse the root dentry when a superblock is mounted again. */
 const rootDentries = new WeakMap<SuperBlock, Dentry>();
-function rootDentry(sb: SuperBlock): Dentry {
+export function rootDentry(sb: SuperBlock): Dentry {
   let d = rootDentries.get(sb);
   if (!d) { d = new Dentry('/', null, sb.root); rootDentries.set(sb, d); }
   return d;

@@ -1,0 +1,83 @@
+// Checkpoint registrations of the VFS and the in-memory filesystems: mounts, dentries,
+// tmpfs/initramfs/devtmpfs/devpts trees with their contents, fd tables, open file
+// descriptions (offsets, flags), pipes with their buffered data, page caches and file
+// mappings, epoll, eventfd, signalfd, pidfd, timerfd and memfd. procfs and sysfs are the
+// fresh machine's (their contents are views of kernel state): a mount of them is saved
+// by name; an open file or cwd inside them refuses the checkpoint.
+import { registerClass } from './graph.js';
+import { Dentry } from '../../fs/vfs/dentry.js';
+import { Mount, MountNs } from '../../fs/vfs/mount.js';
+import { FsContext, trackFsContext } from '../../fs/vfs/fscontext.js';
+import { FdTable } from '../../fs/vfs/fdtable.js';
+import { InodeFile } from '../../fs/vfs/file.js';
+import { DevFile } from '../../fs/vfs/devfile.js';
+import { TmpfsSb, TmpInode } from '../../fs/tmpfs/tmpfs.js';
+import { DevptsSb } from '../../fs/devpts/devpts.js';
+import { PipeFsInode, PipeFsSb } from '../../fs/pipefs.js';
+import { Pipe, PipeFile } from '../../fs/pipe.js';
+import { PageCache, CacheBacking, trackPageCache } from '../../fs/pagecache.js';
+import { CopyBacking } from '../../kernel/filemap.js';
+import { EpItem, EventPollFile } from '../../fs/epoll.js';
+import { EventFdFile } from '../../fs/eventfd.js';
+import { SignalFdFile } from '../../kernel/signalfd.js';
+import { PidFdFile } from '../../kernel/pidfd.js';
+import { TimerFdFile } from '../../kernel/timerfd.js';
+import { InotifyFile } from '../../fs/inotify.js';
+import { MemFdFile } from '../../syscalls/sys_xattr.js';
+import { GenSb, GenFile, DirNode, LinkNode } from '../../proc/nodes.js';
+import { findCharDevice } from '../../drivers/char/registry.js';
+import { major, minor } from '../../abi/linux/stat.js';
+import { CkptError } from './graph.js';
+
+const plain = [['Mount', Mount], ['MountNs', MountNs], ['FdTable', FdTable],
+  ['InodeFile', InodeFile], ['TmpfsSb', TmpfsSb], ['TmpInode', TmpInode], ['DevptsSb', DevptsSb],
+  ['PipeFsInode', PipeFsInode], ['PipeFsSb', PipeFsSb], ['Pipe', Pipe], ['PipeFile', PipeFile],
+  ['CacheBacking', CacheBacking], ['CopyBacking', CopyBacking], ['EpItem', EpItem],
+  ['EventPollFile', EventPollFile], ['EventFdFile', EventFdFile], ['SignalFdFile', SignalFdFile],
+  ['PidFdFile', PidFdFile], ['MemFdFile', MemFdFile]] as const;
+for (const [name, ctor] of plain) registerClass({ name, ctor });
+
+registerClass({ name: 'FsContext', ctor: FsContext, init: (c: FsContext) => trackFsContext(c) });
+registerClass({ name: 'PageCache', ctor: PageCache, init: (c: PageCache) => trackPageCache(c) });
+
+registerClass({
+  name: 'TimerFdFile', ctor: TimerFdFile,
+  refuse: (f: TimerFdFile) => (f.armed && !f.closed ? 'an armed timerfd (not checkpointable yet)' : null),
+  skip: ['timer'],
+  init: (f: TimerFdFile) => { (f as unknown as { timer: null }).timer = null; },
+});
+
+registerClass({ name: 'InotifyFile', ctor: InotifyFile, refuse: () => 'an inotify instance (not checkpointable yet)' });
+
+// procfs and sysfs: the fresh machine's superblock and root; nothing below them is saved.
+registerClass({ name: 'GenSb', ctor: GenSb, extern: (sb: GenSb) => `fs:${sb.fsType}` });
+for (const [name, ctor] of [['GenFile', GenFile], ['DirNode', DirNode], ['LinkNode', LinkNode]] as const) {
+  registerClass({ name, ctor, refuse: () => 'a file, directory or cwd inside /proc or /sys is in use (not checkpointable)' });
+}
+// Dentry roots of procfs/sysfs are the fresh machine's (their child caches are views).
+registerClass({
+  name: 'Dentry', ctor: Dentry,
+  extern: (d: Dentry) => (d.inode.sb instanceof GenSb && d.isRoot ? `root:${d.inode.sb.fsType}` : null),
+});
+
+// A character device without state of its own (/dev/null, /dev/urandom …) is opened
+// again from its device number; terminals and pty masters are saved as objects.
+registerClass({
+  name: 'DevFile', ctor: DevFile,
+  fields: {
+    dev: {
+      save: (dev: object, f: DevFile) => {
+        if (dev !== null && typeof dev === 'object' && Object.getPrototypeOf(dev) !== Object.prototype) return dev;
+        if (!f.inode) throw new CkptError('a device file without a device number');
+        return { reopen: f.inode.rdev, flags: f.flags };
+      },
+      load: (d: { reopen?: number; flags?: number } | object, f: DevFile) => {
+        if (!('reopen' in d) || typeof d.reopen !== 'number') return d;
+        const open = findCharDevice(major(d.reopen), minor(d.reopen));
+        const r = open ? open(minor(d.reopen), d.flags ?? f.flags) : -1;
+        if (typeof r === 'number') throw new CkptError(`device ${major(d.reopen)}:${minor(d.reopen)} cannot be opened on this machine`);
+        return r;
+      },
+    },
+  },
+});

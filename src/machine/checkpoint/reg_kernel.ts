@@ -1,0 +1,64 @@
+// Checkpoint registrations of the kernel core and memory management: tasks with their
+// CPU state, signal state and credentials, address spaces, the kernel object itself
+// (loaded into the fresh machine's Kernel, whose hooks stay), and wait queues (saved
+// with their sleepers, so blocked tasks stay blocked exactly where they were).
+import { registerClass } from './graph.js';
+import { Kernel } from '../../kernel/kernel.js';
+import { Task, SigAction, SigHand, SharedPending, TaskState } from '../../kernel/task.js';
+import { SigInfo } from '../../kernel/siginfo.js';
+import { Cred } from '../../kernel/cred.js';
+import { Rlimits } from '../../kernel/limits.js';
+import { Hart } from '../../arch/riscv/hart.js';
+import { PhysMem } from '../../mm/phys.js';
+import { AddressSpace, Vma } from '../../mm/aspace.js';
+import { PageTable } from '../../mm/pagetable.js';
+import { WaitQueue } from '../../lib/waitqueue.js';
+import { hasPosixTimers } from '../../kernel/posix_timer.js';
+
+registerClass({
+  name: 'Kernel', ctor: Kernel,
+  key: () => 'kernel',
+  into: (ctx) => ctx.extern('kernel') as Kernel,
+  // the fresh machine's memory, clock, config and timer queue (timers are saved apart)
+  skip: ['mem', 'clock', 'cfg', 'timers', 'current'],
+});
+
+interface HartState { x: Int32Array; f: Int32Array; pc: number; fflags: number; frm: number; instret: number; resAddr: number; }
+
+registerClass({
+  name: 'Task', ctor: Task,
+  skip: ['sleepTimer', 'itRealTimer'], // re-armed from the saved timer list
+  refuse: (t: Task) => {
+    if (t.futexKey !== null && (t.state === TaskState.Blocked || t.state === TaskState.Stopped)) return `task ${t.tid} (${t.comm}) sleeps in a futex wait (not checkpointable yet)`;
+    if (t.tid === t.tgid && hasPosixTimers(t)) return `process ${t.tid} (${t.comm}) has POSIX timers (not checkpointable yet)`;
+    if (t.vforkDone !== null || t.vforkChild !== null) return `task ${t.tid} (${t.comm}) is in a vfork (not checkpointable)`;
+    return null;
+  },
+  fields: {
+    // The CPU: integer and FP registers, pc, fcsr, instret and the LR reservation.
+    hart: {
+      save: (h: Hart): HartState => ({ x: h.x.slice(), f: h.fi.slice(), pc: h.pc, fflags: h.fflags, frm: h.frm, instret: h.instret, resAddr: h.resAddr }),
+      load: (s: HartState, _t, ctx) => {
+        const h = new Hart(ctx.extern('mem') as PhysMem);
+        h.x.set(s.x); h.fi.set(s.f);
+        h.pc = s.pc; h.fflags = s.fflags; h.frm = s.frm; h.instret = s.instret; h.resAddr = s.resAddr;
+        return h;
+      },
+    },
+  },
+  init: (t: Task) => { t.sleepTimer = null; t.itRealTimer = null; },
+});
+
+for (const [name, ctor] of [['SigAction', SigAction], ['SigHand', SigHand], ['SharedPending', SharedPending],
+  ['SigInfo', SigInfo], ['Cred', Cred], ['Rlimits', Rlimits], ['Vma', Vma], ['PageTable', PageTable],
+  ['WaitQueue', WaitQueue]] as const) {
+  registerClass({ name, ctor });
+}
+
+registerClass({ name: 'PhysMem', ctor: PhysMem, extern: () => 'mem' });
+
+registerClass({
+  name: 'AddressSpace', ctor: AddressSpace,
+  skip: ['mmus'], // the harts' MMUs attach again after restore
+  init: (a: AddressSpace) => { (a as { mmus: Set<unknown> }).mmus = new Set(); },
+});
