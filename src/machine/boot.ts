@@ -60,6 +60,8 @@ function mountRoot(cfg: MachineConfig, notes: string[], restoring: boolean): FsC
       throw e;
     }
   }
+  // A restore brings its own mounts (and refers to the ubd devices opened above).
+  if (restoring) return new FsContext();
   if (cfg.root !== null && /^\/dev\/ubd([0-7]|[a-z])$/.test(cfg.root) && cfg.rootfstype !== 'hostfs') {
     const r = mountRootBlock(cfg.root, cfg.readonly, cfg.rootfstype, notes);
     if (typeof r === 'string') { closeAllUbd(); throw new ConfigError(r); }
@@ -71,8 +73,6 @@ function mountRoot(cfg: MachineConfig, notes: string[], restoring: boolean): FsC
     return r;
   }
   // The default root: an initramfs (cpio newc, optionally gzipped) unpacked into tmpfs.
-  // A restore brings its own tmpfs contents.
-  if (restoring) return new FsContext();
   const file = cfg.initrd ?? DEFAULT_INITRD;
   let data: Uint8Array;
   try { data = readFileSync(file); } catch (e) {

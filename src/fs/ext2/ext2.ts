@@ -15,6 +15,7 @@ import { RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
 import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr, nowTs } from '../vfs/inode.js';
 import type { File } from '../vfs/file.js';
 import { BlockDevice, beforeBlockFlush } from '../../drivers/block/blkdev.js';
+import { registerCkptState } from '../../lib/ckptstate.js';
 
 export const EXT2_SUPER_MAGIC = 0xef53;
 
@@ -35,7 +36,7 @@ const ROOT_INO = 2;
 /** Why a mount failed, for the boot message (the errno goes to mount(2)). */
 export class Ext2MountError extends Error { constructor(msg: string, readonly errno: number) { super(msg); } }
 
-interface Group {
+export interface Group {
   blockBitmap: number; inodeBitmap: number; inodeTable: number;
   freeBlocks: number; freeInodes: number; usedDirs: number;
   bb: Uint8Array | null; ib: Uint8Array | null;
@@ -1047,6 +1048,7 @@ export class Ext2Inode extends Inode {
 // ---- mounting ---------------------------------------------------------------------------
 
 const mounted = new Map<BlockDevice, Ext2Sb>();
+registerCkptState('ext2.mounted', () => mounted, (v) => { mounted.clear(); for (const [d, sb] of v as Map<BlockDevice, Ext2Sb>) mounted.set(d, sb); });
 
 /** The superblock of dev (shared by every mount of the device, as in Linux). */
 export function ext2Mount(dev: BlockDevice, devName: string, fsType: string, ro: boolean, devNo = 0): Ext2Sb {

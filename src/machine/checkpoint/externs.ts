@@ -5,6 +5,7 @@ import { fsTypeMount, rootDentry } from '../../fs/vfs/mountops.js';
 import type { SuperBlock } from '../../fs/vfs/inode.js';
 import { getConsoleTty } from '../../drivers/tty/console.js';
 import { lineTty } from '../../drivers/tty/lines.js';
+import { ubdByName } from '../../drivers/block/ubd.js';
 
 export function restoreExterns(m: Machine): (name: string) => unknown {
   const fsSb = (type: string): SuperBlock | undefined => {
@@ -17,6 +18,7 @@ export function restoreExterns(m: Machine): (name: string) => unknown {
     let r: RegExpExecArray | null;
     if ((r = /^fs:(proc|sysfs)$/.exec(name))) return fsSb(r[1]);
     if ((r = /^root:(proc|sysfs)$/.exec(name))) { const sb = fsSb(r[1]); return sb ? rootDentry(sb) : undefined; }
+    if ((r = /^blk:(ubd[a-z0-9]+)$/.exec(name))) return ubdByName(r[1])?.blk;
     if ((r = /^tty:(.*)$/.exec(name))) {
       const c = getConsoleTty();
       if (c.ttyName === r[1]) return c;

@@ -53,14 +53,14 @@ export function graphEncoder(seen: Map<string, object[]>): (v: unknown, path: st
   const memo = new Map<object, unknown>();
   const enc = (v: unknown, path: string): unknown => {
     if (v === null || typeof v !== 'object') {
-      if (typeof v === 'function') throw new CkptError(`${path}: a function (not checkpointable)`);
-      if (typeof v === 'symbol') throw new CkptError(`${path}: a symbol (not checkpointable)`);
+      if (typeof v === 'function') throw new CkptError(`a function is not checkpointable (at ${path})`);
+      if (typeof v === 'symbol') throw new CkptError(`a symbol is not checkpointable (at ${path})`);
       return v;
     }
     const m = memo.get(v);
     if (m !== undefined) return m;
     if (ArrayBuffer.isView(v)) {
-      if (v.buffer instanceof SharedArrayBuffer) throw new CkptError(`${path}: a view of shared memory`);
+      if (v.buffer instanceof SharedArrayBuffer) throw new CkptError(`a view of shared memory is not checkpointable (at ${path})`);
       memo.set(v, v);
       return v;
     }
@@ -94,9 +94,9 @@ export function graphEncoder(seen: Map<string, object[]>): (v: unknown, path: st
       return r;
     }
     const spec = byCtor.get(v.constructor);
-    if (spec === undefined) throw new CkptError(`${path}: class ${v.constructor?.name ?? '?'} is not checkpointable`);
+    if (spec === undefined) throw new CkptError(`an object of class ${v.constructor?.name ?? '?'} is not checkpointable (at ${path})`);
     const why = spec.refuse?.(v);
-    if (why) throw new CkptError(`${path}: ${why}`);
+    if (why) throw new CkptError(`${why} (at ${path})`);
     let list = seen.get(spec.name);
     if (!list) seen.set(spec.name, list = []);
     list.push(v);

@@ -21,6 +21,9 @@ import { saveTimers, loadTimers, TimerDesc } from './timers.js';
 import { ckptStates } from '../../lib/ckptstate.js';
 import { syncAllPageCaches } from '../../fs/pagecache.js';
 import { syncAllBlockDevices } from '../../drivers/block/blkdev.js';
+import { syncAllExt2 } from '../../fs/ext2/ext2.js';
+import { HostInode } from '../../fs/hostfs/hostfs.js';
+import { O_PATH } from '../../abi/linux/fcntl.js';
 import { MachineClock, SeededRandom } from '../../kernel/vclock.js';
 import { Task } from '../../kernel/task.js';
 import { File } from '../../fs/vfs/file.js';
@@ -56,6 +59,7 @@ export function saveMachine(m: Machine, argv: readonly string[]): Buffer {
   if (hasWatches()) throw new CkptError('inotify watches exist (not checkpointable yet)');
   // Host-backed state reaches the host first: the checkpoint refers to it by name.
   syncAllPageCaches();
+  syncAllExt2();
   syncAllBlockDevices();
   const seen = new Map<string, object[]>();
   const enc = graphEncoder(seen);
@@ -146,7 +150,14 @@ export function loadMachine(m: Machine, c: { header: Header; section(name: strin
   // Derived state: MMUs on their page tables, open-file counts per inode.
   for (const o of made) {
     if (o instanceof Task) o.mm.attach(o.hart.mmu);
-    else if (o instanceof File && o.refs > 0 && !o.closed && o.inode) fileRef(o.inode, 1);
+    else if (o instanceof File && o.refs > 0 && !o.closed && o.inode) {
+      fileRef(o.inode, 1);
+      // hostfs: the open file's host fd, by path again
+      if (o.inode instanceof HostInode && o.inode.isReg && (o.flags & O_PATH) === 0) {
+        const e = o.inode.open(o);
+        if (e < 0) throw new CkptError(`hostfs file ${o.inode.alias ? o.inode.alias.relPath() : '?'} cannot be opened again (error ${-e})`);
+      }
+    }
     // a reader may sleep on a terminal: its host channel starts delivering input
     else if (o instanceof Tty && o.readWq !== undefined && !o.readWq.empty) o.driver.wantInput?.();
   }

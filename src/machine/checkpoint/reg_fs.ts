@@ -28,6 +28,10 @@ import { GenSb, GenFile, DirNode, LinkNode } from '../../proc/nodes.js';
 import { findCharDevice } from '../../drivers/char/registry.js';
 import { major, minor } from '../../abi/linux/stat.js';
 import { CkptError } from './graph.js';
+import { HostSb, HostInode } from '../../fs/hostfs/hostfs.js';
+import { Ext2Sb, Ext2Inode } from '../../fs/ext2/ext2.js';
+import { BlockDevice } from '../../drivers/block/blkdev.js';
+import { ubdDevices } from '../../drivers/block/ubd.js';
 
 const plain = [['Mount', Mount], ['MountNs', MountNs], ['FdTable', FdTable],
   ['InodeFile', InodeFile], ['TmpfsSb', TmpfsSb], ['TmpInode', TmpInode], ['DevptsSb', DevptsSb],
@@ -79,5 +83,28 @@ registerClass({
         return r;
       },
     },
+  },
+});
+
+// hostfs: the host directory is used in place. Host fds of open files are opened again
+// by path after restore (reopenHostFiles); a file with no host name cannot be.
+registerClass({ name: 'HostSb', ctor: HostSb });
+registerClass({
+  name: 'HostInode', ctor: HostInode,
+  skip: ['fds'],
+  refuse: (i: HostInode) => (i.tmpHost ? 'an unnamed (O_TMPFILE) hostfs file is open (not checkpointable)' : null),
+  init: (i: HostInode) => { (i as unknown as { fds: Map<unknown, number> }).fds = new Map(); },
+});
+
+// ext2/3/4 on a ubd device: the filesystem's in-memory state is saved (its metadata was
+// written and the device flushed first); the device itself is the restoring machine's.
+registerClass({ name: 'Ext2Sb', ctor: Ext2Sb });
+registerClass({ name: 'Ext2Inode', ctor: Ext2Inode });
+registerClass({
+  name: 'BlockDevice', ctor: BlockDevice,
+  extern: (b: BlockDevice) => {
+    const u = ubdDevices().find((d) => d.blk === b);
+    if (!u) throw new CkptError(`block device ${b.name} is not a ubd device`);
+    return `blk:${u.name}`;
   },
 });
