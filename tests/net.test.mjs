@@ -109,3 +109,37 @@ while [ ! -e /tmp/done ]; do busybox sleep 0.1; done
   assert.match(r.out, /wget: can't connect to remote host \(10\.0\.2\.2\): Connection refused/);
   assert.equal(await fetched, '<h1>hello from tuml httpd</h1>\n');
 });
+
+// udhcpc's default script (Debian ships one in /etc/udhcpc): configure the lease with ip.
+const UDHCPC_SCRIPT = `#!/bin/sh
+case "$1" in
+  deconfig) busybox ip link set "$interface" up; busybox ip -4 addr flush dev "$interface" ;;
+  bound|renew)
+    busybox ip -4 addr flush dev "$interface"
+    busybox ip addr add "$ip/$mask" broadcast "\${broadcast:-+}" dev "$interface"
+    for r in $router; do busybox ip route add default via "$r" dev "$interface"; done
+    : > /etc/resolv.conf
+    for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done ;;
+esac
+exit 0
+`;
+
+test('eth0=slirp: udhcpc gets the lease over packet sockets and configures eth0; ping 10.0.2.2', { skip: skip ?? (tumlBuilt() ? false : "tuml is not built (npm run build)") }, async () => {
+  const root = makeRoot();
+  fs.mkdirSync(path.join(root, 'etc', 'udhcpc'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc', 'udhcpc', 'default.script'), UDHCPC_SCRIPT, { mode: 0o755 });
+  const r = await boot(root, ['eth0=slirp'], `busybox mount -t proc proc /proc
+busybox udhcpc -i eth0 -q -n -t 3 -T 1
+echo "udhcpc $?"
+busybox ip -4 addr show dev eth0 | busybox grep inet
+busybox ip route
+busybox cat /etc/resolv.conf
+busybox ping -c 2 -W 2 10.0.2.2 | busybox grep -c "bytes from 10.0.2.2"
+`);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2/);
+  assert.match(r.out, /udhcpc 0\n/);
+  assert.match(r.out, /inet 10\.0\.2\.15\/24 brd 10\.0\.2\.255 scope global eth0/);
+  assert.match(r.out, /default via 10\.0\.2\.2 dev eth0/);
+  assert.match(r.out, /nameserver 10\.0\.2\.3\n2\n$/);
+});

@@ -81,16 +81,17 @@ export function arpText(inet: Inet): string {
   return s;
 }
 
-function snmpText(inet: Inet): string {
+/** /proc/net/snmp: Linux's MIB names (a subset of the columns; tools read them by name). */
+export function snmpText(inet: Inet): string {
   const x = inet.stack.stats, t = inet.tcp.stats, u = inet.udp;
   return 'Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors ForwDatagrams InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes ReasmTimeout ReasmReqds ReasmOKs ReasmFails FragOKs FragFails FragCreates\n' +
     `Ip: ${inet.stack.ipForward ? 1 : 2} ${inet.stack.defaultTtl} ${x.inReceives} ${x.inHdrErrors} ${x.inAddrErrors} ${x.forwDatagrams} ${x.inUnknownProtos} ${x.inDiscards} ${x.inDelivers} ${x.outRequests} ${x.outDiscards} ${x.outNoRoutes} ${x.reasmTimeout} ${x.reasmReqds} ${x.reasmOKs} ${x.reasmFails} ${x.fragOKs} ${x.fragFails} ${x.fragCreates}\n` +
-    'Icmp: InMsgs InErrors OutMsgs\n' +
-    `Icmp: ${x.icmpInMsgs} ${x.icmpInErrors} ${x.icmpOutMsgs}\n` +
-    'Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts\n' +
-    `Tcp: 1 200 120000 -1 ${t.activeOpens} ${t.passiveOpens} ${t.attemptFails} ${t.estabResets} ${[...inet.tcp.conns.values()].filter((s) => s.state === TcpState.ESTABLISHED || s.state === TcpState.CLOSE_WAIT).length} ${t.inSegs} ${t.outSegs} ${t.retransSegs} ${t.inErrs} ${t.outRsts}\n` +
-    'Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors\n' +
-    `Udp: ${u.inDatagrams} ${u.noPorts} ${u.inErrors} ${u.outDatagrams} ${u.rcvbufErrors}\n`;
+    'Icmp: InMsgs InErrors InCsumErrors OutMsgs\n' +
+    `Icmp: ${x.icmpInMsgs} ${x.icmpInErrors} ${x.icmpInCsumErrors} ${x.icmpOutMsgs}\n` +
+    'Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\n' +
+    `Tcp: 1 200 120000 -1 ${t.activeOpens} ${t.passiveOpens} ${t.attemptFails} ${t.estabResets} ${[...inet.tcp.conns.values()].filter((s) => s.state === TcpState.ESTABLISHED || s.state === TcpState.CLOSE_WAIT).length} ${t.inSegs} ${t.outSegs} ${t.retransSegs} ${t.inErrs} ${t.outRsts} ${t.inCsumErrors}\n` +
+    'Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors\n' +
+    `Udp: ${u.inDatagrams} ${u.noPorts} ${u.inErrors} ${u.outDatagrams} ${u.rcvbufErrors} 0 ${u.inCsumErrors}\n`;
 }
 
 /** Fill /proc/net. */

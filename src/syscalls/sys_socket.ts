@@ -12,8 +12,9 @@ import {
   SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC, AF_MAX, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_CMSG_CLOEXEC,
   MSG_CTRUNC, MSG_WAITFORONE, SOCKADDR_MAX, SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS, SCM_MAX_FD,
   MSGHDR_NAME, MSGHDR_NAMELEN, MSGHDR_IOV, MSGHDR_IOVLEN, MSGHDR_CONTROL, MSGHDR_CONTROLLEN,
-  MSGHDR_FLAGS, MMSGHDR_SIZE, CMSGHDR_SIZE, cmsgAlign, cmsgLen, cmsgSpace, UCRED_SIZE,
+  MSGHDR_FLAGS, MMSGHDR_SIZE, CMSGHDR_SIZE, cmsgAlign, cmsgLen, cmsgSpace, UCRED_SIZE, SO_ATTACH_FILTER, SOCK_FPROG_SIZE,
 } from '../abi/linux/socket.js';
+import { BPF_MAXINSNS } from '../net/bpf.js';
 import { copyIn, copyOut, readBytes, readI32, readI64, readU32, writeU32 } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import type { File } from '../fs/vfs/file.js';
@@ -329,7 +330,14 @@ function sysSetsockopt(t: Task, fd: number, level: number, name: number, va: num
   if (typeof s === 'number') return s;
   len |= 0;
   if (len < 0) return -EINVAL;
-  const val = len ? readBytes(t.mm, va, Math.min(len, 65536)) : new Uint8Array(0);
+  let val = len ? readBytes(t.mm, va, Math.min(len, 65536)) : new Uint8Array(0);
+  if ((level | 0) === SOL_SOCKET && (name | 0) === SO_ATTACH_FILTER) {
+    // struct sock_fprog {u16 len; struct sock_filter *filter}: families get the instructions.
+    if (len < SOCK_FPROG_SIZE) return -EINVAL;
+    const n = val[0] | (val[1] << 8);
+    if (n === 0 || n > BPF_MAXINSNS) return -EINVAL;
+    val = readBytes(t.mm, readI64(t.mm, va + 8), n * 8);
+  }
   return s.setsockopt(level | 0, name | 0, val, t);
 }
 
@@ -456,7 +464,7 @@ function sysRecvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: numb
 }
 
 export const socketSyscalls: SyscallDefs = {
-  [NR.socket]: def('socket', 'ddd', sysSocket, 'partial', 'AF_UNIX; other families as net/ registers them'),
+  [NR.socket]: def('socket', 'ddd', sysSocket, 'partial', 'AF_UNIX; AF_INET (TCP, UDP, ping sockets; SOCK_RAW for root); AF_NETLINK (NETLINK_ROUTE); AF_PACKET SOCK_RAW/SOCK_DGRAM for root (no SOCK_PACKET, no mmap rings); AF_INET6 not yet; others EAFNOSUPPORT'),
   [NR.socketpair]: def('socketpair', 'dddp', sysSocketpair),
   [NR.bind]: def('bind', 'fpd', sysBind),
   [NR.listen]: def('listen', 'fd', sysListen),
@@ -467,7 +475,7 @@ export const socketSyscalls: SyscallDefs = {
   [NR.getpeername]: def('getpeername', 'fpp', sysGetpeername),
   [NR.sendto]: def('sendto', 'fpdxpd', sysSendto),
   [NR.recvfrom]: def('recvfrom', 'fpdxpp', sysRecvfrom),
-  [NR.setsockopt]: def('setsockopt', 'fddpd', sysSetsockopt),
+  [NR.setsockopt]: def('setsockopt', 'fddpd', sysSetsockopt, 'partial', 'SO_ATTACH_FILTER (classic BPF) filters AF_PACKET sockets only; unknown options ENOPROTOOPT'),
   [NR.getsockopt]: def('getsockopt', 'fddpp', sysGetsockopt),
   [NR.shutdown]: def('shutdown', 'fd', sysShutdown),
   [NR.sendmsg]: def('sendmsg', 'fpx', sysSendmsg),

@@ -61,3 +61,19 @@ export const cmsgSpace = (n: number): number => CMSGHDR_SIZE + cmsgAlign(n);
 export const cmsgLen = (n: number): number => CMSGHDR_SIZE + n;
 /** struct ucred: pid, uid, gid (u32 each). */
 export const UCRED_SIZE = 12;
+
+// Socket filters (asm-generic/socket.h): SO_GET_FILTER is SO_ATTACH_FILTER on getsockopt.
+export const SO_ATTACH_FILTER = 26, SO_DETACH_FILTER = 27, SO_LOCK_FILTER = 44;
+/** struct sock_fprog on 64-bit: u16 len, padding, struct sock_filter *filter. */
+export const SOCK_FPROG_SIZE = 16;
+
+// AF_PACKET (linux/if_packet.h, linux/if_ether.h).
+export const SOL_PACKET = 263;
+export const PACKET_ADD_MEMBERSHIP = 1, PACKET_DROP_MEMBERSHIP = 2, PACKET_RECV_OUTPUT = 3, PACKET_RX_RING = 5,
+  PACKET_STATISTICS = 6, PACKET_COPY_THRESH = 7, PACKET_AUXDATA = 8, PACKET_ORIGDEV = 9, PACKET_VERSION = 10,
+  PACKET_HDRLEN = 11, PACKET_RESERVE = 12, PACKET_TX_RING = 13, PACKET_IGNORE_OUTGOING = 23;
+export const PACKET_MR_MULTICAST = 0, PACKET_MR_PROMISC = 1, PACKET_MR_ALLMULTI = 2;
+export const TP_STATUS_USER = 1, TP_STATUS_CSUMNOTREADY = 8;
+export const ETH_P_ALL = 3;
+/** struct sockaddr_ll. */
+export const SOCKADDR_LL_SIZE = 20;

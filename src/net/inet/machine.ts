@@ -3,6 +3,7 @@
 import { NetStack } from './stack.js';
 import { Inet, attachInet } from './sock.js';
 import './netlink.js';
+import '../packet.js';
 import type { NetClock, NetTimerHandle } from './util.js';
 import type { LinkTransport } from './netdev.js';
 

@@ -36,7 +36,12 @@ export interface DevOwner {
   /** An IPv4 datagram is to be sent on dev to next hop `nh` (Ethernet devices resolve it). */
   devXmitIp(dev: NetDevice, datagram: Uint8Array, nh: number): void;
   devChanged?(dev: NetDevice): void;
+  /** Packet sockets (net/packet.ts): a copy of every frame a device takes in or sends out. */
+  tap?: ((dev: NetDevice, frame: Uint8Array, pkttype: number) => void) | null;
 }
+
+/** sll_pkttype values (linux/if_packet.h): where a frame was headed. */
+export const PACKET_HOST = 0, PACKET_BROADCAST = 1, PACKET_MULTICAST = 2, PACKET_OTHERHOST = 3, PACKET_OUTGOING = 4;
 
 export class NetDevice {
   flags: number;
@@ -82,6 +87,8 @@ export class NetDevice {
     if (mcast && !bcast) this.stats.rxMulticast++;
     this.stats.rxPackets++;
     this.stats.rxBytes += frame.length;
+    const tap = this.owner.tap;
+    if (tap) tap(this, frame, bcast ? PACKET_BROADCAST : mcast ? PACKET_MULTICAST : mine ? PACKET_HOST : PACKET_OTHERHOST);
     const type = (d[12] << 8) | d[13];
     const payload = frame.subarray(ETH_HLEN);
     if (type === ETH_P_IP) this.owner.ipRx(this, payload);
@@ -97,8 +104,16 @@ export class NetDevice {
     f.set(dstMac, 0); f.set(this.mac, 6);
     f[12] = ethertype >>> 8; f[13] = ethertype & 255;
     f.set(payload, ETH_HLEN);
+    this.sendFrame(f);
+  }
+
+  /** Send a finished frame (a packet socket's, or xmitFrame's) and show it to the taps. */
+  sendFrame(f: Uint8Array): void {
+    if (!this.up || this.transport === null) { this.stats.txDropped++; return; }
     this.stats.txPackets++;
     this.stats.txBytes += f.length;
+    const tap = this.owner.tap;
+    if (tap) tap(this, f, PACKET_OUTGOING);
     try { this.transport.send(f); } catch { this.stats.txErrors++; }
   }
 

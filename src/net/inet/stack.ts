@@ -10,7 +10,8 @@ import {
   NetClock, NetTimerHandle, checksum, csumFold, csumPartial, rd16, rd32, wr16, wr32, prefixToMask, ipToString,
 } from './util.js';
 import {
-  NetDevice, DevOwner, ETH_P_ARP, ETH_P_IP, BROADCAST_MAC, IFF_UP, IFF_RUNNING, IFF_LOWER_UP, InAddr,
+  NetDevice, DevOwner, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, ETH_HLEN, BROADCAST_MAC, IFF_UP, IFF_RUNNING, IFF_LOWER_UP, InAddr,
+  PACKET_HOST, PACKET_OUTGOING,
 } from './netdev.js';
 
 export const IPPROTO_IP = 0, IPPROTO_ICMP = 1, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_RAW = 255;
@@ -57,7 +58,7 @@ export class IpStats {
   inReceives = 0; inHdrErrors = 0; inAddrErrors = 0; forwDatagrams = 0; inUnknownProtos = 0;
   inDiscards = 0; inDelivers = 0; outRequests = 0; outDiscards = 0; outNoRoutes = 0;
   reasmTimeout = 0; reasmReqds = 0; reasmOKs = 0; reasmFails = 0; fragOKs = 0; fragFails = 0; fragCreates = 0;
-  icmpInMsgs = 0; icmpInErrors = 0; icmpOutMsgs = 0; filtered = 0;
+  icmpInMsgs = 0; icmpInErrors = 0; icmpInCsumErrors = 0; icmpOutMsgs = 0; filtered = 0;
 }
 
 interface ArpEntry { mac: Uint8Array | null; expires: number; pending: Uint8Array[]; tries: number; timer: NetTimerHandle | null; dev: NetDevice; }
@@ -92,6 +93,8 @@ export class NetStack implements DevOwner {
   ip6Rx: ((dev: NetDevice, d: Uint8Array) => void) | undefined;
   /** Called after a change to devices, addresses or routes (netlink notifications). */
   onChange: ((what: 'link' | 'addr' | 'route', dev: NetDevice | null) => void) | null = null;
+  /** Packet sockets' tap (netdev.ts DevOwner.tap); null while none is open. */
+  tap: ((dev: NetDevice, frame: Uint8Array, pkttype: number) => void) | null = null;
   /** Log sink (kernel.log in a machine). */
   log: (msg: string) => void = () => {};
   private readonly reasm = new Map<string, Reasm>();
@@ -320,10 +323,35 @@ export class NetStack implements DevOwner {
     if (dev.isLoopback) {
       dev.stats.txPackets++; dev.stats.txBytes += d.length;
       dev.stats.rxPackets++; dev.stats.rxBytes += d.length;
+      if (this.tap) this.tapLoopback(dev, d, (d[0] >> 4) === 6 ? ETH_P_IPV6 : ETH_P_IP, true);
       this.enqueue(dev, d);
       return;
     }
     this.devXmitIp(dev, d, nh);
+  }
+
+  /** lo carries no link header: packet sockets see one with zero MACs, as on Linux. */
+  tapLoopback(dev: NetDevice, d: Uint8Array, ethertype: number, outgoing: boolean): void {
+    const f = new Uint8Array(ETH_HLEN + d.length);
+    f[12] = ethertype >>> 8; f[13] = ethertype & 255;
+    f.set(d, ETH_HLEN);
+    if (outgoing) this.tap?.(dev, f, PACKET_OUTGOING);
+    this.tap?.(dev, f, PACKET_HOST);
+  }
+
+  /** A frame a packet socket sent on lo comes straight back in. */
+  loopbackFrame(frame: Uint8Array): void {
+    const lo = this.lo;
+    if (!lo.up) { lo.stats.txDropped++; return; }
+    lo.stats.txPackets++; lo.stats.txBytes += frame.length; lo.stats.rxPackets++; lo.stats.rxBytes += frame.length;
+    const type = (frame[12] << 8) | frame[13];
+    const d = frame.subarray(ETH_HLEN);
+    this.tap?.(lo, frame, PACKET_HOST);
+    // Such a packet carries no route from the output path: Linux's input routing takes a
+    // 127/8 source or destination for a martian and drops it.
+    if (type === ETH_P_IP && d.length >= 20 && (d[12] === 127 || d[16] === 127)) { this.stats.inAddrErrors++; return; }
+    if (type === ETH_P_IP || type === ETH_P_IPV6) this.batch(() => this.enqueue(lo, d));
+    else lo.stats.rxDropped++;
   }
 
   devXmitIp(dev: NetDevice, d: Uint8Array, nh: number): void {
@@ -462,6 +490,7 @@ export class NetStack implements DevOwner {
     this.stats.inReceives++;
     const pkt = parseIp(d, dev);
     if (!pkt) { this.stats.inHdrErrors++; dev.stats.rxErrors++; dev.malformed++; return; }
+    if (!dev.isLoopback && ((pkt.src >>> 24) === 127 || (pkt.dst >>> 24) === 127)) { this.stats.inAddrErrors++; return; } // martian
     if (!this.runHooks('prerouting', pkt, dev, null)) return;
     const local = this.promiscuous || this.isLocal(pkt.dst) || this.isBroadcast(pkt.dst, dev) || (pkt.dst >>> 28) === 14 ||
       // A DHCP client receives unicast to an address it does not have yet.
@@ -586,7 +615,8 @@ export class NetStack implements DevOwner {
   private icmpRx(pkt: IpPacket): void {
     const m = pkt.payload;
     this.stats.icmpInMsgs++;
-    if (m.length < 8 || checksum(m) !== 0) { this.stats.icmpInErrors++; return; }
+    if (m.length < 8) { this.stats.icmpInErrors++; return; }
+    if (checksum(m) !== 0) { this.stats.icmpInErrors++; this.stats.icmpInCsumErrors++; return; }
     const type = m[0], code = m[1];
     switch (type) {
       case ICMP_ECHO: {
@@ -601,10 +631,11 @@ export class NetStack implements DevOwner {
         this.pingRx?.(pkt);
         return;
       case ICMP_DEST_UNREACH: case ICMP_TIME_EXCEEDED: case 12 /* parameter problem */: {
-        if (m.length < 8 + 20) return;
+        // An error must quote at least the offending IPv4 header (Linux counts InErrors).
+        if (m.length < 8 + 20) { this.stats.icmpInErrors++; return; }
         const inner = m.subarray(8);
         const ihl = (inner[0] & 15) * 4;
-        if ((inner[0] >> 4) !== 4 || ihl < 20 || inner.length < ihl) return;
+        if ((inner[0] >> 4) !== 4 || ihl < 20 || inner.length < ihl) { this.stats.icmpInErrors++; return; }
         const q: IpPacket = {
           src: rd32(inner, 12), dst: rd32(inner, 16), proto: inner[9], ttl: inner[8], tos: inner[1], id: rd16(inner, 4),
           df: false, mf: false, fragOff: 0, hdrLen: ihl, data: inner, payload: inner.subarray(ihl), dev: pkt.dev,

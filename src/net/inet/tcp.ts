@@ -119,7 +119,7 @@ export class Tcp implements ProtoHandler {
   /** Every socket holding a local port (bind conflicts). */
   readonly bound = new Set<TcpSock>();
   private seed = 0x12345678;
-  stats = { activeOpens: 0, passiveOpens: 0, attemptFails: 0, estabResets: 0, inSegs: 0, outSegs: 0, retransSegs: 0, inErrs: 0, outRsts: 0 };
+  stats = { activeOpens: 0, passiveOpens: 0, attemptFails: 0, estabResets: 0, inSegs: 0, outSegs: 0, retransSegs: 0, inErrs: 0, outRsts: 0, inCsumErrors: 0 };
 
   constructor(readonly stack: NetStack) { stack.protocols.set(IPPROTO_TCP, this); }
 
@@ -588,7 +588,7 @@ export class Tcp implements ProtoHandler {
     if (t.length < 20) { this.stats.inErrs++; return; }
     const hl = (t[12] >> 4) * 4;
     if (hl < 20 || hl > t.length) { this.stats.inErrs++; return; }
-    if (csumFold(csumPartial(t, 0, t.length, pseudoSum(pkt.src, pkt.dst, IPPROTO_TCP, t.length))) !== 0) { this.stats.inErrs++; return; }
+    if (csumFold(csumPartial(t, 0, t.length, pseudoSum(pkt.src, pkt.dst, IPPROTO_TCP, t.length))) !== 0) { this.stats.inErrs++; this.stats.inCsumErrors++; return; }
     const seg: TcpSeg = {
       sport: rd16(t, 0), dport: rd16(t, 2), seq: rd32(t, 4), ack: rd32(t, 8), flags: t[13] & 0x3f, wnd: rd16(t, 14),
       mss: 0, wscale: -1, data: t.subarray(hl), src: pkt.src, dst: pkt.dst, dev: pkt.dev,

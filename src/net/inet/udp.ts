@@ -93,7 +93,7 @@ class PortTable {
 
 export class Udp implements ProtoHandler {
   readonly table: PortTable;
-  inDatagrams = 0; noPorts = 0; inErrors = 0; outDatagrams = 0; rcvbufErrors = 0;
+  inDatagrams = 0; noPorts = 0; inErrors = 0; outDatagrams = 0; rcvbufErrors = 0; inCsumErrors = 0;
   /** User-mode NAT: datagrams no endpoint takes (return true when handled). */
   catchAll: ((pkt: IpPacket, sport: number, dport: number, data: Uint8Array) => boolean) | null = null;
 
@@ -161,7 +161,7 @@ export class Udp implements ProtoHandler {
     const len = rd16(u, 4);
     if (len < 8 || len > u.length) { this.inErrors++; return; }
     if (rd16(u, 6) !== 0 && csumFold(csumPartial(u, 0, len, pseudoSum(pkt.src, pkt.dst, IPPROTO_UDP, len))) !== 0) {
-      this.inErrors++; return;
+      this.inErrors++; this.inCsumErrors++; return;
     }
     const sport = rd16(u, 0), dport = rd16(u, 2);
     const eps = this.table.lookup(pkt.dst, dport, pkt.src, sport, pkt.dev);
