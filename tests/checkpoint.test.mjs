@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUILD, REPO, TUML, have, skipReason, tumlBuilt, scratch } from './lib/guest.mjs';
+import { BUILD, REPO, TUML, CC, have, skipReason, tumlBuilt, scratch } from './lib/guest.mjs';
 
 const ADDON = path.join(REPO, 'native', 'build', 'Release', 'unix_dgram.node');
 const skip = skipReason([
@@ -17,13 +17,16 @@ const skip = skipReason([
 ]);
 const skipUml = skip ?? skipReason([[have('uml_mconsole'), 'uml_mconsole missing (apt-get install uml-utilities)']]);
 const MCONSOLE = path.join(REPO, 'bin', 'tuml-mconsole');
+const BUSYBOX = path.join(BUILD, 'root', 'bin', 'busybox');
+const skipC = skip ?? skipReason([[have(CC), `${CC} missing (apt-get install gcc-riscv64-linux-gnu)`],
+  [fs.existsSync(BUSYBOX), 'build/root/bin/busybox missing (run: bash scripts/fetch-guest.sh)']]);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Boot the default initramfs (init, then a login shell on the console) under inf-cpu time. */
-function boot(dir, extra = []) {
+function boot(dir, extra = [], time = 'time-travel=inf-cpu') {
   const umid = 'ck' + process.pid + Math.floor(Math.random() * 1e6);
-  const child = spawn(TUML, ['time-travel=inf-cpu', `uml_dir=${dir}`, `umid=${umid}`, 'quiet', ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(TUML, [time, `uml_dir=${dir}`, `umid=${umid}`, 'quiet', ...extra].filter(Boolean), { stdio: ['pipe', 'pipe', 'pipe'] });
   const m = { umid, child, out: '', err: '' };
   child.stdout.on('data', (d) => { m.out += d; });
   child.stderr.on('data', (d) => { m.err += d; });
@@ -88,6 +91,67 @@ test('checkpoint mid-session: the original and two restores print identical tran
     assert.equal(r1.stdout, r2.stdout, 'two restores, one transcript');
     assert.equal(r1.stdout, orig, 'a restore continues exactly as the original did');
   } finally { m.child.kill('SIGKILL'); s.cleanup(); }
+});
+
+// tests/ckpt/objects.c holds AF_UNIX stream and datagram sockets with queued data and an
+// fd in flight, a pty pair, eventfd, epoll, System V shm/sem/msg, shared anonymous memory
+// with a child asleep in read, a pending blocked signal and FP registers across its sleep.
+const OBJECTS = ['stdin: hello', 'fp: 3.000000000000000', 'stream: queued-stream', 'passed fd: through-passed-pipe',
+  'dgram: dgram-msg', 'pty: pty-line', 'eventfd: 5', 'epoll: 1 1234', 'shm: shm-data', 'sem: 3', 'msg: 7 msg-text',
+  'child: exit 9, shared 104', 'usr1: 1', 'status 0', ''].join('\n');
+
+test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive a restore (hostfs root)', { skip: skipC, timeout: 240_000 }, async () => {
+  const s = scratch('tuml-ckpt-');
+  // a minimal hostfs root: busybox, the test program, a /dev for devtmpfs
+  const root = path.join(s.dir, 'root');
+  for (const d of ['bin', 'dev', 'tmp']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  fs.copyFileSync(BUSYBOX, path.join(root, 'bin', 'busybox'));
+  fs.chmodSync(path.join(root, 'bin', 'busybox'), 0o755);
+  fs.symlinkSync('busybox', path.join(root, 'bin', 'sh'));
+  const cc = spawnSync(CC, ['-static', '-O2', '-o', path.join(root, 'objects'), path.join(REPO, 'tests', 'ckpt', 'objects.c')], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const file = path.join(s.dir, 'o.ckpt');
+  const m = boot(s.dir, ['rootfstype=hostfs', `hostfs=${root}`, '--', '/bin/sh', '-c',
+    'busybox mkdir -p /dev/pts; busybox mount -t devpts devpts /dev/pts; /objects; echo status $?']);
+  try {
+    await m.settle(/ready\n/);
+    const cut = m.out.length;
+    const r = await m.mc('checkpoint', file);
+    assert.equal(r.code, 0, r.out);
+    m.child.stdin.end('hello\n');
+    assert.equal(await m.exited, 0, m.err);
+    assert.equal(m.out.slice(cut), OBJECTS);
+    for (let i = 0; i < 2; i++) {
+      const back = restore(file, 'hello\n');
+      assert.equal(back.status, 0, back.stderr);
+      assert.equal(back.stdout, OBJECTS);
+    }
+  } finally { m.child.kill('SIGKILL'); s.cleanup(); }
+});
+
+test('checkpoint in host time: a sleep pending at the checkpoint ends after restore', { skip, timeout: 120_000 }, async () => {
+  const s = scratch('tuml-ckpt-');
+  const file = path.join(s.dir, 't.ckpt');
+  const m = boot(s.dir, [], null);
+  try {
+    await m.settle(/# /);
+    m.child.stdin.write('(sleep 6; echo woke-up) & echo marker4\n');
+    await m.settle(/marker4\r?\n.*# /s);
+    const r = await m.mc('checkpoint', file);
+    assert.equal(r.code, 0, r.out);
+    assert.doesNotMatch(m.out, /^woke-up/m, 'the sleep ended before the checkpoint (host too slow?)');
+  } finally { m.child.kill('SIGKILL'); }
+  const t0 = Date.now();
+  const back = spawn(TUML, [`restore=${file}`, 'quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  back.stdout.on('data', (d) => { out += d; });
+  try {
+    for (let i = 0; i < 600 && !/^woke-up/m.test(out); i++) await sleep(50);
+    assert.match(out, /^woke-up/m);
+    back.stdin.end('wait; poweroff -f\n');
+    assert.equal(await new Promise((r) => back.on('exit', r)), 0);
+    assert.ok(Date.now() - t0 < 25_000);
+  } finally { back.kill('SIGKILL'); s.cleanup(); }
 });
 
 test('checkpoint: a running machine is stopped for it and resumed; a stopped one stays stopped', { skip, timeout: 120_000 }, async () => {

@@ -6,6 +6,8 @@ import type { PhysMem } from '../mm/phys.js';
 import type { AddressSpace, Vma, VmBacking } from '../mm/aspace.js';
 import { PageCache } from '../fs/pagecache.js';
 import { WaitQueue } from '../lib/waitqueue.js';
+import { registerCkptState } from '../lib/ckptstate.js';
+import type { Kernel } from './kernel.js';
 
 export const IPC_PRIVATE = 0, IPC_CREAT = 0o1000, IPC_EXCL = 0o2000, IPC_NOWAIT = 0o4000;
 export const IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, IPC_INFO = 3;
@@ -153,6 +155,13 @@ export class IpcNs {
 }
 
 const namespaces = new WeakMap<PhysMem, IpcNs>();
+// Checkpoint: the machine's IPC objects (keyed by its memory; its clock hook is made again).
+registerCkptState('sysvipc.ns', (k) => namespaces.get((k as Kernel).mem) ?? null, (v, k) => {
+  if (!v) return;
+  const ns = v as IpcNs, kk = k as Kernel;
+  ns.realSec = () => Math.floor((kk.clock.monoNs() + kk.clock.realOffsetNs) / 1e9);
+  namespaces.set(kk.mem, ns);
+});
 export function ipcNs(t: Task): IpcNs {
   let ns = namespaces.get(t.mm.mem);
   if (ns === undefined) {

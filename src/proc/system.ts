@@ -10,6 +10,7 @@ import type { Inode, DirEntry } from '../fs/vfs/inode.js';
 import { DirNode, GenSb, dirEntry } from './nodes.js';
 import { buildProcNet, buildSysNet } from './net.js';
 import { TaskDir, NS_PER_INSN, USER_HZ, cpuNs, findProcess, mountsText } from './pid.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 /** What the boot code can tell procfs about the machine. */
 export interface ProcOptions {
@@ -35,6 +36,10 @@ class KState {
   sysctl = new Map<string, string>();
 }
 const kstates = new WeakMap<Kernel, KState>();
+// Checkpoint: the load average, boot id and sysctl values written by the guest.
+registerCkptState('proc.kstate', (k) => { const s = kstates.get(k as Kernel); return s ? { ...s } : null; }, (v, k) => {
+  if (v) kstates.set(k as Kernel, Object.assign(new KState(), v));
+});
 function kstate(k: Kernel): KState {
   let s = kstates.get(k);
   if (!s) { s = new KState(); kstates.set(k, s); }

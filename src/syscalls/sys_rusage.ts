@@ -10,6 +10,7 @@ import { EINVAL, ENOSYS } from '../abi/linux/errno.js';
 import * as M from '../abi/linux/misc.js';
 import { copyOut } from '../mm/usercopy.js';
 import { clockNs } from './sys_time.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
 const USER_HZ = 100;
@@ -19,6 +20,7 @@ interface Usage { cpuNs: number; maxrssKb: number; }
 
 /** Children's usage per process (by kernel and tgid); dropped when the process is reaped. */
 const childUsage = new WeakMap<object, Map<number, Usage>>();
+registerCkptState('rusage.children', (k) => childUsage.get(k) ?? null, (v, k) => { if (v) childUsage.set(k, v as Map<number, Usage>); });
 function table(t: Task): Map<number, Usage> {
   let m = childUsage.get(t.kernel);
   if (!m) { m = new Map(); childUsage.set(t.kernel, m); }

@@ -64,7 +64,7 @@ export function saveMachine(m: Machine, argv: readonly string[]): Buffer {
   const seen = new Map<string, object[]>();
   const enc = graphEncoder(seen);
   const states = new Map<string, unknown>();
-  for (const [name, s] of ckptStates()) states.set(name, s.get());
+  for (const [name, s] of ckptStates()) states.set(name, s.get(k));
   const root: Record<string, unknown> = {};
   root.kernel = enc(k, 'kernel');
   root.states = enc(states, 'state');
@@ -144,7 +144,7 @@ export function loadMachine(m: Machine, c: { header: Header; section(name: strin
   for (const [name, v] of root.states) {
     const s = states.get(name);
     if (!s) throw new CkptError(`the checkpoint has state ${name}, which this tuml does not know`);
-    s.set(v);
+    s.set(v, k);
   }
   for (const [p, path] of root.pipefs) setPipeFsNode(p, path);
   // Derived state: MMUs on their page tables, open-file counts per inode.

@@ -14,6 +14,7 @@ import { AddressSpace, Vma } from '../../mm/aspace.js';
 import { PageTable } from '../../mm/pagetable.js';
 import { WaitQueue } from '../../lib/waitqueue.js';
 import { hasPosixTimers } from '../../kernel/posix_timer.js';
+import { IpcPerm, ShmSeg, SemSet, MsgQueue, ShmBacking, IpcNs } from '../../kernel/sysvipc.js';
 
 registerClass({
   name: 'Kernel', ctor: Kernel,
@@ -62,3 +63,9 @@ registerClass({
   skip: ['mmus'], // the harts' MMUs attach again after restore
   init: (a: AddressSpace) => { (a as { mmus: Set<unknown> }).mmus = new Set(); },
 });
+
+// System V IPC: segments (their pages are a page cache), semaphore sets with SEM_UNDO
+// records, message queues with their messages; the namespace's clock hook is rebuilt.
+for (const [name, ctor] of [['IpcPerm', IpcPerm], ['ShmSeg', ShmSeg], ['SemSet', SemSet], ['MsgQueue', MsgQueue],
+  ['ShmBacking', ShmBacking]] as const) registerClass({ name, ctor });
+registerClass({ name: 'IpcNs', ctor: IpcNs, skip: ['realSec'] });

@@ -18,9 +18,17 @@ registerClass({
   name: 'Tty', ctor: Tty,
   key: (t: Tty) => (hostTty(t) ? `tty:${t.ttyName}` : null),
   into: (ctx, key) => ctx.extern(key) as Tty | undefined,
-  // the driver and the host's end-of-input belong to the channel; a pty's flow hook is rebuilt
-  skip: ['driver', 'hostEof', 'onFlowChange'],
-  init: (t: Tty) => { if (t.onFlowChange === undefined) t.onFlowChange = null; },
+  // the host's end-of-input belongs to the channel; a pty's flow hook is rebuilt
+  skip: ['hostEof', 'onFlowChange'],
+  fields: {
+    // a host tty keeps the restoring machine's driver (its channel); a pty's is saved
+    driver: { save: (d: unknown, t: Tty) => (hostTty(t) ? null : d), load: (d: unknown, t: Tty) => d ?? t.driver },
+  },
+  init: (t: Tty) => {
+    if (t.onFlowChange === undefined) t.onFlowChange = null;
+    const u = t as unknown as { hostEof?: boolean };
+    if (u.hostEof === undefined) u.hostEof = false;
+  },
 });
 
 registerClass({
