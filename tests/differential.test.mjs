@@ -36,12 +36,13 @@ const QEMU_DIVERGES = new Map([
   ['sigmask_nested', 'qemu 7.2 nests a signal that the handler\'s sa_mask blocks (native Linux does not)'],
   ['clone3', 'qemu 7.2 has no clone3 (ENOSYS)'],
   ['robust_mutex', 'qemu 7.2 has no set_robust_list (ENOSYS): nobody releases a dead process\'s robust mutexes'],
+  ['posix_mq_notify', 'qemu 7.2 implements mq_notify as a no-op returning 0'],
   ['setuid_exec', 'binfmt_misc without the C flag takes an exec\'s credentials from qemu, not the set-id program'],
 ]);
 
 // Programs that start as root and drop privileges: the oracle runs them on the host
 // kernel, so they need the tests to run as root (as CI does).
-const NEEDS_ROOT = new Set(['creds', 'perms', 'setuid_exec', 'tmpfile', 'sysv_msg']);
+const NEEDS_ROOT = new Set(['creds', 'perms', 'setuid_exec', 'tmpfile', 'sysv_msg', 'posix_mq']);
 
 // Exit status of a correct run when it is not 0 (128 + signal: the program ends
 // by a signal's default action on purpose).

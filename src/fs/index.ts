@@ -59,6 +59,7 @@ import { TmpfsSb } from './tmpfs/tmpfs.js';
 import { unpackCpio } from './initramfs/cpio.js';
 import './pipe.js';
 import './devpts/devpts.js';
+import './mqueue.js';
 export { registerFsType, addDeviceNode, mountDevtmpfs, mountsText, doMount, doUmount, doPivotRoot } from './vfs/mountops.js';
 export type { MountFn } from './vfs/mountops.js';
 export { specialOpen } from './vfs/ops.js';

@@ -199,7 +199,7 @@ function shmctl(t: Task, id: number, cmd: number, buf: number): number {
         // user_shm_lock: the locking user's locked pages stay within RLIMIT_MEMLOCK (root: no limit)
         const pages = shmPages(s), had = ns.shmLocked.get(e) ?? 0;
         const lim = t.rlim.cur[RLIMIT_MEMLOCK];
-        if (e !== 0 && Number.isFinite(lim) && had + pages > Math.floor(lim / PAGE)) return -ENOMEM;
+        if (e !== 0 && lim >= 0 && had + pages > Math.floor(lim / PAGE)) return -ENOMEM;
         ns.shmLocked.set(e, had + pages);
         s.lockedBy = e;
         s.perm.mode |= SHM_LOCKED;

@@ -23,10 +23,11 @@ import { inotifySyscalls } from './sys_inotify.js';
 import { rusageSyscalls } from './sys_rusage.js';
 import { ipcSyscalls } from './sys_ipc.js';
 import { msgSyscalls } from './sys_msg.js';
+import { mqSyscalls } from './sys_mqueue.js';
 import { xattrSyscalls } from './sys_xattr.js';
 import { misc2Syscalls } from './sys_misc2.js';
 
-const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls, rusageSyscalls, misc2Syscalls, xattrSyscalls, ipcSyscalls, msgSyscalls];
+const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls, rusageSyscalls, misc2Syscalls, xattrSyscalls, ipcSyscalls, msgSyscalls, mqSyscalls];
 
 export const MAX_NR = 512;
 /** Dense array indexed by syscall number; entries without a handler are ENOSYS. */

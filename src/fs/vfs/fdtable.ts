@@ -39,7 +39,7 @@ export class FdTable {
     const old = this.files[fd];
     this.files[fd] = file.get();
     this.cloexec[fd] = cloexec;
-    if (old) { if (old.inode) releasePosixLocks(old.inode, this); old.put(); }
+    if (old) { old.flush(this); if (old.inode) releasePosixLocks(old.inode, this); old.put(); }
     return fd;
   }
 
@@ -51,6 +51,7 @@ export class FdTable {
     this.cloexec[fd] = false;
     if (fd < this.hint) this.hint = fd;
     // POSIX record locks belong to the fd table (Linux: current->files) and go with any close.
+    f.flush(this);
     if (f.inode) releasePosixLocks(f.inode, this);
     f.put();
     return 0;

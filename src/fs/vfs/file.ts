@@ -57,6 +57,8 @@ export abstract class File {
   writeSpace(): number { return Infinity; }
   /** Last reference gone. */
   release(): void {}
+  /** An fd of this file is being closed by the fd table `files` (Linux's f_op->flush). */
+  flush(_files: object): void {}
 
   get(): this {
     if (this.refs++ === 0 && !this.closed) {

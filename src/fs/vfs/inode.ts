@@ -7,6 +7,7 @@ import type { File } from './file.js';
 import type { Dentry } from './dentry.js';
 import type { PageCache } from '../pagecache.js';
 import { registerCkptState } from '../../lib/ckptstate.js';
+import type { Path } from './mount.js';
 
 /** The credentials a permission check needs (kernel Cred satisfies it). */
 export interface FsCred { readonly fsuid: number; readonly fsgid: number; readonly groups: readonly number[]; }
@@ -123,6 +124,8 @@ export abstract class Inode {
   readlink(): string | number { return -EINVAL; }
 
   // Data (regular files). `file` is the open file (hostfs keeps its host fd there).
+  /** A file type of its own for opens of this inode (mqueue), or null for an InodeFile. */
+  fileFor(_flags: number, _p: Path): File | null { return null; }
   /** Hook when a File is opened on this inode; 0 or -errno. */
   open(_file: File): number { return 0; }
   release(_file: File): void {}

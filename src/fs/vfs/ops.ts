@@ -94,7 +94,7 @@ function openInode(p: Path, flags: number, s?: Sleeper & { interrupted?: boolean
     case S_IFSOCK:
       return specialOpen.sock ? specialOpen.sock(p, inode, flags) : -ENXIO;
     default: {
-      const f = new InodeFile(flags, p, inode);
+      const f = inode.fileFor(flags, p) ?? new InodeFile(flags, p, inode);
       const e = inode.open(f);
       return e < 0 ? e : f;
     }

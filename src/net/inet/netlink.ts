@@ -123,6 +123,13 @@ export class NetlinkSocket extends Socket {
     return b.length;
   }
 
+  /** A datagram from elsewhere in the kernel (mq_notify's SIGEV_THREAD cookies). */
+  deliverRaw(b: Uint8Array): void {
+    if (this.rxq.length > 1024) return;
+    this.rxq.push(b);
+    this.wq.wakeAll();
+  }
+
   private queue(bl: Builder): void {
     if (this.rxq.length > 1024) return;
     this.rxq.push(bl.take());
