@@ -6,9 +6,10 @@ import { DirNode } from './nodes.js';
 import { inetOf, Inet } from '../net/inet/sock.js';
 import { prefixToMask, ipToString, macToString } from '../net/inet/util.js';
 import { TcpState } from '../net/inet/tcp.js';
+import { hexAddr6 } from '../net/inet6/addr.js';
 
 /** An address as /proc/net shows it: the network-order word printed as a host-order hex. */
-function hexAddr(a: number): string {
+function hexAddr4(a: number): string {
   const sw = (((a & 255) << 24) | (((a >>> 8) & 255) << 16) | (((a >>> 16) & 255) << 8) | (a >>> 24)) >>> 0;
   return sw.toString(16).toUpperCase().padStart(8, '0');
 }
@@ -39,17 +40,20 @@ export function routeText(inet: Inet): string {
   let s = pad('Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT');
   for (const r of inet.stack.routes) {
     if (r.type !== 1) continue;
-    s += pad(`${r.dev.name}\t${hexAddr(r.dst)}\t${hexAddr(r.gateway)}\t${hex(r.flags, 4)}\t0\t0\t${r.metric}\t` +
-      `${hexAddr(prefixToMask(r.prefix))}\t0\t0\t0`);
+    s += pad(`${r.dev.name}\t${hexAddr4(r.dst)}\t${hexAddr4(r.gateway)}\t${hex(r.flags, 4)}\t0\t0\t${r.metric}\t` +
+      `${hexAddr4(prefixToMask(r.prefix))}\t0\t0\t0`);
   }
   return s;
 }
 
-export function tcpText(inet: Inet): string {
-  let s = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'.padEnd(149) + '\n';
+export function tcpText(inet: Inet, v6 = false): string {
+  let s = v6 ? '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n'
+    : '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'.padEnd(149) + '\n';
+  const hexAddr = v6 ? hexAddr6 : hexAddr4;
   const socks = new Set([...inet.tcp.listeners, ...inet.tcp.conns.values()]);
   let i = 0;
   for (const sk of socks) {
+    if (sk.v6 !== v6) continue; // a dual-stack socket shows in tcp6 only, as on Linux
     const rx = sk.state === TcpState.LISTEN ? sk.acceptQ.length : sk.rcvBuf.length;
     const tr = sk.rtxTimer ? 1 : sk.keepTimer ? 2 : sk.state === TcpState.TIME_WAIT ? 3 : sk.persistTimer ? 4 : 0;
     s += `${String(i++).padStart(4)}: ${hexAddr(sk.laddr)}:${hex(sk.lport, 4)} ${hexAddr(sk.raddr)}:${hex(sk.rport, 4)} ` +
@@ -60,10 +64,13 @@ export function tcpText(inet: Inet): string {
   return s;
 }
 
-export function udpText(inet: Inet, eps: Iterable<{ laddr: number; lport: number; raddr: number; rport: number; connected: boolean; rxBytes: number; drops: number }>): string {
-  let s = '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops'.padEnd(127) + '\n';
+export function udpText(inet: Inet, eps: Iterable<{ laddr: number; lport: number; raddr: number; rport: number; connected: boolean; rxBytes: number; drops: number; v6?: boolean }>, v6 = false): string {
+  let s = v6 ? '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n'
+    : '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops'.padEnd(127) + '\n';
+  const hexAddr = v6 ? hexAddr6 : hexAddr4;
   let i = 0;
   for (const e of eps) {
+    if (!!e.v6 !== v6) continue;
     s += `${String(i++).padStart(5)}: ${hexAddr(e.laddr)}:${hex(e.lport, 4)} ${hexAddr(e.connected ? e.raddr : 0)}:${hex(e.connected ? e.rport : 0, 4)} ` +
       `${e.connected ? '01' : '07'} 00000000:${hex(e.rxBytes, 8)} 00:00000000 00000000     0        0 0 2 0000000000000000 ${e.drops}\n`;
   }
@@ -94,6 +101,18 @@ export function snmpText(inet: Inet): string {
     `Udp: ${u.inDatagrams} ${u.noPorts} ${u.inErrors} ${u.outDatagrams} ${u.rcvbufErrors} 0 ${u.inCsumErrors}\n`;
 }
 
+/** /proc/net/if_inet6: address, ifindex, prefix length, scope, flags, device (only ::1 on lo). */
+function ifInet6Text(inet: Inet): string {
+  const lo = inet.stack.lo;
+  if (!lo.up) return '';
+  return `${'0'.repeat(31)}1 ${hex(lo.index, 2).toLowerCase()} 80 10 80 ${lo.name.padStart(8)}\n`;
+}
+
+/** /proc/net/snmp6: one "Name value" line per counter. */
+function snmp6Text(inet: Inet): string {
+  return Object.entries(inet.ip6.stats).map(([k, v]) => `${k.padEnd(32)}${v}\n`).join('');
+}
+
 /** Fill /proc/net. */
 export function buildProcNet(dir: DirNode, k: Kernel): void {
   const get = (f: (i: Inet) => string) => (): string => { const i = inetOf(k); return i ? f(i) : ''; };
@@ -104,8 +123,10 @@ export function buildProcNet(dir: DirNode, k: Kernel): void {
   dir.file('raw', get((i) => udpText(i, [...i.raws].map((r) => ({ ...r.ep, lport: r.protocol, laddr: r.ep.laddr, raddr: r.ep.raddr, rport: 0, connected: r.ep.connected, rxBytes: r.ep.rxBytes, drops: r.ep.drops })))));
   dir.file('arp', get(arpText));
   dir.file('snmp', get(snmpText));
-  dir.file('tcp6', () => '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n');
-  dir.file('udp6', () => '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n');
+  dir.file('tcp6', get((i) => tcpText(i, true)));
+  dir.file('udp6', get((i) => udpText(i, i.udp.endpoints, true)));
+  dir.file('if_inet6', get(ifInet6Text));
+  dir.file('snmp6', get(snmp6Text));
 }
 
 /** Fill /proc/sys/net (net.ipv4.*, net.core.*). */

@@ -5,7 +5,8 @@
 import {
   EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EAGAIN, EOPNOTSUPP, ENODEV, EEXIST, ESRCH, EPERM, EADDRNOTAVAIL, ENOBUFS,
 } from '../../abi/linux/errno.js';
-import { AF_NETLINK, AF_INET, SOCK_RAW, SOCK_DGRAM, MSG_PEEK, MSG_TRUNC } from '../../abi/linux/socket.js';
+import { AF_NETLINK, AF_INET, AF_INET6, SOCK_RAW, SOCK_DGRAM, MSG_PEEK, MSG_TRUNC } from '../../abi/linux/socket.js';
+import { addr6Bytes, LOOPBACK6 } from '../inet6/addr.js';
 import { BLOCK, Socket, SockCaller, SendMsg, RecvMsg, registerFamily } from '../socket.js';
 import { inetOf, Inet } from './sock.js';
 import { NetDevice, IFF_UP } from './netdev.js';
@@ -163,6 +164,13 @@ export class NetlinkSocket extends Socket {
           break;
         case RTM_GETADDR:
           if (family === 0 || family === AF_INET) for (const d of st.devices) for (const a of d.addrs) { this.addr(bl, d, a, seq, f); flush(); }
+          if ((family === 0 || family === AF_INET6) && st.lo.up) {
+            // IPv6 lives on lo only: ::1/128, scope host, permanent.
+            bl.begin(RTM_NEWADDR, f, seq, this.portId);
+            bl.bytes([AF_INET6, 128, 0x80, 254, ...le32(st.lo.index)]);
+            bl.attr(IFA_ADDRESS, addr6Bytes(LOOPBACK6));
+            bl.end(); flush();
+          }
           break;
         case RTM_GETROUTE:
           if (family === 0 || family === AF_INET) {

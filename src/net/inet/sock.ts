@@ -9,7 +9,7 @@ import {
   EDESTADDRREQ, EPERM, EACCES, EOPNOTSUPP, ENOPROTOOPT, ECONNABORTED, EMSGSIZE,
 } from '../../abi/linux/errno.js';
 import {
-  AF_INET, AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOL_SOCKET, SOL_IP, SOL_TCP, SOL_UDP, SOL_RAW,
+  AF_INET, AF_INET6, AF_UNSPEC, SOL_IPV6, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOL_SOCKET, SOL_IP, SOL_TCP, SOL_UDP, SOL_RAW,
   MSG_PEEK, MSG_TRUNC, MSG_WAITALL, MSG_OOB, MSG_MORE, SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF,
   SO_RCVBUFFORCE, SO_SNDBUFFORCE, SO_LINGER, SO_BROADCAST, SO_BINDTODEVICE, SO_ERROR, SO_PRIORITY,
 } from '../../abi/linux/socket.js';
@@ -20,6 +20,9 @@ import { Udp, Ping, DgramEndpoint, RawEndpoint } from './udp.js';
 import type { AddressSpace } from '../../mm/aspace.js';
 import type { Sleeper } from '../../fs/vfs/file.js';
 import { inetIoctl } from './ioctl.js';
+import { parseSockaddr6, sockaddrIn6, ipv6Get, ipv6Set, pktinfo6, V6State } from '../inet6/sock6.js';
+import { isV6 } from '../inet6/addr.js';
+import { Ip6 } from '../inet6/ip6.js';
 
 // SOL_IP options.
 export const IP_TOS = 1, IP_TTL = 2, IP_HDRINCL = 3, IP_OPTIONS = 4, IP_RECVOPTS = 6, IP_PKTINFO = 8,
@@ -36,12 +39,14 @@ export class Inet {
   readonly tcp: Tcp;
   readonly udp: Udp;
   readonly ping: Ping;
+  readonly ip6: Ip6;
   /** Sockets open now (for /proc/net/raw and friends). */
   readonly raws = new Set<RawSocket>();
   constructor(readonly stack: NetStack) {
     this.tcp = new Tcp(stack);
     this.udp = new Udp(stack);
     this.ping = new Ping(stack);
+    this.ip6 = new Ip6(stack);
   }
 }
 
@@ -68,7 +73,7 @@ export function sockaddrIn(addr: number, port: number): Uint8Array {
   return b;
 }
 
-interface InAddrPort { family: number; addr: number; port: number; }
+export interface InAddrPort { family: number; addr: number; port: number; }
 
 function parseSockaddr(a: Uint8Array, forBind = false): InAddrPort | number {
   if (a.length < 2) return -EINVAL;
@@ -92,7 +97,28 @@ function readInt(val: Uint8Array): number | null {
 }
 
 abstract class InetSocket extends Socket {
-  constructor(readonly inet: Inet, type: number, protocol: number) { super(AF_INET, type, protocol); }
+  constructor(readonly inet: Inet, type: number, protocol: number, family = AF_INET) { super(family, type, protocol); }
+  get v6(): boolean { return this.family === AF_INET6; }
+  /** Parse a sockaddr of this socket's family; a peer :: means ::1 (inet6/sock6.ts). */
+  protected parseAddr(a: Uint8Array, forBind = false): InAddrPort | number {
+    return this.v6 ? parseSockaddr6(a, forBind, this.v6only) : parseSockaddr(a, forBind);
+  }
+  protected fmtAddr(addr: number, port: number): Uint8Array { return this.v6 ? sockaddrIn6(addr, port) : sockaddrIn(addr, port); }
+  /** IPV6_V6ONLY (kept on the protocol object, which the stack's lookups read). */
+  abstract v6only: boolean;
+  recvPktinfo6 = false; recvHops6 = false; recvTclass6 = false;
+
+  /** getsockopt/setsockopt(IPPROTO_IPV6) over the protocol object's hop limit and class. */
+  protected ipv6Opt(name: number, val: Uint8Array | null, t: { ttl: number; tos: number; v6only: boolean }, bound: boolean): Uint8Array | number {
+    const st: V6State = { ttl: t.ttl, tos: t.tos, v6only: t.v6only, recvPktinfo6: this.recvPktinfo6, recvHops6: this.recvHops6, recvTclass6: this.recvTclass6 };
+    if (val === null) return ipv6Get(st, name, this.stack.defaultTtl);
+    const r = ipv6Set(st, name, val, bound);
+    if (r === 0) {
+      t.ttl = st.ttl; t.tos = st.tos; t.v6only = st.v6only;
+      this.recvPktinfo6 = st.recvPktinfo6; this.recvHops6 = st.recvHops6; this.recvTclass6 = st.recvTclass6;
+    }
+    return r;
+  }
   get stack(): NetStack { return this.inet.stack; }
   protected wake = (): void => { this.wq.wakeAll(); };
 
@@ -129,9 +155,10 @@ export class TcpSocket extends InetSocket {
   /** Like Linux's sock->state: unconnected, connecting (connect issued), connected. */
   private connState: 'unconnected' | 'connecting' | 'connected' = 'unconnected';
 
-  constructor(inet: Inet, sk?: TcpSock) {
-    super(inet, SOCK_STREAM, IPPROTO_TCP);
+  constructor(inet: Inet, sk?: TcpSock, family = AF_INET) {
+    super(inet, SOCK_STREAM, IPPROTO_TCP, family);
     this.sk = sk ?? new TcpSock();
+    this.sk.v6 = family === AF_INET6;
     this.sk.onEvent = this.wake;
     this.sk.inode = this.ino;
     if (sk) this.connState = 'connected';
@@ -153,14 +180,16 @@ export class TcpSocket extends InetSocket {
   }
 
   override bind(addr: Uint8Array, c: SockCaller): number {
-    const a = parseSockaddr(addr, true);
+    const a = this.parseAddr(addr, true);
     if (typeof a === 'number') return a;
     const e = this.checkBind(c, a);
     if (e) return e;
     if (this.sk.lport !== 0 || this.sk.state !== TcpState.CLOSE) return -EINVAL;
     this.syncOpts();
     this.sk.uid = c.cred.uid;
-    return this.tcp.bind(this.sk, a.addr, a.port);
+    const r = this.tcp.bind(this.sk, a.addr, a.port);
+    if (r === 0 && isV6(a.addr)) this.sk.v6only = true; // inet6_bind: a specific IPv6 address is IPv6-only
+    return r;
   }
 
   override listen(backlog: number, c: SockCaller): number {
@@ -176,7 +205,7 @@ export class TcpSocket extends InetSocket {
     if (this.sk.state !== TcpState.LISTEN) return -EINVAL;
     const r = this.tcp.accept(this.sk);
     if (typeof r !== 'number') {
-      const s = new TcpSocket(this.inet, r);
+      const s = new TcpSocket(this.inet, r, this.family);
       s.reuseAddr = this.reuseAddr; s.keepAlive = this.keepAlive;
       s.rcvBuf = this.rcvBuf; s.sndBuf = this.sndBuf;
       s.lingerOn = this.lingerOn; s.lingerSecs = this.lingerSecs;
@@ -190,7 +219,7 @@ export class TcpSocket extends InetSocket {
 
   override connect(addr: Uint8Array, c: SockCaller, nonblock: boolean): number {
     const sk = this.sk;
-    const a = parseSockaddr(addr);
+    const a = this.parseAddr(addr);
     if (typeof a === 'number') return a;
     if (a.family === AF_UNSPEC) {
       // Disconnect: abort the connection; the socket may connect again.
@@ -310,13 +339,15 @@ export class TcpSocket extends InetSocket {
     return this.tcp.shutdown(this.sk, how);
   }
 
-  override getsockname(): Uint8Array { return sockaddrIn(this.sk.laddr, this.sk.lport); }
+  get v6only(): boolean { return this.sk.v6only; }
+  set v6only(v: boolean) { this.sk.v6only = v; }
+  override getsockname(): Uint8Array { return this.fmtAddr(this.sk.laddr, this.sk.lport); }
   override getpeername(): Uint8Array | number {
     const sk = this.sk;
     if (!sk.synchronized || sk.state === TcpState.SYN_RECV || (sk.state === TcpState.CLOSE)) {
       if (sk.state === TcpState.CLOSE || sk.state === TcpState.LISTEN || sk.state === TcpState.SYN_SENT) return -ENOTCONN;
     }
-    return sockaddrIn(sk.raddr, sk.rport);
+    return this.fmtAddr(sk.raddr, sk.rport);
   }
 
   override takeError(): number {
@@ -356,6 +387,7 @@ export class TcpSocket extends InetSocket {
       }
     }
     if (level === SOL_IP) return this.ipGet(name, sk.ttl, sk.tos);
+    if (level === SOL_IPV6 && this.v6) return this.ipv6Opt(name, null, sk, false);
     if (level === SOL_SOCKET && name === SO_ERROR) return int32(this.takeError());
     return super.getsockopt(level, name, c);
   }
@@ -408,6 +440,7 @@ export class TcpSocket extends InetSocket {
         default: return -ENOPROTOOPT;
       }
     }
+    if (level === SOL_IPV6 && this.v6) return this.ipv6Opt(name, val, sk, sk.lport !== 0) as number;
     const r = super.setsockopt(level, name, val, c);
     if (r === 0 && level === SOL_SOCKET) {
       switch (name) {
@@ -459,6 +492,7 @@ abstract class DgramSocket extends InetSocket {
     }
     if (this.recvTtl) control.push({ level: SOL_IP, type: IP_TTL, data: int32(d.ttl) });
     if (this.recvTos) control.push({ level: SOL_IP, type: IP_TOS, data: new Uint8Array([d.tos]) });
+    if (this.v6) control.push(...pktinfo6(this, d.dst, d.ifindex, d.ttl, d.tos));
     return {
       data: d.data.subarray(0, n), len: (flags & MSG_TRUNC) ? d.data.length : n, addr: addrOf(d), control,
       flags: d.data.length > size ? MSG_TRUNC : 0,
@@ -475,9 +509,11 @@ abstract class DgramSocket extends InetSocket {
   override available(): number { return this.ep.rxq.length ? this.ep.rxq[0].data.length : 0; }
   override takeError(): number { return this.ep.takeError() || super.takeError(); }
 
-  override getsockname(): Uint8Array { return sockaddrIn(this.ep.laddr, this.ep.lport); }
+  get v6only(): boolean { return this.ep.v6only; }
+  set v6only(v: boolean) { this.ep.v6only = v; }
+  override getsockname(): Uint8Array { return this.fmtAddr(this.ep.laddr, this.ep.lport); }
   override getpeername(): Uint8Array | number {
-    return this.ep.connected ? sockaddrIn(this.ep.raddr, this.ep.rport) : -ENOTCONN;
+    return this.ep.connected ? this.fmtAddr(this.ep.raddr, this.ep.rport) : -ENOTCONN;
   }
   override shutdown(how: number): number {
     if (how < 0 || how > 2) return -EINVAL;
@@ -494,12 +530,14 @@ abstract class DgramSocket extends InetSocket {
       }
       return this.ipGet(name, this.ep.ttl, this.ep.tos);
     }
+    if (level === SOL_IPV6 && this.v6) return this.ipv6Opt(name, null, this.ep, false);
     if (level === SOL_SOCKET && name === SO_ERROR) return int32(this.takeError());
     return super.getsockopt(level, name, c);
   }
 
   override setsockopt(level: number, name: number, val: Uint8Array, c: SockCaller): number {
     const ep = this.ep;
+    if (level === SOL_IPV6 && this.v6) return this.ipv6Opt(name, val, ep, ep.lport !== 0) as number;
     if (level === SOL_IP) {
       const v = readInt(val);
       if (name === IP_ADD_MEMBERSHIP || name === IP_DROP_MEMBERSHIP || name === IP_MULTICAST_IF) return 0;
@@ -539,7 +577,7 @@ abstract class DgramSocket extends InetSocket {
 
   protected destFor(msg: SendMsg): InAddrPort | number {
     if (msg.addr && msg.addr.length) {
-      const a = parseSockaddr(msg.addr);
+      const a = this.parseAddr(msg.addr);
       if (typeof a === 'number') return a;
       if (a.family === AF_UNSPEC) {
         if (!this.ep.connected) return -EDESTADDRREQ;
@@ -554,21 +592,27 @@ abstract class DgramSocket extends InetSocket {
 
 export class UdpSocket extends DgramSocket {
   readonly ep = new DgramEndpoint();
-  constructor(inet: Inet) { super(inet, SOCK_DGRAM, IPPROTO_UDP); this.ep.onEvent = this.wake; }
+  constructor(inet: Inet, family = AF_INET) {
+    super(inet, SOCK_DGRAM, IPPROTO_UDP, family);
+    this.ep.onEvent = this.wake;
+    this.ep.v6 = family === AF_INET6;
+  }
   get udp(): Udp { return this.inet.udp; }
 
   override bind(addr: Uint8Array, c: SockCaller): number {
-    const a = parseSockaddr(addr, true);
+    const a = this.parseAddr(addr, true);
     if (typeof a === 'number') return a;
     const e = this.checkBind(c, a);
     if (e) return e;
     if (this.ep.lport !== 0) return -EINVAL;
     this.ep.reuseAddr = this.reuseAddr; this.ep.reusePort = this.reusePort;
-    return this.udp.bind(this.ep, a.addr, a.port);
+    const r = this.udp.bind(this.ep, a.addr, a.port);
+    if (r === 0 && isV6(a.addr)) this.ep.v6only = true;
+    return r;
   }
 
   override connect(addr: Uint8Array): number {
-    const a = parseSockaddr(addr);
+    const a = this.parseAddr(addr);
     if (typeof a === 'number') return a;
     if (a.family === AF_UNSPEC) return this.udp.connect(this.ep, 0, 0);
     let dst = a.addr;
@@ -584,12 +628,12 @@ export class UdpSocket extends DgramSocket {
     if (d.port === 0) return -EINVAL;
     let dst = d.addr;
     if (dst === INADDR_ANY) dst = 0x7f000001;
-    if (msg.data.length > 65507) return -EMSGSIZE;
+    if (msg.data.length > (isV6(dst) ? 65527 : 65507)) return -EMSGSIZE;
     return this.udp.send(this.ep, msg.data, dst, d.port);
   }
 
   override recvmsg(c: SockCaller, size: number, flags: number, nonblock: boolean): RecvMsg | number {
-    return this.recvCommon(c, size, flags, nonblock, (d) => sockaddrIn(d.src, d.sport));
+    return this.recvCommon(c, size, flags, nonblock, (d) => this.fmtAddr(d.src, d.sport));
   }
 
   override release(): void { this.udp.unbind(this.ep); }
@@ -693,6 +737,28 @@ registerFamily(AF_INET, {
         if (c.cred.euid !== 0) return -EPERM;
         if (protocol <= 0 || protocol > 255) return -EPROTONOSUPPORT;
         if (protocol === IPPROTO_TCP || protocol === IPPROTO_UDP || protocol === IPPROTO_RAW || protocol > 0) return new RawSocket(inet, protocol);
+        return -EPROTONOSUPPORT;
+      default:
+        return -ESOCKTNOSUPPORT;
+    }
+  },
+});
+
+registerFamily(AF_INET6, {
+  create(type, protocol, c) {
+    const inet = inetOf(c);
+    if (!inet) return -EAFNOSUPPORT;
+    switch (type) {
+      case SOCK_STREAM:
+        if (protocol !== 0 && protocol !== IPPROTO_TCP) return -EPROTONOSUPPORT;
+        return new TcpSocket(inet, undefined, AF_INET6);
+      case SOCK_DGRAM:
+        // ICMPv6 ping sockets are not provided yet.
+        if (protocol === 0 || protocol === IPPROTO_UDP) return new UdpSocket(inet, AF_INET6);
+        return -EPROTONOSUPPORT;
+      case SOCK_RAW:
+        // Raw IPv6 sockets are not provided yet.
+        if (c.cred.euid !== 0) return -EPERM;
         return -EPROTONOSUPPORT;
       default:
         return -ESOCKTNOSUPPORT;

@@ -9,6 +9,7 @@
 import {
   NetClock, NetTimerHandle, checksum, csumFold, csumPartial, rd16, rd32, wr16, wr32, prefixToMask, ipToString,
 } from './util.js';
+import { V6_BASE, LOOPBACK6 } from '../inet6/addr.js';
 import {
   NetDevice, DevOwner, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, ETH_HLEN, BROADCAST_MAC, IFF_UP, IFF_RUNNING, IFF_LOWER_UP, InAddr,
   PACKET_HOST, PACKET_OUTGOING,
@@ -89,8 +90,10 @@ export class NetStack implements DevOwner {
   defaultTtl = 64;
   /** net.ipv4.ip_local_port_range */
   portLow = 32768; portHigh = 60999;
-  /** Extra hooks for IPv6 on loopback (set by the ipv6 module). */
+  /** IPv6 on loopback (net/inet6/ip6.ts installs these): input, output and ICMPv6 errors. */
   ip6Rx: ((dev: NetDevice, d: Uint8Array) => void) | undefined;
+  output6: ((src: number, dst: number, proto: number, payload: Uint8Array, o: OutOpts) => number) | null = null;
+  icmp6Error: ((pkt: IpPacket, type: number, code: number, info: number) => void) | null = null;
   /** Called after a change to devices, addresses or routes (netlink notifications). */
   onChange: ((what: 'link' | 'addr' | 'route', dev: NetDevice | null) => void) | null = null;
   /** Packet sockets' tap (netdev.ts DevOwner.tap); null while none is open. */
@@ -201,6 +204,7 @@ export class NetStack implements DevOwner {
 
   /** Is `a` one of this machine's addresses (or a broadcast we accept)? */
   isLocal(a: number): boolean {
+    if (a >= V6_BASE) return a === LOOPBACK6 && this.lo.up;
     if ((a >>> 24) === 127) return this.lo.up;
     for (const d of this.devices) {
       if (!d.up) continue;
@@ -217,6 +221,7 @@ export class NetStack implements DevOwner {
 
   /** Route lookup: the device, next hop and preferred source for dst. */
   lookup(dst: number, oif: NetDevice | null = null): { dev: NetDevice; nh: number; src: number; route: Route | null } | null {
+    if (dst >= V6_BASE) return dst === LOOPBACK6 && this.lo.up && (!oif || oif.isLoopback) ? { dev: this.lo, nh: dst, src: dst, route: null } : null;
     if (this.isLocal(dst) && (!oif || oif.isLoopback)) {
       return { dev: this.lo, nh: dst, src: (dst >>> 24) === 127 ? dst : dst, route: null };
     }
@@ -256,6 +261,7 @@ export class NetStack implements DevOwner {
    * -errno (ENETUNREACH, EMSGSIZE with DF, EPERM when a hook drops it).
    */
   output(src: number, dst: number, proto: number, payload: Uint8Array, o: OutOpts = {}): number {
+    if (dst >= V6_BASE) return this.output6 ? this.output6(src, dst, proto, payload, o) : -101;
     const rt = this.lookup(dst, o.dev ?? null);
     if (!rt) { this.stats.outNoRoutes++; return -101; }
     if (src === 0) src = rt.src;
@@ -338,6 +344,9 @@ export class NetStack implements DevOwner {
     if (outgoing) this.tap?.(dev, f, PACKET_OUTGOING);
     this.tap?.(dev, f, PACKET_HOST);
   }
+
+  /** Send a finished datagram over lo (IPv6 output). */
+  loopbackXmit(d: Uint8Array): void { this.xmit(this.lo, d, 0); }
 
   /** A frame a packet socket sent on lo comes straight back in. */
   loopbackFrame(frame: Uint8Array): void {
@@ -487,6 +496,7 @@ export class NetStack implements DevOwner {
   }
 
   private input(dev: NetDevice, d: Uint8Array): void {
+    if (d.length > 0 && (d[0] >> 4) === 6) { if (this.ip6Rx) this.ip6Rx(dev, d); else dev.stats.rxDropped++; return; }
     this.stats.inReceives++;
     const pkt = parseIp(d, dev);
     if (!pkt) { this.stats.inHdrErrors++; dev.stats.rxErrors++; dev.malformed++; return; }
@@ -653,6 +663,7 @@ export class NetStack implements DevOwner {
 
   /** Send an ICMP error about `pkt` (never about ICMP errors, fragments or broadcasts). */
   icmpError(pkt: IpPacket, type: number, code: number, info = 0): void {
+    if (pkt.dst >= V6_BASE || pkt.src >= V6_BASE) { this.icmp6Error?.(pkt, type, code, info); return; }
     if (pkt.fragOff !== 0 || this.isBroadcast(pkt.dst, pkt.dev) || (pkt.dst >>> 28) === 14 || pkt.src === 0) return;
     if (pkt.proto === IPPROTO_ICMP && pkt.payload.length > 0 && pkt.payload[0] !== ICMP_ECHO && pkt.payload[0] !== ICMP_ECHOREPLY) return;
     const quote = pkt.data.subarray(0, Math.min(pkt.data.length, pkt.hdrLen + 8 + 512));

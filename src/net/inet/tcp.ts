@@ -9,6 +9,7 @@ import { NetStack, IpPacket, IPPROTO_TCP, ProtoHandler, INADDR_ANY, ICMP_DEST_UN
 import { ByteQueue, csumFold, csumPartial, pseudoSum, rd16, rd32, wr16, wr32, seqLt, seqLe, seqGt, seqGe, seqAdd, seqSub, NetTimerHandle } from './util.js';
 import { icmpErrno } from './udp.js';
 import type { NetDevice } from './netdev.js';
+import { addrTakes, addrsOverlap, isV6 } from '../inet6/addr.js';
 
 /** States, numbered as Linux's TCP_* (the values /proc/net/tcp shows). */
 export const enum TcpState {
@@ -40,6 +41,8 @@ export interface TcpSeg {
 export class TcpSock {
   state: TcpState = TcpState.CLOSE;
   laddr = 0; lport = 0; raddr = 0; rport = 0;
+  /** An AF_INET6 socket's (its wildcard also takes IPv4 unless v6only: inet6/addr.ts). */
+  v6 = false; v6only = false;
   // send side
   iss = 0; sndUna = 0; sndNxt = 0; sndMax = 0; sndWnd = 0; sndWl1 = 0; sndWl2 = 0;
   sndWscale = 0; rcvWscale = 0; wscaleOk = false;
@@ -147,7 +150,7 @@ export class Tcp implements ProtoHandler {
   private bindConflict(sk: TcpSock, addr: number, port: number): boolean {
     for (const o of this.bound) {
       if (o === sk || o.lport !== port) continue;
-      if (o.laddr !== addr && o.laddr !== INADDR_ANY && addr !== INADDR_ANY) continue;
+      if (!addrsOverlap(o.laddr, o.v6, o.v6only, addr, sk.v6, sk.v6only)) continue;
       if (sk.reuseAddr && o.reuseAddr && o.state !== TcpState.LISTEN) continue;
       if (sk.reuseAddr && o.state === TcpState.TIME_WAIT) continue;
       if (sk.reusePort && o.reusePort) continue;
@@ -161,7 +164,7 @@ export class Tcp implements ProtoHandler {
     if (sk.lport === 0) { const e = this.bind(sk, 0, 0); if (e) return e; }
     if (sk.state === TcpState.CLOSE) {
       for (const o of this.listeners) {
-        if (o.lport === sk.lport && (o.laddr === sk.laddr || !o.laddr || !sk.laddr) && !(o.reusePort && sk.reusePort)) return -EADDRINUSE;
+        if (o.lport === sk.lport && addrsOverlap(o.laddr, o.v6, o.v6only, sk.laddr, sk.v6, sk.v6only) && !(o.reusePort && sk.reusePort)) return -EADDRINUSE;
       }
     }
     sk.backlog = Math.max(1, Math.min(backlog < 0 ? 4096 : backlog, 4096));
@@ -212,7 +215,7 @@ export class Tcp implements ProtoHandler {
   }
 
   private initConn(sk: TcpSock, mtu: number): void {
-    const max = Math.min(mtu, 65535) - 40;
+    const max = Math.min(mtu, 65535) - (isV6(sk.raddr) ? 60 : 40);
     sk.advMss = sk.userMss ? Math.max(88, Math.min(sk.userMss, max)) : max;
     sk.rcvWscale = RCV_WSCALE;
     sk.rto = TCP_TIMEOUT_INIT; sk.srtt = 0; sk.rttvar = 0; sk.retries = 0;
@@ -600,7 +603,7 @@ export class Tcp implements ProtoHandler {
     let lsn: TcpSock | null = null;
     for (const l of this.listeners) {
       if (l.lport !== seg.dport) continue;
-      if (l.laddr !== INADDR_ANY && l.laddr !== pkt.dst) continue;
+      if (!addrTakes(l.laddr, l.v6, l.v6only, pkt.dst)) continue;
       if (l.bindDev && pkt.dev && l.bindDev !== pkt.dev && !pkt.dev.isLoopback) continue;
       if (!lsn || l.laddr !== INADDR_ANY) lsn = l;
     }
@@ -645,7 +648,7 @@ export class Tcp implements ProtoHandler {
     c.laddr = seg.dst; c.lport = seg.dport; c.raddr = seg.src; c.rport = seg.sport;
     c.nodelay = l.nodelay; c.keepalive = l.keepalive; c.keepIdle = l.keepIdle; c.keepIntvl = l.keepIntvl; c.keepCnt = l.keepCnt;
     c.rcvBufMax = l.rcvBufMax; c.sndBufMax = l.sndBufMax; c.reuseAddr = l.reuseAddr; c.userMss = l.userMss;
-    c.linger = l.linger; c.bindDev = l.bindDev; c.ttl = l.ttl; c.tos = l.tos; c.uid = l.uid;
+    c.linger = l.linger; c.bindDev = l.bindDev; c.ttl = l.ttl; c.tos = l.tos; c.uid = l.uid; c.v6 = l.v6; c.v6only = l.v6only;
     c.parent = l;
     const rt = this.stack.lookup(seg.src);
     this.initConn(c, rt ? rt.dev.mtu : 576);
@@ -800,7 +803,7 @@ export class Tcp implements ProtoHandler {
   /** rx for a segment after its TIME_WAIT socket was dropped. */
   private rx2(seg: TcpSeg): void {
     for (const l of this.listeners) {
-      if (l.lport === seg.dport && (l.laddr === INADDR_ANY || l.laddr === seg.dst)) { this.listenRx(l, seg); return; }
+      if (l.lport === seg.dport && addrTakes(l.laddr, l.v6, l.v6only, seg.dst)) { this.listenRx(l, seg); return; }
     }
     this.rstFor(seg);
   }

@@ -6,6 +6,7 @@ import { NetStack, IpPacket, IPPROTO_UDP, IPPROTO_ICMP, ProtoHandler, INADDR_ANY
   ICMP_TIME_EXCEEDED, ICMP_ECHO, ICMP_ECHOREPLY, ICMP_FRAG_NEEDED, RawListener, OutOpts } from './stack.js';
 import { checksum, csumFold, csumPartial, pseudoSum, rd16, wr16 } from './util.js';
 import type { NetDevice } from './netdev.js';
+import { addrTakes, addrsOverlap } from '../inet6/addr.js';
 
 export const ECONNREFUSED = 111, EHOSTUNREACH = 113, ENETUNREACH = 101, EADDRINUSE = 98, EADDRNOTAVAIL = 99,
   EMSGSIZE = 90, EINVAL = 22, EACCES = 13, EAGAIN = 11;
@@ -14,6 +15,8 @@ export interface Datagram { data: Uint8Array; src: number; sport: number; dst: n
 
 export class DgramEndpoint {
   laddr = 0; lport = 0; raddr = 0; rport = 0;
+  /** An AF_INET6 socket's (inet6/addr.ts: which wildcard traffic it takes). */
+  v6 = false; v6only = false;
   connected = false;
   readonly rxq: Datagram[] = [];
   rxBytes = 0;
@@ -54,7 +57,7 @@ class PortTable {
   conflict(ep: DgramEndpoint, addr: number, port: number): boolean {
     for (const o of this.eps) {
       if (o === ep || o.lport !== port) continue;
-      if (o.laddr !== addr && o.laddr !== INADDR_ANY && addr !== INADDR_ANY) continue;
+      if (!addrsOverlap(o.laddr, o.v6, o.v6only, addr, ep.v6, ep.v6only)) continue;
       if ((ep.reuseAddr && o.reuseAddr) || (ep.reusePort && o.reusePort)) continue;
       return true;
     }
@@ -78,7 +81,7 @@ class PortTable {
     const all: DgramEndpoint[] = [];
     for (const e of this.eps) {
       if (e.lport !== dport || e.closed) continue;
-      if (e.laddr !== INADDR_ANY && e.laddr !== dst) continue;
+      if (!addrTakes(e.laddr, e.v6, e.v6only, dst)) continue;
       if (e.connected && (e.raddr !== src || e.rport !== sport)) continue;
       if (e.bindDev && dev && e.bindDev !== dev) continue;
       const score = (e.laddr ? 2 : 0) + (e.connected ? 4 : 0);

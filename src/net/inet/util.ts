@@ -2,6 +2,8 @@
 // queues and the clock/timer interface the stack is driven by (the kernel's timer queue
 // in a machine, a manual clock in unit tests). Pure computation: no host access.
 
+import { V6_BASE, addr6Sum } from '../inet6/addr.js';
+
 /** The clock and timer queue the stack uses (kernel.now() / kernel.timers in a machine). */
 export interface NetTimerHandle { cancelled: boolean; }
 export interface NetClock {
@@ -30,6 +32,8 @@ export function checksum(b: Uint8Array, off = 0, len = b.length - off): number {
 
 /** Pseudo-header sum for TCP/UDP over IPv4. */
 export function pseudoSum(src: number, dst: number, proto: number, len: number): number {
+  // IPv6 (RFC 8200 8.1): 128-bit addresses and a 32-bit length.
+  if (src >= V6_BASE || dst >= V6_BASE) return addr6Sum(src) + addr6Sum(dst) + (len >>> 16) + (len & 0xffff) + proto;
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + len;
 }
 
