@@ -21,6 +21,7 @@ import { oomKill } from '../kernel/oom.js';
 import { orderlyPoweroff } from '../kernel/umh.js';
 import { S_IFCHR, S_IFBLK } from '../abi/linux/stat.js';
 import { openUbd, closeAllUbd, UbdError, UBD_MAJOR } from '../drivers/block/ubd.js';
+import '../drivers/block/bdevfile.js'; // open(/dev/ubdX): block device special files
 import { mountRootBlock } from '../fs/ext2/index.js';
 import { setHostfsConfinement } from '../fs/hostfs/confine.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
@@ -53,7 +54,7 @@ function mountRoot(cfg: MachineConfig, notes: string[], restoring: boolean): FsC
     try {
       const d = openUbd(spec);
       notes.push(`${d.name}: ${spec.file}${spec.backing ? ` (COW over ${spec.backing})` : ''}, ${d.blk.size} bytes${d.readonly ? ', read-only' : ''}`);
-      addDeviceNode(d.name, S_IFBLK, UBD_MAJOR, d.minor, 0o660);
+      addDeviceNode(d.name, S_IFBLK, UBD_MAJOR, d.minor, 0o600);
     } catch (e) {
       closeAllUbd();
       if (e instanceof UbdError) throw new ConfigError(e.message);

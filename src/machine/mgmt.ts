@@ -166,7 +166,7 @@ export function config(m: Machine, arg: string): string | { error: string } {
     if (spec === null || typeof spec === 'string') return { error: typeof spec === 'string' ? spec : 'bad ubd device' };
     try {
       const d = openUbd(spec);
-      addDeviceNode(d.name, S_IFBLK, UBD_MAJOR, d.minor, 0o660);
+      addDeviceNode(d.name, S_IFBLK, UBD_MAJOR, d.minor, 0o600);
       m.kernel.log(`${d.name}: ${spec.file}, ${d.blk.size} bytes (mconsole)`);
       return '';
     } catch (e) {

@@ -6,7 +6,7 @@
 // were dirtied. The `s` flag (syncWrites) writes through and fsyncs every write.
 // Errors are -errno values (EIO for host failures).
 
-export const EIO = 5, EROFS = 30, ENOSPC = 28;
+export const EIO = 5, EROFS = 30, ENOSPC = 28, EOPNOTSUPP = 95;
 export const BLK = 4096;
 
 /** What a block device stores its sectors in. Offsets and lengths are multiples of 512. */
@@ -19,8 +19,9 @@ export interface BlockBackend {
   write(buf: Uint8Array, off: number): void;
   /** Make every write so far durable (host fsync). */
   flush(): void;
-  /** Hint: these bytes are no longer used (TRIM); may be a no-op. */
-  discard?(off: number, len: number): void;
+  /** TRIM: these bytes are no longer used; they read as zeros afterwards when it returns
+   *  true (the host file got a hole), false when the host cannot punch one (a no-op). */
+  discard?(off: number, len: number): boolean;
   close(): void;
 }
 
@@ -35,6 +36,12 @@ export class BlockDevice {
   /** First I/O error since the last flush (reported by the next flush, like Linux's errseq). */
   private ioError = 0;
   closed = false;
+  /** Discard requests are refused (ubd's `t` flag, or a backend that cannot take them). */
+  noTrim = false;
+  /** Who holds the device exclusively (a mounted filesystem), for O_EXCL opens. */
+  holder: string | null = null;
+  /** The block size of the filesystem mounted on it (0: none), for BLKBSZGET. */
+  fsBlockSize = 0;
 
   constructor(
     readonly name: string,
@@ -49,6 +56,15 @@ export class BlockDevice {
   }
 
   get size(): number { return this.backend.size; }
+
+  /** Linux's soft block size: the mounted filesystem's, else the largest power of two up
+   *  to 4096 that divides the size (set_init_blocksize). */
+  softBlockSize(): number {
+    if (this.fsBlockSize) return this.fsBlockSize;
+    let b = 4096;
+    while (b > 512 && this.size % b !== 0) b >>= 1;
+    return b;
+  }
   get readonly(): boolean { return this.backend.readonly; }
 
   private load(idx: number): CacheBlock | number {
@@ -170,8 +186,35 @@ export class BlockDevice {
     for (const [idx, b] of this.cache) if (!b.dirty) this.cache.delete(idx);
   }
 
-  discard(off: number, len: number): void {
-    this.backend.discard?.(off, len);
+  /**
+   * Discard [off, off+len) (512-byte aligned): cached blocks inside it are dropped,
+   * partly covered ones written back first, then the backend punches the hole.
+   * 0, -EOPNOTSUPP (no TRIM) or -EIO.
+   */
+  discard(off: number, len: number): number {
+    if (this.noTrim || !this.backend.discard) return -EOPNOTSUPP;
+    if (this.readonly) return -EROFS;
+    if (len <= 0) return 0;
+    const end = off + len;
+    for (const [idx, b] of [...this.cache]) {
+      const bo = idx * BLK, be = bo + BLK;
+      if (be <= off || bo >= end) continue;
+      if (bo < off || be > end) { if (b.dirty && !this.writeBlock(idx, b)) return -EIO; }
+      else if (b.dirty) { b.dirty = false; this.dirtyCount--; }
+      this.cache.delete(idx);
+    }
+    try { this.backend.discard(off, len); } catch { return -EIO; }
+    return this.syncWrites ? this.flush() : 0;
+  }
+
+  /** Write zeros over [off, off+len) (BLKZEROOUT); 0 or -errno. */
+  zeroOut(off: number, len: number): number {
+    const z = new Uint8Array(Math.min(len, 1 << 20));
+    for (let p = off; p < off + len; p += z.length) {
+      const e = this.write(z.subarray(0, Math.min(z.length, off + len - p)), p);
+      if (e < 0) return e;
+    }
+    return 0;
   }
 
   close(): number {

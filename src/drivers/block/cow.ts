@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { BlockBackend } from './blkdev.js';
+import { punchHole } from './punch.js';
 
 export const COW_MAGIC = 0x4f4f4f4d;
 const PATH_LEN_V1 = 256;
@@ -205,8 +206,23 @@ export class CowBackend implements BlockBackend {
   write(buf: Uint8Array, off: number): void {
     if (this.readonly) throw Object.assign(new Error('read-only'), { code: 'EROFS' });
     writeFull(this.cowFd, buf, this.header.dataOffset + off);
+    this.setBits(off, buf.length);
+  }
+
+  /**
+   * TRIM as UML does it: the sectors' data in the COW file becomes a hole and their bits
+   * are set, so they read as zeros from the COW file; the backing file is never touched.
+   */
+  discard(off: number, len: number): boolean {
+    if (this.readonly) return false;
+    if (!punchHole(this.cowFd, this.header.dataOffset + off, len)) return false;
+    this.setBits(off, len);
+    return true;
+  }
+
+  private setBits(off: number, len: number): void {
     const ss = this.ss;
-    for (let s = Math.floor(off / ss); s * ss < off + buf.length; s++) {
+    for (let s = Math.floor(off / ss); s * ss < off + len; s++) {
       const i = s >>> 3;
       const m = 1 << (s & 7);
       if ((this.bitmap[i] & m) === 0) {
@@ -246,6 +262,8 @@ export class FileBackend implements BlockBackend {
     if (n < buf.length) buf.fill(0, n);
   }
   write(buf: Uint8Array, off: number): void { writeFull(this.fd, buf, off); }
+  /** TRIM: a hole in the image file. */
+  discard(off: number, len: number): boolean { return !this.readonly && punchHole(this.fd, off, len); }
   flush(): void { if (!this.readonly) fs.fsyncSync(this.fd); }
   close(): void { fs.closeSync(this.fd); }
 }

@@ -2,7 +2,7 @@
 // or a-z; the device is /dev/ubd<letter> (block major 98, minor n*16).
 //   r  read-only              s  every write is synced to the host
 //   d  data only: never look for a COW header in the file
-//   c  shared: take no host lock          t  no TRIM (discard is ignored)
+//   c  shared: take no host lock          t  no TRIM (discard requests get EOPNOTSUPP)
 // With a backing file the first file is a COW file (created sparse when missing); the
 // backing file is opened read-only and never written.
 //
@@ -201,7 +201,7 @@ export function openUbd(spec: UbdSpec): UbdDevice {
     throw new UbdError(`${name}: ${errText(e)}`);
   }
   const blk = new BlockDevice(name, backend!, spec.sync);
-  if (spec.noTrim) blk.discard = () => {};
+  blk.noTrim = spec.noTrim;
   const d = new UbdDevice(spec, blk, lock);
   devices.set(spec.index, d);
   return d;

@@ -8,7 +8,7 @@
 // descriptors and the superblock are written into it as they change, so a flush of the
 // device (fsync, sync, unmount, exit) makes the filesystem consistent on the host.
 import {
-  ENOENT, EEXIST, ENOTEMPTY, EINVAL, EIO, ENOSPC, EROFS, EFBIG, EMLINK, EACCES,
+  ENOENT, EEXIST, ENOTEMPTY, EINVAL, EIO, ENOSPC, EROFS, EFBIG, EMLINK, EACCES, EBUSY, ENOTTY, EPERM, EOPNOTSUPP,
 } from '../../abi/linux/errno.js';
 import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_ISGID, makedev, major, minor } from '../../abi/linux/stat.js';
 import { RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
@@ -16,6 +16,10 @@ import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr, nowTs } from '../
 import type { File } from '../vfs/file.js';
 import { BlockDevice, beforeBlockFlush } from '../../drivers/block/blkdev.js';
 import { registerCkptState } from '../../lib/ckptstate.js';
+import { FITRIM } from '../../abi/linux/fs.js';
+import type { AddressSpace } from '../../mm/aspace.js';
+import type { Sleeper } from '../../drivers/char/registry.js';
+import { readI64, writeI64 } from '../../mm/usercopy.js';
 
 export const EXT2_SUPER_MAGIC = 0xef53;
 
@@ -211,7 +215,7 @@ export class Ext2Sb extends SuperBlock {
   }
 
   /** Blocks in group g. */
-  private groupBlocks(g: number): number { return Math.min(this.bpg, this.blocksCount - this.firstData - g * this.bpg); }
+  groupBlocks(g: number): number { return Math.min(this.bpg, this.blocksCount - this.firstData - g * this.bpg); }
 
   /** Allocate a block near goal; zero it when asked. Block number or -ENOSPC. */
   allocBlock(goal: number, zero: boolean): number {
@@ -329,6 +333,41 @@ export class Ext2Sb extends SuperBlock {
     };
   }
 
+  /**
+   * FITRIM: discard the free blocks in the byte range [start, start+len) (len < 0: to
+   * the end) in runs of at least minLen bytes; the bytes discarded, or -errno. Free
+   * blocks hold nothing, so a block read back later from a hole is as good as before.
+   */
+  trim(start: number, len: number, minLen: number): number {
+    if (this.blk.noTrim || !this.blk.backend.discard) return -EOPNOTSUPP;
+    if (!this.writable) return -EROFS;
+    const bs = this.bs;
+    if (start < 0 || start >= this.blocksCount * bs) return -EINVAL;
+    const first = Math.max(this.firstData, Math.floor(start / bs));
+    const last = len < 0 ? this.blocksCount - 1 : Math.min(this.blocksCount - 1, Math.floor((start + len) / bs) - 1);
+    const minBlocks = Math.max(1, Math.ceil(Math.max(0, minLen) / bs));
+    let trimmed = 0;
+    for (let g = 0; g < this.ngroups; g++) {
+      const base = this.firstData + g * this.bpg, n = this.groupBlocks(g);
+      if (base + n <= first || base > last) continue;
+      const bm = this.bitmap(g, false);
+      if (typeof bm === 'number') return bm;
+      const lo = Math.max(0, first - base), hi = Math.min(n, last - base + 1);
+      let run = -1;
+      for (let i = lo; i <= hi; i++) {
+        const free = i < hi && (bm[i >>> 3] & (1 << (i & 7))) === 0;
+        if (free) { if (run < 0) run = i; continue; }
+        if (run >= 0 && i - run >= minBlocks) {
+          const e = this.blk.discard((base + run) * bs, (i - run) * bs);
+          if (e < 0) return e;
+          trimmed += (i - run) * bs;
+        }
+        run = -1;
+      }
+    }
+    return trimmed;
+  }
+
   /** Write cached inodes and counters into the buffer cache, then flush the device. */
   sync(): number {
     if (this.writable) {
@@ -350,6 +389,8 @@ export class Ext2Sb extends SuperBlock {
   override kill(): void {
     this.sync();
     mounted.delete(this.blk);
+    if (this.blk.holder === 'ext2') this.blk.holder = null;
+    this.blk.fsBlockSize = 0;
   }
 
   override options(): string { return ''; }
@@ -383,6 +424,17 @@ export class Ext2Inode extends Inode {
   private opens = 0;
   private lastAlloc = 0;
   freed = false;
+
+  /** FITRIM (struct fstrim_range { u64 start, len, minlen }): len comes back as the bytes trimmed. */
+  override ioctl(_f: File, cmd: number, arg: number, mm: AddressSpace, s: Sleeper): number {
+    if (cmd >>> 0 !== FITRIM) return -ENOTTY;
+    if ((s as { cred?: { euid: number } }).cred?.euid !== 0) return -EPERM;
+    const start = readI64(mm, arg), len = readI64(mm, arg + 8), minLen = readI64(mm, arg + 16);
+    const r = this.sb.trim(start, len, minLen < 0 ? Infinity : minLen);
+    if (r < 0) return r;
+    writeI64(mm, arg + 8, r);
+    return 0;
+  }
 
   load(raw: Uint8Array): void {
     this.mode = u16(raw, 0);
@@ -1060,8 +1112,12 @@ export function ext2Mount(dev: BlockDevice, devName: string, fsType: string, ro:
     }
     return have;
   }
+  // A device opened with O_EXCL (mke2fs, say) cannot be mounted meanwhile.
+  if (dev.holder !== null) throw new Ext2MountError(`${devName}: device is busy`, EBUSY);
   const sb = new Ext2Sb(dev, devName, fsType, ro, devNo);
   mounted.set(dev, sb);
+  dev.holder = 'ext2';
+  dev.fsBlockSize = sb.bs;
   return sb;
 }
 

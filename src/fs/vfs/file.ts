@@ -155,6 +155,9 @@ export class InodeFile extends File {
     }
     return { entries: this.snapshot, start: this.pos };
   }
+  override ioctl(cmd: number, arg: number, mm: AddressSpace, s: Sleeper): number {
+    return this.inode.ioctl(this, cmd, arg, mm, s);
+  }
   override fsync(): number {
     const e = this.inode.pageCache?.writeback(this) ?? 0;
     const r = this.inode.sync();

@@ -1,9 +1,11 @@
 // Inodes and superblocks: the objects every filesystem implements. The VFS (namei,
 // ops) calls these methods; they return a value or -errno. Credentials come in as
 // FsCred, a structural interface that kernel/cred.ts's Cred satisfies.
-import { EACCES, ENOTDIR, EINVAL, EPERM, EISDIR, EROFS, EOPNOTSUPP } from '../../abi/linux/errno.js';
+import { EACCES, ENOTDIR, EINVAL, EPERM, EISDIR, EROFS, EOPNOTSUPP, ENOTTY } from '../../abi/linux/errno.js';
 import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, DT_UNKNOWN } from '../../abi/linux/stat.js';
 import type { File } from './file.js';
+import type { AddressSpace } from '../../mm/aspace.js';
+import type { Sleeper } from '../../drivers/char/registry.js';
 import type { Dentry } from './dentry.js';
 import type { PageCache } from '../pagecache.js';
 import { registerCkptState } from '../../lib/ckptstate.js';
@@ -104,6 +106,9 @@ export abstract class Inode {
 
   /** Refresh attributes from the backing store (hostfs); 0 or -errno. */
   refresh(): number { return 0; }
+
+  /** Filesystem ioctls on an open file (ext2's FITRIM); -ENOTTY when unknown. */
+  ioctl(_f: File, _cmd: number, _arg: number, _mm: AddressSpace, _s: Sleeper): number { return -ENOTTY; }
 
   // Directory operations (names are byte strings, never '.', '..' or containing '/').
   lookup(_name: string): Inode | number { return -ENOTDIR; }

@@ -34,7 +34,9 @@ import {
 export const specialOpen: {
   fifo: ((p: Path, inode: Inode, flags: number, s?: Sleeper & { interrupted?: boolean }) => File | number) | null;
   sock: ((p: Path, inode: Inode, flags: number) => File | number) | null;
-} = { fifo: null, sock: null };
+  /** Block device nodes (drivers/block/bdevfile.ts). */
+  blk: ((p: Path, inode: Inode, flags: number) => File | number) | null;
+} = { fifo: null, sock: null, blk: null };
 
 /** Start directory for an *at() call: the root for absolute paths, cwd or the dirfd. */
 export function startAt(ctx: FsContext, files: FdTable, dirfd: number, path: string): Path | number {
@@ -88,7 +90,8 @@ function openInode(p: Path, flags: number, s?: Sleeper & { interrupted?: boolean
       return new DevFile(flags, p, inode, dev);
     }
     case S_IFBLK:
-      return p.mnt.flags & MS_NODEV ? -EACCES : -ENXIO;
+      if (p.mnt.flags & MS_NODEV) return -EACCES;
+      return specialOpen.blk ? specialOpen.blk(p, inode, flags) : -ENXIO;
     case S_IFIFO:
       return specialOpen.fifo ? specialOpen.fifo(p, inode, flags, s) : -ENXIO;
     case S_IFSOCK:
