@@ -4,16 +4,18 @@
 //   peers   real UML (/usr/bin/linux, x86-64 busybox hostfs root), native (the same
 //           busybox on the host), qemu-riscv64-static (the same riscv64 binaries
 //           on the host kernel). Fetch them with: bash scripts/fetch-peers.sh
-//   rows    fork+exec, boot, memory, syscalls (getpid, pipe), cpu (sha256sum)
+//   rows    fork+exec, boot, memory, syscalls (getpid, pipe), cpu (sha256sum),
+//           storage (sequential write+fsync and read through ext2 on ubd; bench/lib/storage.mjs)
 //
 // Environment:
 //   BENCH_RUNS=N        runs per measurement (default 5; 3 with BENCH_QUICK)
 //   BENCH_QUICK=1       fewer runs and iterations (about a minute)
-//   BENCH_ONLY=a,b      only these rows: fork, boot, memory, syscalls, cpu
+//   BENCH_ONLY=a,b      only these rows: fork, boot, memory, syscalls, cpu, storage
 //   BENCH_FORK_N=N      fork+exec loop iterations (default 500)
 //   BENCH_SYSCALL_N=N   syscall iterations under tuml and qemu (default 200000;
 //                       UML, at ~100 µs a call, runs a tenth of that)
 //   BENCH_CPU_MB=N      sha256sum input size in MiB (default 8)
+//   BENCH_STORAGE_MB=N  storage rows' file size in MiB (default 256; 64 with BENCH_QUICK)
 // See docs/benchmarks.md.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +28,7 @@ import {
 } from './lib/peers.mjs';
 import { makeCpuRoot, measureSha, shaQemu, shaTuml } from './lib/cpu.mjs';
 import { timed } from './lib/run.mjs';
+import { storageRows } from './lib/storage.mjs';
 
 const flag = (v) => !!v && v !== '0' && v !== 'false';
 const QUICK = flag(process.env.BENCH_QUICK);
@@ -247,6 +250,7 @@ if (want('boot')) bootRow();
 if (want('memory')) await memoryRows();
 if (want('syscalls')) syscallRows();
 if (want('cpu')) cpuRows();
+if (want('storage')) storageRows({ row, sample, progress, why, runs: RUNS, quick: QUICK });
 
 const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).stdout?.toString().trim() || '?';
 const cpuModel = os.cpus()[0]?.model ?? '?';

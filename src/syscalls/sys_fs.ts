@@ -840,7 +840,7 @@ export const fsSyscalls: SyscallDefs = {
   [NR.fcntl]: def('fcntl', 'fdx', sysFcntl, 'partial', 'record locks (POSIX, OFD) with EDEADLK; leases, F_NOTIFY and seals unsupported'),
   [NR.dup]: def('dup', 'f', sysDup),
   [NR.dup3]: def('dup3', 'ffx', sysDup3),
-  [NR.ioctl]: def('ioctl', 'fxx', sysIoctl, 'supported', 'sockets also take the interface and route ioctls (SIOCGIFCONF, SIOC[GS]IF{FLAGS,ADDR,NETMASK,BRDADDR,MTU,HWADDR,NAME,TXQLEN}, SIOCGIFINDEX, SIOCADDRT/SIOCDELRT, SIOC[GSD]ARP)'),
+  [NR.ioctl]: def('ioctl', 'fxx', sysIoctl, 'supported', 'sockets also take the interface and route ioctls (SIOCGIFCONF, SIOC[GS]IF{FLAGS,ADDR,NETMASK,BRDADDR,MTU,HWADDR,NAME,TXQLEN}, SIOCGIFINDEX, SIOCADDRT/SIOCDELRT, SIOC[GSD]ARP); block devices BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKBSZGET, BLKPBSZGET, BLKROGET, BLKFLSBUF, BLKDISCARD, BLKZEROOUT, HDIO_GETGEO; ext2 FITRIM'),
   [NR.umask]: def('umask', 'o', sysUmask),
   [NR.mkdirat]: def('mkdirat', 'fso', sysMkdirat),
   [NR.mknodat]: def('mknodat', 'fsox', sysMknodat),

@@ -17,6 +17,8 @@ export interface BlockBackend {
   /** Read [off, off+buf.length); throws on host errors. */
   read(buf: Uint8Array, off: number): void;
   write(buf: Uint8Array, off: number): void;
+  /** Write several consecutive buffers at off in one host call (optional). */
+  writev?(bufs: Uint8Array[], off: number): void;
   /** Make every write so far durable (host fsync). */
   flush(): void;
   /** TRIM: these bytes are no longer used; they read as zeros afterwards when it returns
@@ -25,13 +27,27 @@ export interface BlockBackend {
   close(): void;
 }
 
-interface CacheBlock { data: Uint8Array; dirty: boolean; since: number; }
+/** A cached block; `used` is the device's access tick at its last use (for LRU). */
+interface CacheBlock { data: Uint8Array; dirty: boolean; since: number; used: number; }
+
+/** Blocks read at once when reads are sequential (readahead), and written at once. */
+const RA_BLOCKS = 32;
+const raBuf = new Uint8Array(RA_BLOCKS * BLK);
 
 const devices = new Set<BlockDevice>();
 
 export class BlockDevice {
-  /** block index → cached block, in LRU order (oldest first). */
+  /**
+   * block index → cached block. Not kept in LRU order by re-insertion: V8's Map pays
+   * O(size) for a delete followed by a set once its table is full (21 µs a block at
+   * 8192 entries); each block carries its last-use tick instead, and eviction sorts.
+   */
   private readonly cache = new Map<number, CacheBlock>();
+  private tick = 0;
+  /** Buffers of evicted blocks, reused for new ones (less garbage for the GC). */
+  private readonly pool: Uint8Array[] = [];
+  /** The block after the last one read from the backend (sequential read detection). */
+  private nextRead = -1;
   private dirtyCount = 0;
   /** First I/O error since the last flush (reported by the next flush, like Linux's errseq). */
   private ioError = 0;
@@ -69,24 +85,36 @@ export class BlockDevice {
 
   private load(idx: number): CacheBlock | number {
     let b = this.cache.get(idx);
-    if (b !== undefined) {
-      this.cache.delete(idx);
-      this.cache.set(idx, b);
-      return b;
-    }
-    const data = new Uint8Array(BLK);
+    if (b !== undefined) { b.used = ++this.tick; return b; }
     const off = idx * BLK;
-    const len = Math.min(BLK, this.size - off);
-    if (len <= 0) return -EIO;
+    if (off >= this.size) return -EIO;
+    // Sequential reads: read ahead RA_BLOCKS blocks in one host call.
+    // (At most a quarter of the cache, so that the shrink below keeps the block asked for.)
+    const n = idx === this.nextRead ? Math.max(1, Math.min(RA_BLOCKS, this.budget >> 2, Math.ceil((this.size - off) / BLK))) : 1;
+    const len = Math.min(n * BLK, this.size - off);
+    const buf = n === 1 ? this.alloc() : raBuf;
+    if (len < BLK) buf.fill(0, len, BLK);
     try {
-      this.backend.read(len === BLK ? data : data.subarray(0, len), off);
+      this.backend.read(buf.subarray(0, len), off);
     } catch {
       return -EIO;
     }
-    b = { data, dirty: false, since: 0 };
-    this.cache.set(idx, b);
+    this.nextRead = idx + n;
+    for (let k = 0; k < n; k++) {
+      if (k > 0 && this.cache.has(idx + k)) continue;   // cached (maybe dirty): newer than the host
+      let data = buf;
+      if (n > 1) {
+        data = this.alloc();
+        data.set(raBuf.subarray(k * BLK, (k + 1) * BLK));
+        if ((k + 1) * BLK > len) data.fill(0, Math.max(0, len - k * BLK));
+      }
+      const nb: CacheBlock = { data, dirty: false, since: 0, used: ++this.tick };
+      this.cache.set(idx + k, nb);
+      if (k === 0) b = nb;
+    }
+    b!.used = ++this.tick;
     this.shrink();
-    return b;
+    return b!;
   }
 
   /** Read buf.length bytes at off; 0 or -errno. */
@@ -117,8 +145,8 @@ export class BlockDevice {
       let b: CacheBlock | number | undefined;
       if (n === BLK) {
         b = this.cache.get(idx);
-        if (b === undefined) { b = { data: new Uint8Array(BLK), dirty: false, since: 0 }; this.cache.set(idx, b); }
-        else { this.cache.delete(idx); this.cache.set(idx, b); }
+        if (b === undefined) { b = { data: this.alloc(), dirty: false, since: 0, used: ++this.tick }; this.cache.set(idx, b); }
+        else b.used = ++this.tick;
       } else b = this.load(idx);
       if (typeof b === 'number') return b;
       b.data.set(buf.subarray(done, done + n), o);
@@ -144,27 +172,58 @@ export class BlockDevice {
     return true;
   }
 
-  /** Over budget: write back the oldest dirty blocks, drop the oldest clean ones. */
+  /** Over budget: write back the dirty blocks (if half the cache), drop the least recently used clean ones. */
   private shrink(): void {
     if (this.cache.size <= this.budget) return;
     const target = Math.floor(this.budget * 3 / 4);
     if (this.dirtyCount > this.budget / 2) this.writeDirty(false);
-    for (const [idx, b] of this.cache) {
-      if (this.cache.size <= target) break;
-      if (!b.dirty) this.cache.delete(idx);
+    const clean: [number, number][] = [];
+    for (const [idx, b] of this.cache) if (!b.dirty) clean.push([b.used, idx]);
+    clean.sort((a, b) => a[0] - b[0]);
+    for (let i = 0; i < clean.length && this.cache.size > target; i++) {
+      const idx = clean[i][1];
+      if (this.pool.length < 1024) this.pool.push(this.cache.get(idx)!.data);
+      this.cache.delete(idx);
     }
   }
 
-  /** Write dirty blocks in block order; olderThan: only those dirty since before it. */
+  /** A block buffer (contents undefined: the caller fills all of it). */
+  private alloc(): Uint8Array { return this.pool.pop() ?? new Uint8Array(BLK); }
+
+  /** Write dirty blocks in block order, runs of consecutive blocks in one host call;
+   *  olderThan: only those dirty since before it. */
   private writeDirty(sync: boolean, olderThan = Infinity): void {
     if (this.dirtyCount === 0) return;
     const idxs: number[] = [];
     for (const [idx, b] of this.cache) if (b.dirty && b.since < olderThan) idxs.push(idx);
     idxs.sort((a, b) => a - b);
-    for (const idx of idxs) this.writeBlock(idx, this.cache.get(idx)!);
+    for (let i = 0; i < idxs.length;) {
+      let j = i + 1;
+      while (j < idxs.length && j - i < RA_BLOCKS && idxs[j] === idxs[j - 1] + 1) j++;
+      this.writeRun(idxs, i, j);
+      i = j;
+    }
     if (sync) {
       try { this.backend.flush(); } catch { if (this.ioError === 0) this.ioError = -EIO; }
     }
+  }
+
+  /** Write the blocks idxs[i..j) (consecutive) in one backend call when it can. */
+  private writeRun(idxs: number[], i: number, j: number): void {
+    const be = this.backend;
+    const first = idxs[i] * BLK;
+    if (j - i === 1 || !be.writev || (idxs[j - 1] + 1) * BLK > this.size) {
+      for (let k = i; k < j; k++) this.writeBlock(idxs[k], this.cache.get(idxs[k])!);
+      return;
+    }
+    const blocks = idxs.slice(i, j).map((x) => this.cache.get(x)!);
+    try {
+      be.writev(blocks.map((b) => b.data), first);
+    } catch {
+      if (this.ioError === 0) this.ioError = -EIO;
+      return;
+    }
+    for (const b of blocks) { b.dirty = false; this.dirtyCount--; }
   }
 
   /** Everything written so far reaches the host file and is fsync'ed; 0 or -errno. */

@@ -209,6 +209,14 @@ export class CowBackend implements BlockBackend {
     this.setBits(off, buf.length);
   }
 
+  writev(bufs: Uint8Array[], off: number): void {
+    if (this.readonly) throw Object.assign(new Error('read-only'), { code: 'EROFS' });
+    writevFull(this.cowFd, bufs, this.header.dataOffset + off);
+    let len = 0;
+    for (const b of bufs) len += b.length;
+    this.setBits(off, len);
+  }
+
   /**
    * TRIM as UML does it: the sectors' data in the COW file becomes a hole and their bits
    * are set, so they read as zeros from the COW file; the backing file is never touched.
@@ -262,6 +270,7 @@ export class FileBackend implements BlockBackend {
     if (n < buf.length) buf.fill(0, n);
   }
   write(buf: Uint8Array, off: number): void { writeFull(this.fd, buf, off); }
+  writev(bufs: Uint8Array[], off: number): void { writevFull(this.fd, bufs, off); }
   /** TRIM: a hole in the image file. */
   discard(off: number, len: number): boolean { return !this.readonly && punchHole(this.fd, off, len); }
   flush(): void { if (!this.readonly) fs.fsyncSync(this.fd); }
@@ -276,6 +285,21 @@ function readFull(fd: number, buf: Uint8Array, pos: number): number {
     done += n;
   }
   return done;
+}
+
+/** writev until everything is written (a short write continues with a plain write). */
+function writevFull(fd: number, bufs: Uint8Array[], pos: number): void {
+  let total = 0;
+  for (const b of bufs) total += b.length;
+  const n = fs.writevSync(fd, bufs, pos);
+  if (n === total) return;
+  let skip = n;
+  for (const b of bufs) {
+    if (skip >= b.length) { skip -= b.length; pos += b.length; continue; }
+    writeFull(fd, b.subarray(skip), pos + skip);
+    pos += b.length;
+    skip = 0;
+  }
 }
 
 function writeFull(fd: number, buf: Uint8Array, pos: number): void {
