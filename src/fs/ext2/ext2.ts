@@ -1100,7 +1100,11 @@ export class Ext2Inode extends Inode {
 // ---- mounting ---------------------------------------------------------------------------
 
 const mounted = new Map<BlockDevice, Ext2Sb>();
-registerCkptState('ext2.mounted', () => mounted, (v) => { mounted.clear(); for (const [d, sb] of v as Map<BlockDevice, Ext2Sb>) mounted.set(d, sb); });
+registerCkptState('ext2.mounted', () => mounted, (v) => {
+  mounted.clear();
+  // The devices are reopened by name on restore: they are held by their filesystem again.
+  for (const [d, sb] of v as Map<BlockDevice, Ext2Sb>) { mounted.set(d, sb); d.holder = 'ext2'; d.fsBlockSize = sb.bs; }
+});
 
 /** The superblock of dev (shared by every mount of the device, as in Linux). */
 export function ext2Mount(dev: BlockDevice, devName: string, fsType: string, ro: boolean, devNo = 0): Ext2Sb {
