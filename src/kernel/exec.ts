@@ -1,10 +1,12 @@
 // execve's loader: maps an ELF executable (and its PT_INTERP) into a fresh address
 // space and builds the initial stack exactly as Linux's create_elf_tables does.
 import { AddressSpace, STACK_TOP, Vma, VmBacking } from '../mm/aspace.js';
-import { PhysMem } from '../mm/phys.js';
-import { copyOut, zeroOut, writeI64, writeU32, UserFault } from '../mm/usercopy.js';
+import { PhysMem, PAGE_SHIFT } from '../mm/phys.js';
+import { PTE_R, PTE_X, makePte } from '../mm/pagetable.js';
+import { copyOut, zeroOut, writeI64, UserFault } from '../mm/usercopy.js';
 import { SIGTRAMP, SIGTRAMP_CODE } from './signal.js';
-import { parseElf, ElfInfo } from './elf.js';
+import { ElfInfo } from './elf.js';
+import { ElfStamp, parseElfCached } from './elfcache.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_PRIVATE, MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN } from '../abi/linux/mman.js';
 import * as A from '../abi/linux/auxv.js';
 import { ENOEXEC, ENOMEM, E2BIG } from '../abi/linux/errno.js';
@@ -21,6 +23,8 @@ export interface ExecFile {
   readonly nosuid?: boolean;
   /** The file's pages as a mapping sees them (page cache), when the file has one. */
   readonly backing?: VmBacking | null;
+  /** The file's inode, keying the parsed-header cache (kernel/elfcache.ts); none: parse afresh. */
+  readonly inode?: ElfStamp | null;
 }
 
 /** Base for ET_DYN main programs: two thirds of the Sv39 user space, as Linux's ELF_ET_DYN_BASE. */
@@ -119,6 +123,22 @@ function copySegments(mm: AddressSpace, f: ExecFile, info: ElfInfo, bias: number
 }
 
 /**
+ * The frame holding the sigreturn trampoline, one per machine (it keeps a reference),
+ * mapped read-only into every process as Linux maps its vDSO; a write copies it.
+ */
+const trampolines = new WeakMap<PhysMem, number>();
+function trampolineFrame(mem: PhysMem): number {
+  let f = trampolines.get(mem);
+  if (f === undefined) {
+    f = mem.alloc();
+    if (f < 0) return -1;
+    for (let i = 0; i < SIGTRAMP_CODE.length; i++) mem.i32[(f << (PAGE_SHIFT - 2)) + i] = SIGTRAMP_CODE[i];
+    trampolines.set(mem, f);
+  }
+  return f;
+}
+
+/**
  * Load `file` (already parsed as `info`) into a new address space with the given
  * arguments. `openInterp` opens a PT_INTERP path. Returns -errno before the point of no return.
  */
@@ -139,7 +159,7 @@ export function loadElf(mem: PhysMem, file: ExecFile, info: ElfInfo, argv: Uint8
     if (info.interp !== null) {
       const ifile = openInterp(info.interp);
       if (typeof ifile === 'number') { mm.destroy(); return ifile; }
-      const ii = parseElf((b, p) => ifile.pread(b, p), ifile.size);
+      const ii = parseElfCached(ifile.inode, (b, p) => ifile.pread(b, p), ifile.size);
       if (ii === null || ii.interp !== null) { mm.destroy(); return -ENOEXEC; }
       const span = pageUp(ii.hi) - pageDown(ii.lo);
       const want = ii.type === A.ET_DYN ? INTERP_BASE : pageDown(ii.lo);
@@ -162,10 +182,13 @@ export function loadElf(mem: PhysMem, file: ExecFile, info: ElfInfo, argv: Uint8
     const stackProt = PROT_READ | PROT_WRITE | (info.execStack ? PROT_EXEC : 0);
     mm.vmas.push(new Vma(STACK_TOP - stackSize, STACK_TOP, stackProt, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, null, 0, '[stack]'));
     // The sigreturn trampoline page (Linux/riscv keeps it in the vDSO).
-    mm.vmas.push(new Vma(SIGTRAMP, SIGTRAMP + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0, '[vdso]'));
+    mm.vmas.push(new Vma(SIGTRAMP, SIGTRAMP + 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, null, 0, '[vdso]'));
     mm.vmas.sort((a, b) => a.start - b.start);
-    for (let i = 0; i < SIGTRAMP_CODE.length; i++) writeU32(mm, SIGTRAMP + 4 * i, SIGTRAMP_CODE[i]);
-    mm.mprotect(SIGTRAMP, 4096, PROT_READ | PROT_EXEC);
+    const tf = trampolineFrame(mem);
+    if (tf < 0) { mm.destroy(); return -ENOMEM; }
+    mem.get(tf);
+    mm.pt.set(SIGTRAMP / 4096, makePte(tf, PTE_R | PTE_X));
+    mm.rss++;
 
     // Strings at the top: argv strings, envp strings, then the exec filename (as Linux).
     let p = STACK_TOP - 8;

@@ -1,7 +1,7 @@
 // execve: resolve the file (ELF or #! script), load it into a new address space,
 // then, past the point of no return, replace the task's image.
 import { Task } from './task.js';
-import { parseElf } from './elf.js';
+import { cachedElf, parseElfCached } from './elfcache.js';
 import { loadElf, ExecFile } from './exec.js';
 import { openExec } from '../fs/index.js';
 import { ENOEXEC, ELOOP, ENAMETOOLONG } from '../abi/linux/errno.js';
@@ -19,7 +19,7 @@ function open(t: Task, path: string, opened: { close(): void }[]): ExecFile | nu
   const f = openExec(t.fs, t.cred, path);
   if (typeof f === 'number') return f;
   opened.push(f);
-  return Object.assign(f, { backing: execBacking(t.kernel.mem, f.file, f.path) });
+  return Object.assign(f, { backing: execBacking(t.kernel.mem, f.file, f.path), inode: f.file.inode });
 }
 
 /** Replace t's program with `path`. Returns 0 on success (registers set) or -errno. */
@@ -39,7 +39,8 @@ function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], o
   if (typeof file === 'number') return file;
   const execfn = path;
   // #! scripts: the interpreter (and optional argument) replace argv[0] (Linux's binfmt_script).
-  for (let depth = 0; ; depth++) {
+  // A file whose ELF headers are cached is no script: its first bytes need not be read.
+  for (let depth = 0; cachedElf(file.inode) === null; depth++) {
     const head = new Uint8Array(BINPRM_BUF);
     const n = file.pread(head, 0);
     if (n >= 2 && head[0] === 0x23 && head[1] === 0x21) {
@@ -65,7 +66,7 @@ function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], o
     break;
   }
   const f = file;
-  const info = parseElf((b, p) => f.pread(b, p), f.size);
+  const info = parseElfCached(f.inode, (b, p) => f.pread(b, p), f.size);
   if (info === null) return -ENOEXEC;
   const rnd = new Uint8Array(16);
   t.kernel.random(rnd);

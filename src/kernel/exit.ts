@@ -32,15 +32,19 @@ export function groupAlive(t: Task): boolean {
 /**
  * mm_release: the robust futexes t still holds are released (FUTEX_OWNER_DIED) and
  * CLONE_CHILD_CLEARTID zeroes the tid word and wakes a waiter (pthread_join). Done at
- * exit and at exec.
+ * exit and at exec. As in Linux, the tid word is only written while another task shares
+ * the address space (nobody else could see it; a forked child's exec or exit then costs
+ * no copy-on-write fault).
  */
 export function mmRelease(t: Task): void {
   exitRobustList(t);
   if (t.clearChildTid !== 0) {
     const a = t.clearChildTid;
     t.clearChildTid = 0;
-    try { writeU32(t.mm, a, 0); } catch { /* EFAULT ignored, as Linux does */ }
-    futexWakeShared(t, a, 1);
+    if (t.mm.users > 1) {
+      try { writeU32(t.mm, a, 0); } catch { /* EFAULT ignored, as Linux does */ }
+      futexWakeShared(t, a, 1);
+    }
   }
 }
 

@@ -28,8 +28,9 @@ export function copyProcess(p: Task, a: CloneArgs): Task {
   if (f & CLONE_FS) fs.users++;
   const tid = k.allocPid();
   const thread = (f & CLONE_THREAD) !== 0;
-  const c = new Task(k, tid, thread ? p.tgid : tid, mm, files, fs, thread ? p.cred : p.cred.clone());
-  if (f & CLONE_SIGHAND) { c.sighand = p.sighand; p.sighand.users++; } else c.sighand = p.sighand.clone();
+  let sighand = p.sighand;
+  if (f & CLONE_SIGHAND) p.sighand.users++; else sighand = p.sighand.clone();
+  const c = new Task(k, tid, thread ? p.tgid : tid, mm, files, fs, thread ? p.cred : p.cred.clone(), sighand, p.rlim.clone());
   if (thread) {
     // A thread shares the group's process-directed pending signals and its wait queue
     // for children (any thread may wait for any thread's children).
@@ -39,7 +40,6 @@ export function copyProcess(p: Task, a: CloneArgs): Task {
   c.pgid = p.pgid; c.sid = p.sid;
   c.comm = p.comm; c.exePath = p.exePath;
   c.maskLo = p.maskLo; c.maskHi = p.maskHi;
-  c.rlim = p.rlim.clone();
   c.schedPolicy = p.schedPolicy & ~0x40000000; // SCHED_RESET_ON_FORK is not inherited as such
   c.schedPriority = p.schedPriority; c.nice = p.nice; c.ioprio = p.ioprio; c.personality = p.personality;
   if (p.schedPolicy & 0x40000000) { c.schedPolicy = 0; c.schedPriority = 0; if (c.nice < 0) c.nice = 0; }

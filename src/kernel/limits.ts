@@ -4,9 +4,12 @@ import * as M from '../abi/linux/misc.js';
 export const RLIM_INFINITY = -1; // stored as -1, reported as ~0 (all ones)
 
 export class Rlimits {
-  readonly cur = new Float64Array(M.RLIM_NLIMITS).fill(RLIM_INFINITY);
-  readonly max = new Float64Array(M.RLIM_NLIMITS).fill(RLIM_INFINITY);
-  constructor() {
+  readonly cur = new Float64Array(M.RLIM_NLIMITS);
+  readonly max = new Float64Array(M.RLIM_NLIMITS);
+  /** A copy of `from` (fork), or the defaults. */
+  constructor(from?: Rlimits) {
+    if (from !== undefined) { this.cur.set(from.cur); this.max.set(from.max); return; }
+    this.cur.fill(RLIM_INFINITY); this.max.fill(RLIM_INFINITY);
     this.set(M.RLIMIT_STACK, 8 * 1024 * 1024, RLIM_INFINITY);
     this.set(M.RLIMIT_NOFILE, 1024, 1048576);
     this.set(M.RLIMIT_CORE, 0, RLIM_INFINITY);
@@ -18,5 +21,5 @@ export class Rlimits {
     this.set(M.RLIMIT_RTPRIO, 0, 0);
   }
   set(r: number, cur: number, max: number): void { this.cur[r] = cur; this.max[r] = max; }
-  clone(): Rlimits { const c = new Rlimits(); c.cur.set(this.cur); c.max.set(this.max); return c; }
+  clone(): Rlimits { return new Rlimits(this); }
 }

@@ -20,18 +20,26 @@ export class SigAction {
   flags = 0;
   restorer = 0;
   maskLo = 0; maskHi = 0;
+  /** A copy of `from`, or the default disposition. */
+  constructor(from?: SigAction) {
+    if (from !== undefined) {
+      this.handler = from.handler; this.flags = from.flags; this.restorer = from.restorer;
+      this.maskLo = from.maskLo; this.maskHi = from.maskHi;
+    }
+  }
 }
 export class SigHand {
   /** Tasks sharing this table (CLONE_SIGHAND). */
   users = 1;
-  readonly actions: SigAction[] = Array.from({ length: 65 }, () => new SigAction());
+  readonly actions: SigAction[] = new Array<SigAction>(65);
   /** signalfd readers and pollers: woken whenever a signal is queued for the process. */
   readonly signalfdWait = new WaitQueue();
-  clone(): SigHand {
-    const s = new SigHand();
-    for (let i = 0; i < 65; i++) Object.assign(s.actions[i], this.actions[i]);
-    return s;
+  /** A copy of `from`'s dispositions (fork), or all defaults. */
+  constructor(from?: SigHand) {
+    const a = this.actions;
+    for (let i = 0; i < 65; i++) a[i] = new SigAction(from === undefined ? undefined : from.actions[i]);
   }
+  clone(): SigHand { return new SigHand(this); }
 }
 
 /** Signals pending for a whole thread group (process-directed), shared by its threads. */
@@ -72,7 +80,7 @@ export class Task implements Waiter {
   /** Terminating signal chosen for the group (exit in progress). */
   /** ITIMER_REAL timer and interval (ns). */
   itRealTimer: Timer | null = null; itRealInterval = 0; itRealAt = 0;
-  sighand = new SigHand();
+  sighand: SigHand;
   /** sigaltstack: base, size and flags (SS_DISABLE = 2 when none). */
   altStackSp = 0; altStackSize = 0; altStackFlags = 2;
   clearChildTid = 0;
@@ -106,7 +114,7 @@ export class Task implements Waiter {
   /** CPU instructions run (for /proc stat utime). */
   utimeInsns = 0;
   startTime = 0;
-  rlim = new Rlimits();
+  rlim: Rlimits;
   /** Scheduling attributes (one CPU: recorded and reported; the run queue is round robin). */
   schedPolicy = 0; schedPriority = 0; nice = 0; ioprio = 0;
   /** personality(2) persona; mlockall flags (MCL_*). */
@@ -124,7 +132,12 @@ export class Task implements Waiter {
     public files: FdTable,
     public fs: FsContext,
     public cred: Cred,
+    /** fork passes the child's copies; a first task gets the defaults. */
+    sighand?: SigHand,
+    rlim?: Rlimits,
   ) {
+    this.sighand = sighand ?? new SigHand();
+    this.rlim = rlim ?? new Rlimits();
     this.hart = new Hart(mm.mem);
     mm.attach(this.hart.mmu);
     this.pgid = tgid;

@@ -6,7 +6,7 @@ import { AddressSpace, addReclaimer } from '../mm/aspace.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Task } from '../kernel/task.js';
 import { Cred } from '../kernel/cred.js';
-import { MachineClock, seededRandom } from '../kernel/vclock.js';
+import { MachineClock, seededRandom, pooledRandom } from '../kernel/vclock.js';
 import { setRandomSource } from '../drivers/char/mem.js';
 import { doExecve } from '../kernel/execve.js';
 import { FdTable } from '../fs/vfs/fdtable.js';
@@ -105,7 +105,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void, r
   const kernel = new Kernel(mem, vclock, { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });
   // random-seed= (default 0 under time-travel=inf-cpu) makes every random source reproducible.
   const seed = mg.randomSeed ?? (mg.timeTravel === 'inf-cpu' ? 0 : null);
-  kernel.random = seed === null ? (b) => { randomFillSync(b); } : seededRandom(seed);
+  kernel.random = seed === null ? pooledRandom((b) => { randomFillSync(b); }) : seededRandom(seed);
   setRandomSource(kernel.random);
   kernel.idleSkip = (next) => vclock.skipTo(next);
   kernel.log(`Linux version ${UTS_RELEASE} (tuml ${VERSION}) riscv64`);

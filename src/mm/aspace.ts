@@ -73,6 +73,7 @@ export class AddressSpace {
   attach(m: Mmu): void { this.mmus.add(m); m.setPageTable(this.pt); }
   detach(m: Mmu): void { this.mmus.delete(m); if (m.pt === this.pt) m.setPageTable(null); }
   private flushTlbs(): void { for (const m of this.mmus) m.flush(); }
+  private flushPage(vpn: number): void { for (const m of this.mmus) m.flushPage(vpn); }
 
   find(va: number): Vma | null {
     const v = this.vmas;
@@ -111,7 +112,7 @@ export class AddressSpace {
       // Write to a present read-only page of a writable VMA: copy-on-write.
       const f = pteFrame(pte);
       if ((vma.flags & MAP_SHARED) === 0 && this.mem.refs[f] > 1) {
-        const nf = this.allocFrame();
+        const nf = this.allocFrame(false);
         if (nf < 0) return false;
         this.mem.copyFrame(nf, f);
         this.mem.put(f);
@@ -119,7 +120,7 @@ export class AddressSpace {
       } else {
         this.pt.set(vpn, makePte(f, flags));
       }
-      this.flushTlbs();
+      this.flushPage(vpn);
       return true;
     }
     let f: number;
@@ -131,7 +132,7 @@ export class AddressSpace {
         f = pf;
         this.pt.set(vpn, makePte(f, flags));
       } else if (kind === ACC_W) {
-        f = this.allocFrame();
+        f = this.allocFrame(false);
         if (f < 0) { this.mem.put(pf); return false; }
         this.mem.copyFrame(f, pf);
         this.mem.put(pf);
@@ -142,7 +143,7 @@ export class AddressSpace {
         this.pt.set(vpn, makePte(f, flags & ~PTE_W));
       }
     } else {
-      f = this.allocFrame();
+      f = this.allocFrame(true);
       if (f < 0) return false;
       this.pt.set(vpn, makePte(f, flags));
     }
@@ -150,9 +151,12 @@ export class AddressSpace {
     return true;
   }
 
-  /** Allocate a frame; on exhaustion the PhysMem reclaim hook may free memory (OOM). */
-  private allocFrame(): number {
-    const f = this.mem.alloc();
+  /**
+   * Allocate a frame, zeroed or (for a copy that overwrites it) not; on exhaustion the
+   * PhysMem reclaim hook may free memory (OOM).
+   */
+  private allocFrame(zero: boolean): number {
+    const f = zero ? this.mem.alloc() : this.mem.allocUninit();
     // The OOM killer may have chosen this very address space while we waited.
     if (f >= 0 && this.dead) { this.mem.put(f); return -1; }
     return f;
@@ -398,7 +402,9 @@ export class AddressSpace {
       cv.file?.open?.(c, cv);
       this.pt.copyRange(v.start / PAGE_SIZE, v.end / PAGE_SIZE, c.pt, this.mem.refs, (v.flags & MAP_SHARED) !== 0);
     }
-    this.flushTlbs();
+    // Only write access changed (private pages lost PTE_W); read and fetch
+    // translations still name the same frames.
+    for (const m of this.mmus) m.flushWrites();
     return c;
   }
 

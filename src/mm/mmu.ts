@@ -26,6 +26,17 @@ export class Mmu {
 
   flush(): void { this.rTag.fill(-1); this.wTag.fill(-1); this.xTag.fill(-1); }
 
+  /** Forget the translations of one virtual page (its PTE changed). */
+  flushPage(vpn: number): void {
+    const i = vpn & TLB_MASK;
+    if (this.rTag[i] === vpn) this.rTag[i] = -1;
+    if (this.wTag[i] === vpn) this.wTag[i] = -1;
+    if (this.xTag[i] === vpn) this.xTag[i] = -1;
+  }
+
+  /** Forget every write translation (fork write-protected the private pages; reads stay valid). */
+  flushWrites(): void { this.wTag.fill(-1); }
+
   /** Drop write-TLB entries that point at frame f (it now holds decoded code). */
   flushWriteFrame(f: number): void {
     const base = f << PAGE_SHIFT;
