@@ -26,6 +26,26 @@ const YIELD_MS = 8;
 
 const args = [0, 0, 0, 0, 0, 0];
 
+/** A handler called with only the arguments it takes. */
+type AnyHandler = (t: Task, a0?: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number) => number;
+
+/**
+ * Arguments each syscall takes: its strace format's count, or more where its handler
+ * declares more. Only those registers become numbers and are passed, so that a call
+ * like getpid boxes no HeapNumbers (a 64-bit pointer is no small integer): the path
+ * from ecall to return allocates nothing.
+ */
+const ARITY = new Uint8Array(MAX_NR);
+function computeArity(): void {
+  for (let i = 0; i < MAX_NR; i++) {
+    const d = TABLE[i];
+    ARITY[i] = d && d.handler ? Math.min(6, Math.max(d.args.length, d.handler.length - 1, 0)) : 6;
+  }
+}
+
+/** Syscall argument register i (a0..a5) as a number. */
+function arg(x: Int32Array, i: number): number { return x[21 + 2 * i] * 4294967296 + (x[20 + 2 * i] >>> 0); }
+
 export class RunLoop {
   private scheduled = false;
   private done: ((status: number) => void) | null = null;
@@ -35,6 +55,7 @@ export class RunLoop {
 
   constructor(readonly k: Kernel) {
     k.onRunnable = () => this.kick();
+    computeArity();
   }
 
   /** Run until the kernel halts; resolves with the machine's exit status. */
@@ -117,11 +138,13 @@ export class RunLoop {
   private syscall(t: Task): void {
     const h = t.hart, x = h.x;
     const nr = x[34] >>> 0 | (x[35] !== 0 ? MAX_NR : 0);
-    for (let i = 0; i < 6; i++) args[i] = x[21 + 2 * i] * 4294967296 + (x[20 + 2 * i] >>> 0);
     const d = nr < MAX_NR ? TABLE[nr] : null;
     const strace = this.k.cfg.strace;
     let line = '';
-    if (strace && d) line = straceEnter(t, d, args);
+    if (strace && d) {
+      for (let i = 0; i < 6; i++) args[i] = arg(x, i);
+      line = straceEnter(t, d, args);
+    }
     let r: number;
     this.k.current = t;
     if (d === null || d.handler === null) {
@@ -129,7 +152,16 @@ export class RunLoop {
       if (strace && d === null) line = `[pid ${t.tid}] syscall_${nr}(...)`;
     } else {
       try {
-        r = d.handler(t, args[0], args[1], args[2], args[3], args[4], args[5]);
+        const f = d.handler as AnyHandler;
+        switch (ARITY[nr]) {
+          case 0: r = f(t); break;
+          case 1: r = f(t, arg(x, 0)); break;
+          case 2: r = f(t, arg(x, 0), arg(x, 1)); break;
+          case 3: r = f(t, arg(x, 0), arg(x, 1), arg(x, 2)); break;
+          case 4: r = f(t, arg(x, 0), arg(x, 1), arg(x, 2), arg(x, 3)); break;
+          case 5: r = f(t, arg(x, 0), arg(x, 1), arg(x, 2), arg(x, 3), arg(x, 4)); break;
+          default: r = f(t, arg(x, 0), arg(x, 1), arg(x, 2), arg(x, 3), arg(x, 4), arg(x, 5)); break;
+        }
       } catch (e) {
         if (e instanceof UserFault) r = -EFAULT;
         else { this.oops(t, d.name, e); return; }
