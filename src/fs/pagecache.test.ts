@@ -4,6 +4,7 @@ import { PhysMem } from '../mm/phys.js';
 import { AddressSpace, addReclaimer } from '../mm/aspace.js';
 import { ACC_R, ACC_W } from '../mm/mmu.js';
 import { PROT_READ, PROT_WRITE, MAP_SHARED, MAP_PRIVATE, MAP_FIXED } from '../abi/linux/mman.js';
+import { PTE_W } from '../mm/pagetable.js';
 import { O_RDWR, O_RDONLY } from '../abi/linux/fcntl.js';
 import { S_IFREG } from '../abi/linux/stat.js';
 import { TmpfsSb, TmpInode } from './tmpfs/tmpfs.js';
@@ -172,4 +173,26 @@ test('pagecache: backing names the file for /proc/PID/maps', () => {
   assert.equal(b.name, '/f');
   assert.equal(b.dev, ino.sb.dev);
   assert.equal(b.ino, ino.ino);
+});
+
+test('pagecache: fault-around maps resident neighbours of a private mapping read-only; a write still copies', () => {
+  const { mem, file, backing } = setup(20);
+  const a = new AddressSpace(mem), b = new AddressSpace(mem);
+  // b brings pages 0, 2 and 17 into the cache.
+  const vb = b.mmap(0x200000, 20 * PG, PROT_READ, MAP_PRIVATE | MAP_FIXED, backing(false), 0);
+  for (const p of [0, 2, 17]) assert.equal(peek(b, vb + p * PG, 1), String.fromCharCode(97 + ((p * PG) % 26)));
+  const va = a.mmap(0x100000, 20 * PG, RW, MAP_PRIVATE | MAP_FIXED, backing(false), 0);
+  assert.ok(a.fault(va + PG, ACC_R));                           // page 1: read in, 0 and 2 mapped around it
+  const pte = (p: number) => a.pt.get((va + p * PG) / PG);
+  assert.notEqual(pte(0), 0);
+  assert.notEqual(pte(2), 0);
+  assert.equal(pte(3), 0, 'pages not in the cache stay unmapped');
+  assert.equal(pte(17), 0, 'outside the 64 KiB window');
+  assert.equal(pte(0) & PTE_W, 0, 'mapped read-only');
+  assert.equal(a.rss, 3);
+  poke(a, va + 2 * PG, 'Q');                                    // copy-on-write: the cache is untouched
+  assert.equal(peek(b, vb + 2 * PG, 1), String.fromCharCode(97 + ((2 * PG) % 26)));
+  assert.equal(pread(file, 2 * PG, 1), String.fromCharCode(97 + ((2 * PG) % 26)));
+  assert.equal(peek(a, va + 2 * PG, 1), 'Q');
+  a.destroy(); b.destroy();
 });

@@ -240,6 +240,13 @@ export class CacheBacking implements VmBacking {
 
   getPage(index: number): number { return this.cache.getPage(index, this.file, this.mayWrite); }
 
+  peekPage(index: number): number {
+    const f = this.cache.pages.get(index);
+    if (f === undefined) return -1;
+    this.cache.mem.get(f);
+    return f;
+  }
+
   open(as: AddressSpace, vma: Vma): void {
     if (this.users++ === 0 && this.file !== null) {
       this.file.get();

@@ -25,6 +25,8 @@ export interface VmBacking {
   sync?(): number;
   /** mincore: is page `index` resident (in the page cache)? */
   resident?(index: number): boolean;
+  /** Frame of page `index` with a reference taken if it is resident (no I/O), else -1 (fault-around). */
+  peekPage?(index: number): number;
   /** false: a MAP_SHARED mapping of a file not open for writing (mprotect refuses PROT_WRITE). */
   readonly mayWrite?: boolean;
   /** Name for /proc/PID/maps. */
@@ -43,6 +45,8 @@ export class Vma {
 /** Where mmap places mappings without a hint, growing down (Linux's top-down layout). */
 export const MMAP_BASE = 0x3f00000000;
 export const STACK_TOP = 0x3ffffff000;
+/** Pages mapped around a file-page fault (fault_around_bytes = 64 KiB). */
+const FAULT_AROUND = 16;
 /** Lowest address mmap may use (vm.mmap_min_addr). */
 export const MMAP_MIN = 0x10000;
 
@@ -141,6 +145,7 @@ export class AddressSpace {
         // Private file page mapped read-only until written (then copied).
         f = pf;
         this.pt.set(vpn, makePte(f, flags & ~PTE_W));
+        this.faultAround(vma, vpn, flags & ~PTE_W);
       }
     } else {
       f = this.allocFrame(true);
@@ -149,6 +154,26 @@ export class AddressSpace {
     }
     this.rss++;
     return true;
+  }
+
+  /**
+   * Map the neighbours of a read or exec fault in a private file mapping that are already
+   * in the page cache, read-only (a write still copies), in the aligned 64 KiB window
+   * around it as Linux's fault_around_bytes: a program's start-up then takes a few
+   * faults instead of one per page.
+   */
+  private faultAround(vma: Vma, vpn: number, flags: number): void {
+    const b = vma.file;
+    if (b === null || b.peekPage === undefined) return;
+    const first = vma.start / PAGE_SIZE, lo = Math.max(first, vpn - (vpn % FAULT_AROUND));
+    const hi = Math.min(vma.end / PAGE_SIZE, lo + FAULT_AROUND);
+    for (let v = lo; v < hi; v++) {
+      if (v === vpn || this.pt.get(v) !== 0) continue;
+      const f = b.peekPage(vma.pgoff + (v - first));
+      if (f < 0) continue;
+      this.pt.set(v, makePte(f, flags));
+      this.rss++;
+    }
   }
 
   /**
