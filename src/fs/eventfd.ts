@@ -51,6 +51,14 @@ export class EventFdFile extends File {
     return 8;
   }
 
+  /** eventfd_signal: add n from inside the kernel (AIO completions), saturating. */
+  signal(n: number): void {
+    let v = BigInt(n);
+    if (ULLONG_MAX - this.count < v) v = ULLONG_MAX - this.count;
+    this.count += v;
+    this.wq.wakeAll();
+  }
+
   override poll(): number {
     let m = 0;
     if (this.count > 0n) m |= POLLIN;

@@ -217,28 +217,28 @@ function doWrite(t: Task, f: File, va: number, count: number, pos: number): numb
   return done;
 }
 
-function sysRead(t: Task, fd: number, buf: number, count: number): number {
+export function sysRead(t: Task, fd: number, buf: number, count: number): number {
   const f = getFile(t, fd | 0);
   const e = checkRead(f);
   if (e) return e;
   if (count < 0) return -EINVAL;
   return doRead(t, f!, buf, count, -1);
 }
-function sysWrite(t: Task, fd: number, buf: number, count: number): number {
+export function sysWrite(t: Task, fd: number, buf: number, count: number): number {
   const f = getFile(t, fd | 0);
   const e = checkWrite(f);
   if (e) return e;
   if (count < 0) return -EINVAL;
   return epipe(t, doWrite(t, f!, buf, count, -1));
 }
-function sysPread(t: Task, fd: number, buf: number, count: number, pos: number): number {
+export function sysPread(t: Task, fd: number, buf: number, count: number, pos: number): number {
   const f = getFile(t, fd | 0);
   const e = checkRead(f);
   if (e) return e;
   if (pos < 0) return -EINVAL;
   return doRead(t, f!, buf, count, pos);
 }
-function sysPwrite(t: Task, fd: number, buf: number, count: number, pos: number): number {
+export function sysPwrite(t: Task, fd: number, buf: number, count: number, pos: number): number {
   const f = getFile(t, fd | 0);
   const e = checkWrite(f);
   if (e) return e;

@@ -24,10 +24,11 @@ import { rusageSyscalls } from './sys_rusage.js';
 import { ipcSyscalls } from './sys_ipc.js';
 import { msgSyscalls } from './sys_msg.js';
 import { mqSyscalls } from './sys_mqueue.js';
+import { aioSyscalls } from './sys_aio.js';
 import { xattrSyscalls } from './sys_xattr.js';
 import { misc2Syscalls } from './sys_misc2.js';
 
-const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls, rusageSyscalls, misc2Syscalls, xattrSyscalls, ipcSyscalls, msgSyscalls, mqSyscalls];
+const fragments: SyscallDefs[] = [processSyscalls, mmSyscalls, timeSyscalls, signalSyscalls, forkSyscalls, fsSyscalls, pipeSyscalls, pollSyscalls, mountSyscalls, futexSyscalls, credSyscalls, socketSyscalls, epollSyscalls, eventfdSyscalls, timerSyscalls, spliceSyscalls, inotifySyscalls, rusageSyscalls, misc2Syscalls, xattrSyscalls, ipcSyscalls, msgSyscalls, mqSyscalls, aioSyscalls];
 
 export const MAX_NR = 512;
 /** Dense array indexed by syscall number; entries without a handler are ENOSYS. */
@@ -51,5 +52,5 @@ for (let i = 0; i < MAX_NR; i++) {
 /** Syscalls that return EINTR after a handler even with SA_RESTART (signal(7)). */
 export const NO_RESTART = new Set<number>([
   NR.nanosleep, NR.clock_nanosleep, NR.ppoll, NR.pselect6, NR.epoll_pwait, NR.epoll_pwait2,
-  NR.rt_sigsuspend, NR.rt_sigtimedwait, NR.io_getevents, NR.semop, NR.semtimedop, NR.msgrcv, NR.msgsnd,
+  NR.rt_sigsuspend, NR.rt_sigtimedwait, NR.io_getevents, NR.io_pgetevents, NR.semop, NR.semtimedop, NR.msgrcv, NR.msgsnd,
 ]);
