@@ -28,6 +28,7 @@ import { GenSb, GenFile, DirNode, LinkNode } from '../../proc/nodes.js';
 import { findCharDevice } from '../../drivers/char/registry.js';
 import { major, minor } from '../../abi/linux/stat.js';
 import { CkptError } from './graph.js';
+import { statSync } from 'node:fs';
 import { HostSb, HostInode } from '../../fs/hostfs/hostfs.js';
 import { Ext2Sb, Ext2Inode } from '../../fs/ext2/ext2.js';
 import { BlockDevice } from '../../drivers/block/blkdev.js';
@@ -88,7 +89,14 @@ registerClass({
 
 // hostfs: the host directory is used in place. Host fds of open files are opened again
 // by path after restore (reopenHostFiles); a file with no host name cannot be.
-registerClass({ name: 'HostSb', ctor: HostSb });
+registerClass({
+  name: 'HostSb', ctor: HostSb,
+  init: (sb: HostSb) => {
+    let dir = false;
+    try { dir = statSync(sb.hostRoot).isDirectory(); } catch { /* gone */ }
+    if (!dir) throw new CkptError(`the hostfs directory ${sb.hostDir} is missing`);
+  },
+});
 registerClass({
   name: 'HostInode', ctor: HostInode,
   skip: ['fds'],

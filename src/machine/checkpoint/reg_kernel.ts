@@ -24,7 +24,7 @@ registerClass({
   skip: ['mem', 'clock', 'cfg', 'timers', 'current'],
 });
 
-interface HartState { x: Int32Array; f: Int32Array; pc: number; fflags: number; frm: number; instret: number; resAddr: number; }
+interface HartState { x: Int32Array; f: Int32Array; scalars: Record<string, number | boolean>; }
 
 registerClass({
   name: 'Task', ctor: Task,
@@ -36,13 +36,18 @@ registerClass({
     return null;
   },
   fields: {
-    // The CPU: integer and FP registers, pc, fcsr, instret and the LR reservation.
+    // The CPU: integer and FP registers, and every scalar field (pc, fcsr, instret, the LR
+    // reservation, and whatever the CPU keeps later); the MMU and caches are rebuilt.
     hart: {
-      save: (h: Hart): HartState => ({ x: h.x.slice(), f: h.fi.slice(), pc: h.pc, fflags: h.fflags, frm: h.frm, instret: h.instret, resAddr: h.resAddr }),
+      save: (h: Hart): HartState => {
+        const scalars: Record<string, number | boolean> = {};
+        for (const [k, v] of Object.entries(h)) if (typeof v === 'number' || typeof v === 'boolean') scalars[k] = v;
+        return { x: h.x.slice(), f: h.fi.slice(), scalars };
+      },
       load: (s: HartState, _t, ctx) => {
         const h = new Hart(ctx.extern('mem') as PhysMem);
         h.x.set(s.x); h.fi.set(s.f);
-        h.pc = s.pc; h.fflags = s.fflags; h.frm = s.frm; h.instret = s.instret; h.resAddr = s.resAddr;
+        Object.assign(h, s.scalars);
         return h;
       },
     },
