@@ -8,6 +8,7 @@ import { F_RDLCK, F_WRLCK, F_UNLCK } from '../abi/linux/fcntl.js';
 import { BLOCK, WaitQueue } from '../lib/waitqueue.js';
 import type { Inode } from './vfs/inode.js';
 import type { File, Sleeper } from './vfs/file.js';
+import { registerCkptState } from '../lib/ckptstate.js';
 
 export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 
@@ -24,13 +25,16 @@ export interface RangeLock {
   end: number;
 }
 
-class LockState {
+export class LockState {
   flocks: FlockEntry[] = [];
   ranges: RangeLock[] = [];
   readonly wq = new WaitQueue();
 }
 
 const states = new WeakMap<Inode, LockState>();
+/** Checkpoint/restore: an inode's locks and lock waiters, if any. */
+export function lockStateOf(inode: Inode): LockState | undefined { return states.get(inode); }
+export function setLockState(inode: Inode, s: LockState): void { states.set(inode, s); }
 function stateOf(inode: Inode, create: true): LockState;
 function stateOf(inode: Inode, create: false): LockState | undefined;
 function stateOf(inode: Inode, create: boolean): LockState | undefined {
@@ -112,6 +116,7 @@ function applyRange(st: LockState, owner: object, pid: number, ofd: boolean, typ
 
 /** Owners waiting for a lock, and whom they wait for (EDEADLK detection for POSIX locks). */
 const waitsFor = new Map<object, object>();
+registerCkptState('locks.waitsFor', () => waitsFor, (v) => { waitsFor.clear(); for (const [a, b] of v as Map<object, object>) waitsFor.set(a, b); });
 
 /**
  * F_SETLK/F_SETLKW (and the OFD variants): set or clear a lock on [start, end] for owner.

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -87,6 +88,9 @@ int main(void) {
   sigset_t set; sigemptyset(&set); sigaddset(&set, SIGUSR1);
   sigprocmask(SIG_BLOCK, &set, NULL);
   raise(SIGUSR1);
+  /* a flock held over the checkpoint */
+  int lf = open("/tmp/lockf", O_RDWR | O_CREAT, 0600);
+  flock(lf, LOCK_EX);
   volatile double x = 3.0;
   x = x / 7.0;
   printf("ready\n");
@@ -113,6 +117,8 @@ int main(void) {
   write(c2p[1], "four", 4);
   int st; waitpid(kid, &st, 0);
   printf("child: exit %d, shared %d\n", WEXITSTATUS(st), *shared);
+  int lf2 = open("/tmp/lockf", O_RDWR);
+  printf("flock: %s\n", flock(lf2, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK ? "held" : "lost");
   sigprocmask(SIG_UNBLOCK, &set, NULL);
   printf("usr1: %d\n", (int)got_usr1);
   shmdt(sp); shmctl(shm, IPC_RMID, NULL); semctl(sem, 0, IPC_RMID); msgctl(mq, IPC_RMID, NULL);

@@ -33,6 +33,8 @@ import { pipeFsNodeOf, setPipeFsNode } from '../../fs/pipefs.js';
 import type { Path } from '../../fs/vfs/mount.js';
 import { Pipe } from '../../fs/pipe.js';
 import { Tty } from '../../drivers/tty/tty.js';
+import { Inode } from '../../fs/vfs/inode.js';
+import { LockState, lockStateOf, setLockState } from '../../fs/locks.js';
 import { restoreExterns } from './externs.js';
 import './reg_kernel.js';
 import './reg_fs.js';
@@ -51,6 +53,7 @@ interface Root {
   states: Map<string, unknown>;
   timers: TimerDesc[];
   pipefs: [Pipe, Path][];
+  locks: [Inode, LockState][];
 }
 
 /** The checkpoint file's bytes for machine m (which must be stopped); throws CkptError. */
@@ -72,6 +75,12 @@ export function saveMachine(m: Machine, argv: readonly string[]): Buffer {
   const pipes: [Pipe, Path][] = [];
   for (const p of (seen.get('Pipe') ?? []) as Pipe[]) { const n = pipeFsNodeOf(p); if (n) pipes.push([p, n]); }
   root.pipefs = enc(pipes, 'pipefs');
+  // flock and fcntl locks hang off inodes in a side table: saved for every inode saved
+  const locks: [Inode, LockState][] = [];
+  for (const list of [...seen.values()]) {
+    for (const o of list) { if (o instanceof Inode) { const l = lockStateOf(o); if (l && (l.flocks.length || l.ranges.length || !l.wq.empty)) locks.push([o, l]); } }
+  }
+  root.locks = enc(locks, 'locks');
   const clock = k.clock instanceof MachineClock ? k.clock.save() : null;
   const rnd = (k.random as Partial<SeededRandom>).state;
   const machine: MachineSection = { clock, random: rnd ? rnd() : null };
@@ -147,6 +156,7 @@ export function loadMachine(m: Machine, c: { header: Header; section(name: strin
     s.set(v, k);
   }
   for (const [p, path] of root.pipefs) setPipeFsNode(p, path);
+  for (const [i, l] of root.locks) setLockState(i, l);
   // Derived state: MMUs on their page tables, open-file counts per inode.
   for (const o of made) {
     if (o instanceof Task) o.mm.attach(o.hart.mmu);

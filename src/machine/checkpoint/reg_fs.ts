@@ -29,6 +29,7 @@ import { findCharDevice } from '../../drivers/char/registry.js';
 import { major, minor } from '../../abi/linux/stat.js';
 import { CkptError } from './graph.js';
 import { statSync } from 'node:fs';
+import { LockState } from '../../fs/locks.js';
 import { HostSb, HostInode } from '../../fs/hostfs/hostfs.js';
 import { Ext2Sb, Ext2Inode } from '../../fs/ext2/ext2.js';
 import { BlockDevice } from '../../drivers/block/blkdev.js';
@@ -42,6 +43,7 @@ const plain = [['Mount', Mount], ['MountNs', MountNs], ['FdTable', FdTable],
   ['PidFdFile', PidFdFile], ['MemFdFile', MemFdFile]] as const;
 for (const [name, ctor] of plain) registerClass({ name, ctor });
 
+registerClass({ name: 'LockState', ctor: LockState });
 registerClass({ name: 'FsContext', ctor: FsContext, init: (c: FsContext) => trackFsContext(c) });
 registerClass({ name: 'PageCache', ctor: PageCache, init: (c: PageCache) => trackPageCache(c) });
 
