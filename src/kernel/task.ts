@@ -80,6 +80,8 @@ export class Task implements Waiter {
   /** Terminating signal chosen for the group (exit in progress). */
   /** ITIMER_REAL timer and interval (ns). */
   itRealTimer: Timer | null = null; itRealInterval = 0; itRealAt = 0;
+  /** ITIMER_VIRTUAL/PROF: expiry as process CPU ns (0 = disarmed) and interval (kernel/itimer.ts). */
+  itVirtAt = 0; itVirtInterval = 0; itProfAt = 0; itProfInterval = 0;
   sighand: SigHand;
   /** sigaltstack: base, size and flags (SS_DISABLE = 2 when none). */
   altStackSp = 0; altStackSize = 0; altStackFlags = 2;

@@ -1,6 +1,7 @@
 // The run loop: picks a runnable task, runs its hart for a time slice, and turns
 // CPU exits into syscalls, page faults and signals. The Node event loop is the
 // interrupt controller: the loop yields to it regularly so host I/O is never starved.
+import { itimerCheck, itimersArmed } from '../kernel/itimer.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Task, TaskState } from '../kernel/task.js';
 import { runHart } from '../arch/riscv/jit/jit.js';
@@ -115,6 +116,7 @@ export class RunLoop {
       const ran = h.instret - before;
       left -= ran;
       k.clock.retire?.(ran);
+      if (itimersArmed(k)) itimerCheck(t);
       switch (r) {
         case EXIT_BUDGET: break;
         case EXIT_ECALL:

@@ -13,6 +13,7 @@ import { NORETURN } from './dispatch_consts.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import { readTimespec } from './sys_time.js';
 import { ACC_R } from '../mm/mmu.js';
+import { cpuItimerGet, cpuItimerSet } from '../kernel/itimer.js';
 
 const KILLSTOP_LO = S.sigBit(S.SIGKILL) | S.sigBit(S.SIGSTOP);
 const pair = new Int32Array(2);
@@ -240,7 +241,7 @@ function getitimer(t: Task, which: number, cur: number): number {
   if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) return -EINVAL;
   const p = leaderOf(t);
   if (which === ITIMER_REAL) writeItimerval(t, cur, p.itRealInterval, realRemaining(p));
-  else writeItimerval(t, cur, 0, 0);
+  else { const [v, iv] = cpuItimerGet(p, which); writeItimerval(t, cur, iv, v); }
   return 0;
 }
 
@@ -253,7 +254,8 @@ function setitimer(t: Task, which: number, nv: number, ov: number): number {
   }
   const p = leaderOf(t);
   if (ov !== 0) getitimer(t, which, ov);
-  if (which !== ITIMER_REAL) return 0; // virtual/prof timers are accepted but never fire (documented)
+  const value = (vsec * 1e6 + vusec) * 1000, interval = (isec * 1e6 + iusec) * 1000;
+  if (which !== ITIMER_REAL) { cpuItimerSet(p, which, value, interval); return 0; }
   armReal(p, (vsec * 1e6 + vusec) * 1000, (isec * 1e6 + iusec) * 1000);
   return 0;
 }
@@ -270,7 +272,7 @@ export const signalSyscalls: SyscallDefs = {
   [NR.tkill]: def('tkill', 'dd', sysTkill),
   [NR.tgkill]: def('tgkill', 'ddd', sysTgkill),
   [NR.sigaltstack]: def('sigaltstack', 'pp', sigaltstack),
-  [NR.getitimer]: def('getitimer', 'dp', getitimer, 'partial', 'ITIMER_VIRTUAL/PROF read as disarmed'),
-  [NR.setitimer]: def('setitimer', 'dpp', setitimer, 'partial', 'ITIMER_REAL fires; VIRTUAL/PROF are accepted but never fire'),
+  [NR.getitimer]: def('getitimer', 'dp', getitimer, 'supported', 'ITIMER_VIRTUAL/PROF run on the process CPU time (retired instructions; system calls cost none, so PROF counts as VIRTUAL)'),
+  [NR.setitimer]: def('setitimer', 'dpp', setitimer, 'supported', 'as getitimer: REAL sends SIGALRM on the kernel clock, VIRTUAL/PROF send SIGVTALRM/SIGPROF on process CPU time'),
 };
 
