@@ -16,6 +16,9 @@
 //   CI=true              never skip (a missing tool fails the run)
 //   TUML_ORACLE_ONLY=1   run only the qemu side (to work on the programs)
 //   TUML_TEST_ONLY=a,b   run only these programs
+//   TUML_JIT=on|off|both the tuml side runs with the JIT (jit=on, the default), with the
+//                        pure interpreter (jit=off), or both, each compared with the
+//                        oracle (default: both)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -57,6 +60,9 @@ const NEEDS_BINFMT = new Set(['execve', 'thread_exit']);
 
 const oracleOnly = !!process.env.TUML_ORACLE_ONLY;
 const only = process.env.TUML_TEST_ONLY ? new Set(process.env.TUML_TEST_ONLY.split(',')) : undefined;
+const JIT = process.env.TUML_JIT || 'both';
+if (!['on', 'off', 'both'].includes(JIT)) throw new Error(`TUML_JIT=${JIT}: use on, off or both`);
+const JIT_MODES = JIT === 'both' ? ['on', 'off'] : [JIT];
 
 let setupSkip = skipReason([
   [have(CC), `${CC} not found (apt-get install gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)`],
@@ -111,8 +117,14 @@ function runOne(t, name) {
     return;
   }
 
-  // 2. tuml
+  // 2. tuml, once per JIT mode
+  for (const jit of JIT_MODES) runTumlSide(name, prog, args, q, jit);
+}
+
+/** Run `prog` under tuml with jit=`jit` and compare with the oracle's run q. */
+function runTumlSide(name, prog, args, q, jit) {
   const s = scratch(`tuml-t-${name}-`);
+  const kernelArgs = [`jit=${jit}`];
   let u;
   try {
     makeProgramRoot(s.dir, name, { busybox: EXPECTED_STATUS.has(name) });
@@ -120,11 +132,11 @@ function runOne(t, name) {
     // such signals, as on Linux), so it runs as a child of the shell, which exits with
     // the same 128+N status qemu's run gives.
     u = EXPECTED_STATUS.has(name)
-      ? runTuml(s.dir, '/bin/busybox', ['sh', '-c', `${prog} "$@"; exit $?`, 'sh', ...args])
-      : runTuml(s.dir, prog, args);
+      ? runTuml(s.dir, '/bin/busybox', ['sh', '-c', `${prog} "$@"; exit $?`, 'sh', ...args], { kernelArgs })
+      : runTuml(s.dir, prog, args, { kernelArgs });
   } finally { s.cleanup(); }
   if (QEMU_DIVERGES.has(name)) {
-    assert.equal(u.status, 0, `${name} under tuml (compared with its own checks: ${QEMU_DIVERGES.get(name)})\n${describeRun('tuml', u)}`);
+    assert.equal(u.status, 0, `${name} under tuml jit=${jit} (compared with its own checks: ${QEMU_DIVERGES.get(name)})\n${describeRun('tuml', u)}`);
     return;
   }
   // The shell that ran a signal-killed program reports it on stderr ("Segmentation
@@ -132,8 +144,8 @@ function runOne(t, name) {
   if (EXPECTED_STATUS.has(name)) {
     u.stderr = Buffer.from(u.stderr.toString('latin1').replace(/^(Segmentation fault|Terminated|Killed|Aborted|Illegal instruction|Bus error)( \(core dumped\))?\n$/m, ''), 'latin1');
   }
-  const detail = () => `${describeRun('qemu', q)}\n${describeRun('tuml', u)}`;
-  assert.equal(u.stdout.toString('latin1'), q.stdout.toString('latin1'), `stdout differs\n${detail()}`);
-  assert.equal(u.stderr.toString('latin1'), q.stderr.toString('latin1'), `stderr differs\n${detail()}`);
-  assert.equal(u.status, q.status, `exit status differs\n${detail()}`);
+  const detail = () => `${describeRun('qemu', q)}\n${describeRun(`tuml jit=${jit}`, u)}`;
+  assert.equal(u.stdout.toString('latin1'), q.stdout.toString('latin1'), `stdout differs (jit=${jit})\n${detail()}`);
+  assert.equal(u.stderr.toString('latin1'), q.stderr.toString('latin1'), `stderr differs (jit=${jit})\n${detail()}`);
+  assert.equal(u.status, q.status, `exit status differs (jit=${jit})\n${detail()}`);
 }

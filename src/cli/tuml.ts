@@ -2,6 +2,7 @@
 // Bad input gets one line on stderr and a non-zero exit, never a stack trace.
 import { parseArgs, ConfigError } from '../machine/config.js';
 import { createMachine } from '../machine/boot.js';
+import { jitMem } from '../arch/riscv/jit/jit.js';
 import { installHostTerminalHooks, startHostConsole, stopHostConsole } from '../drivers/tty/index.js';
 import { startManagement } from '../mconsole/index.js';
 import { openCheckpoint, loadMachine, restoreArgv, CkptError } from '../machine/checkpoint/index.js';
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
     let n = 0;
     for (const t of m!.kernel.tasks.values()) n += t.hart.instret;
     process.stderr.write(`tuml: instret=${n + m!.kernel.retiredInstret}\n`);
+    const j = jitMem(m!.kernel.mem);
+    if (j.enabled) process.stderr.write(`tuml: jit regions=${j.regions} dropped=${j.dropped} insts=${j.translatedInsts} calls=${j.calls} regionInsts=${j.regionInsts} steps=${j.steps} interps=${j.interps} interpInsts=${j.interpInsts}\n`);
   }
   process.exit(status);
 }

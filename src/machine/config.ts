@@ -31,7 +31,7 @@ export interface MachineConfig {
   mgmt: MgmtConfig;
   /** The command line this configuration came from (kept in a checkpoint; /proc/cmdline). */
   argv: string[];
-  /** Translate hot guest code (jit=on); jit=off (the default for now) keeps the pure interpreter. */
+  /** Translate hot guest code (jit=on, the default); jit=off keeps the pure interpreter. */
   jit: boolean;
   /** Network devices (eth<n>=slirp[,MAC][,hostfwd=...]), extra hostfwd= rules, and ip=. */
   eth: EthSpec[];
@@ -60,7 +60,7 @@ Options (UML's kernel command line):
   quiet               no boot messages on stderr
   strace, --strace    print every guest syscall to stderr, strace-style
   stats               print counters (instructions retired) on exit
-  jit=on|off          translate hot guest code to JavaScript (default off for now)
+  jit=on|off          translate hot guest code to JavaScript (default on; off: interpreter only)
   eth<n>=slirp[,MAC][,hostfwd=tcp:HADDR:HPORT-:GPORT]
                       network device with user-mode NAT (no root): guest 10.0.2.15/24,
                       gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3, DHCP
@@ -85,7 +85,7 @@ export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
     initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
-    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: false, eth: [], hostfwd: [], ip: null, argv: [],
+    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: true, eth: [], hostfwd: [], ip: null, argv: [],
   };
 }
 

@@ -2,7 +2,7 @@
 // an Int32Array slot cache (see decode.ts); the hot loop is one switch over dense op
 // ids with pc kept as (page virtual address, offset) locals. Memory goes through the
 // hart's software TLB; a FAULT thrown by the MMU leaves the instruction unexecuted.
-import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED } from './hart.js';
+import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED, EXIT_JIT, EXIT_HOT } from './hart.js';
 import { FAULT, ACC_R, ACC_W } from '../../mm/mmu.js';
 import { Op, decodeInto, PAGE_SLOTS_WORDS, AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, AMO_AND, AMO_MIN, AMO_MAX,
   AMO_MINU } from './decode.js';
@@ -26,6 +26,17 @@ function pageCode(pageVa: number): Int32Array {
   const i = (pageVa / 4096) & (CT_SIZE - 1);
   return CT_TAG[i] === pageVa ? CT_CODE[i] : EMPTY;
 }
+
+// Taken-jump counters for the JIT, indexed by the target's address bits 1..19 (a
+// direct-mapped hash: a collision only makes some code look hot a little early).
+// run(h, budget, hot) with hot > 0 counts every taken backward jump or branch (loops)
+// and stops with EXIT_HOT, pc at the target, when a target's count reaches `hot`.
+const HOT_MASK = (1 << 19) - 1;
+const HOTC = new Uint16Array(HOT_MASK + 1);
+/** Count a taken jump to t; true when t has just become hot. */
+function bump(t: number, hot: number): boolean { const i = (t / 2) & HOT_MASK; return ++HOTC[i] >= hot; }
+/** Restart the count of jump target t (after the JIT looked at it). */
+export function hotReset(t: number): void { HOTC[(t / 2) & HOT_MASK] = 0; }
 
 /** Translate pc for execution and return the slot array holding its decoded form. */
 function lookup(h: Hart, pc: number): Int32Array {
@@ -182,8 +193,12 @@ function amoD(h: Hart, f5: number, va: number, rd: number, b: number): boolean {
   return true;
 }
 
-/** Run up to `budget` instructions; returns an EXIT_* reason (see hart.ts). */
-export function run(h: Hart, budget: number): number {
+/**
+ * Run up to `budget` instructions; returns an EXIT_* reason (see hart.ts). `hot` > 0
+ * (the JIT dispatcher only) counts taken jumps and returns EXIT_HOT at a target that
+ * reached `hot`, and EXIT_JIT before an instruction marked Op.JIT_ENTRY.
+ */
+export function run(h: Hart, budget: number, hot = 0): number {
   const x = h.x, fi = h.fi, mem = h.mem, mmu = h.mmu;
   const u8 = mem.u8, u16 = mem.u16, i32 = mem.i32;
   const pc0 = h.pc;
@@ -219,7 +234,7 @@ export function run(h: Hart, budget: number): number {
           const v = pageVa + pcOff + imm;
           x[rd] = v | 0; x[rd + 1] = Math.floor(v / P32) | 0; break;
         }
-        case Op.J: pcOff += imm; continue;
+        case Op.J: pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue;
         case Op.JAL: {
           const r = pageVa + pcOff + (w >>> 24);
           x[rd] = r | 0; x[rd + 1] = (r / P32) | 0;
@@ -235,28 +250,28 @@ export function run(h: Hart, budget: number): number {
           else { pcOff = t & 4095; pageVa = t - pcOff; code = pageCode(pageVa); }
           continue;
         }
-        case Op.BEQ: if (x[a] === x[b] && x[a + 1] === x[b + 1]) { pcOff += imm; continue; } break;
-        case Op.BNE: if (x[a] !== x[b] || x[a + 1] !== x[b + 1]) { pcOff += imm; continue; } break;
-        case Op.BEQZ: if ((x[a] | x[a + 1]) === 0) { pcOff += imm; continue; } break;
-        case Op.BNEZ: if ((x[a] | x[a + 1]) !== 0) { pcOff += imm; continue; } break;
+        case Op.BEQ: if (x[a] === x[b] && x[a + 1] === x[b + 1]) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; } break;
+        case Op.BNE: if (x[a] !== x[b] || x[a + 1] !== x[b + 1]) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; } break;
+        case Op.BEQZ: if ((x[a] | x[a + 1]) === 0) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; } break;
+        case Op.BNEZ: if ((x[a] | x[a + 1]) !== 0) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; } break;
         case Op.BLT: {
           const ah = x[a + 1], bh = x[b + 1];
-          if (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) { pcOff += imm; continue; }
+          if (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; }
           break;
         }
         case Op.BGE: {
           const ah = x[a + 1], bh = x[b + 1];
-          if (!(ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0)))) { pcOff += imm; continue; }
+          if (!(ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0)))) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; }
           break;
         }
         case Op.BLTU: {
           const ah = x[a + 1] >>> 0, bh = x[b + 1] >>> 0;
-          if (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) { pcOff += imm; continue; }
+          if (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; }
           break;
         }
         case Op.BGEU: {
           const ah = x[a + 1] >>> 0, bh = x[b + 1] >>> 0;
-          if (!(ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0)))) { pcOff += imm; continue; }
+          if (!(ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0)))) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; }
           break;
         }
 
@@ -511,6 +526,7 @@ export function run(h: Hart, budget: number): number {
             n++; h.exitInst = code[s + 3]; ret = EXIT_ILLEGAL; break loop;
           }
           break;
+        case Op.JIT_ENTRY: n++; ret = EXIT_JIT; break loop;
         default:
           n++; h.exitInst = code[s + 3]; ret = EXIT_ILLEGAL; break loop;
       }

@@ -22,6 +22,8 @@ export const enum Op {
   LR_W, SC_W, AMO_W, LR_D, SC_D, AMO_D,
   FLW, FLD, FSW, FSD, FP,
   LI, MV, J, BEQZ, BNEZ,
+  /** Not decoded from guest code: the JIT's mark on an instruction where a translated region starts (jit/jit.ts). */
+  JIT_ENTRY,
 }
 
 /** AMO function codes (funct5), kept in slot[2] for Op.AMO_W / Op.AMO_D. */

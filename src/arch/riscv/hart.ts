@@ -6,6 +6,11 @@ import { PhysMem } from '../../mm/phys.js';
 /** Why run() returned. The CPU knows nothing of Linux; the kernel interprets these. */
 export const EXIT_BUDGET = 0, EXIT_ECALL = 1, EXIT_FAULT = 2, EXIT_EBREAK = 3, EXIT_ILLEGAL = 4,
   EXIT_MISALIGNED = 5;
+/**
+ * Returned by run() only to the JIT dispatcher (jit/jit.ts), never beyond it: pc is the
+ * start of a translated region (not executed), or a jump target that became hot.
+ */
+export const EXIT_JIT = 6, EXIT_HOT = 7;
 
 /** Index of the write-only sink used when rd is x0 (x[2*32], x[2*32+1]). */
 export const X_SINK = 32;

@@ -82,23 +82,12 @@ function endsBlock(op: number): boolean {
   return false;
 }
 
-/** Offsets of the instructions of the basic block at `off` (empty if the first is not translatable). */
-export function scanBlock(u16: Uint16Array, code: Int32Array, f: number, off: number): number[] {
-  const out: number[] = [];
-  while (off < 4096) {
-    if (!decodeAt(u16, code, f, off)) break;
-    const s = off << 1;
-    const op = code[s];
-    if (!translatable(op)) break;
-    out.push(off);
-    if (endsBlock(op)) break;
-    off += code[s + 1] >>> 24;
-  }
-  return out;
-}
-
 /** A page the region may cover: the entry page (k = 0) and its virtual neighbours (k = ±1). */
-export interface PageRef { frame: number; code: Int32Array; }
+export interface PageRef {
+  frame: number; code: Int32Array;
+  /** The decoded op under each Op.JIT_ENTRY mark of `code`, by 2-byte offset. */
+  orig: Int8Array;
+}
 
 /** One decoded instruction of a region; `off` is relative to the entry page (may be < 0 or >= 4096). */
 interface Inst { off: number; page: number; op: number; w: number; imm: number; raw: number; straddle: boolean; }
@@ -130,6 +119,7 @@ class Pages {
       decodeAt(this.u16, pg.code, pg.frame, po);
       const s = po << 1;
       op = pg.code[s]; w = pg.code[s + 1]; imm = pg.code[s + 2]; raw = pg.code[s + 3];
+      if (op === Op.JIT_ENTRY) op = pg.orig[po >>> 1];
     }
     if (!translatable(op)) return null;
     return { off, page: k, op, w, imm, raw, straddle };

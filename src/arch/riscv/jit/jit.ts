@@ -13,35 +13,39 @@
 // same binary, a shared library, across fork and exec) share the frame and so share its
 // translations.
 //
-// Cold code runs in the interpreter one basic block at a time (run(h, blockLength)),
-// so that every dispatch lands on a block start, where hits are counted. A block start
-// reached HOT times becomes the entry of a new region; later entries at any block of an
-// existing region enter it there.
-import { Hart, EXIT_BUDGET, EXIT_FAULT } from '../hart.js';
-import { run } from '../cpu.js';
+// Cold code runs in the interpreter in long runs: run(h, n, HOT) counts taken jumps per
+// target and stops at a target that reached HOT (EXIT_HOT), which becomes the entry of a
+// new region; the instruction at every block start of a region is marked Op.JIT_ENTRY
+// in the decoded cache, so the interpreter stops there (EXIT_JIT) and the dispatcher
+// enters the region. Marks vanish with the decoded code, so they never outlive a region.
+import { Hart, EXIT_BUDGET, EXIT_FAULT, EXIT_JIT, EXIT_HOT } from '../hart.js';
+import { run, hotReset } from '../cpu.js';
 import { FAULT, ACC_X } from '../../../mm/mmu.js';
 import { PhysMem } from '../../../mm/phys.js';
-import { PAGE_SLOTS_WORDS } from '../decode.js';
+import { Op, PAGE_SLOTS_WORDS } from '../decode.js';
 import { JitCtx } from './ctx.js';
-import { Region, PageRef, compileRegion, scanBlock } from './compile.js';
+import { Region, PageRef, compileRegion } from './compile.js';
 import { pteFrame } from '../../../mm/pagetable.js';
 
-/** Dispatches at a block start before it is translated. */
-export let HOT = 50;
-export function setHot(n: number): void { HOT = n; }
+/** Taken jumps to a target before a region is translated there (at most 65535). */
+export let HOT = 64;
+export function setHot(n: number): void { HOT = Math.max(1, Math.min(65535, n)); }
 /** A region is judged after this many calls; it must retire MIN_PER_CALL instructions per call on average. */
 const PROBATION = 2048, MIN_PER_CALL = 40;
-/** Interpreter run length where a dropped region was. */
-const COLD_RUN = 512;
+/**
+ * Translation budget: V8 spends tens of milliseconds optimizing each region, which
+ * code with few hot loops (sha256, gzip, CoreMark) repays at once and code with
+ * hundreds of them (CPython's eval loop) never does. So each memory may translate
+ * BURST regions at once and then one more per EARN instructions retired.
+ */
+const BURST = 24, EARN = 40e6;
 
 class JitPage {
-  /** Region containing the block starting at each 2-byte offset. */
+  /** Region entered at the block starting at each 2-byte offset (that instruction is marked Op.JIT_ENTRY). */
   readonly regions: (Region | undefined)[] = new Array(2048);
-  /** Cold dispatch count per block start (saturating). */
-  readonly hits = new Uint8Array(2048);
-  /** 1 + the length of the translatable block at each offset; 0 = not scanned yet. */
-  readonly blen = new Uint16Array(2048);
-  /** 1: a region entered here was dropped (see PROBATION); interpret in runs of COLD_RUN. */
+  /** The decoded op under each mark. */
+  readonly orig = new Int8Array(2048);
+  /** 1: do not translate a region entered here (dropped, see PROBATION, or untranslatable). */
   readonly cold = new Uint8Array(2048);
   constructor(readonly code: Int32Array) {}
 }
@@ -54,6 +58,10 @@ export class JitMem {
   regions = 0;
   dropped = 0;
   translatedInsts = 0;
+  /** Dispatcher counters: region calls, single steps under a mark, interpreter runs, instructions they retired. */
+  /** Regions that may be translated now (see BURST); instructions retired towards the next. */
+  tokens = BURST; earned = 0;
+  calls = 0; steps = 0; interps = 0; interpInsts = 0; regionInsts = 0;
   constructor(readonly mem: PhysMem) { this.pages = new Array(mem.nframes); }
 }
 
@@ -93,7 +101,38 @@ function neighbour(h: Hart, jm: JitMem, va: number): PageRef | null {
   const pte = h.mmu.probe(va, ACC_X);
   if (pte === 0) return null;
   const f = pteFrame(pte);
-  return { frame: f, code: pageOf(h, jm, f).code };
+  const jp = pageOf(h, jm, f);
+  return { frame: f, code: jp.code, orig: jp.orig };
+}
+
+/** Translate a region entered at pc (page offset off of frame f) and mark its block starts. */
+function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off: number): void {
+  const pageVa = pc - off;
+  const region = compileRegion(h.mem.u16, [neighbour(h, jm, pageVa - 4096), { frame: f, code: jp.code, orig: jp.orig },
+    neighbour(h, jm, pageVa + 4096)], off);
+  // The neighbour look-ups may have replaced this page's JitPage (never its code: creating
+  // code only happens for frames without any); a stale jp is simply dropped.
+  if (region === null || jm.pages[f] !== jp) { jp.cold[off >>> 1] = 1; return; }
+  jm.regions++;
+  jm.translatedInsts += region.ninsts;
+  const code = jp.code;
+  for (const s of region.starts) {
+    const k = s >>> 1, op = code[s << 1];
+    if (jp.regions[k] !== undefined || op === Op.UNDECODED) continue;
+    jp.regions[k] = region;
+    if (op !== Op.JIT_ENTRY) { jp.orig[k] = op; code[s << 1] = Op.JIT_ENTRY; }
+  }
+}
+
+/** Give a region's entries back to the interpreter for good. */
+function drop(jm: JitMem, jp: JitPage, rg: Region): void {
+  for (const s of rg.starts) {
+    const k = s >>> 1;
+    if (jp.regions[k] !== rg) continue;
+    jp.regions[k] = undefined; jp.cold[k] = 1;
+    jp.code[s << 1] = jp.orig[k];
+  }
+  jm.dropped++;
 }
 
 /** Run up to `budget` instructions, translated where hot; returns an EXIT_* reason like cpu.run. */
@@ -101,74 +140,60 @@ export function runHart(h: Hart, budget: number): number {
   const jm = jitMem(h.mem);
   if (!jm.enabled) return run(h, budget);
   const c = ctxOf(h);
-  const mem = h.mem, mmu = h.mmu, xTag = mmu.xTag, xBase = mmu.xBase, u16 = mem.u16;
+  const mem = h.mem, mmu = h.mmu, xTag = mmu.xTag, xBase = mmu.xBase;
   let n = budget;
+  jm.earned += budget;
+  if (jm.earned >= EARN) { jm.earned -= EARN; if (jm.tokens < BURST) jm.tokens++; }
   try {
     while (n > 0) {
-      if (c.interp !== 0) {
-        c.interp = 0;
-        const before = h.instret;
-        const r = run(h, 1);
-        n -= h.instret - before;
-        if (r !== EXIT_BUDGET) return r;
-        continue;
-      }
       const pc = h.pc;
       const vpn = Math.floor(pc / 4096), ti = vpn & 255;
       const p = xTag[ti] === vpn ? xBase[ti] + (pc & 4095) : mmu.fill(pc, ACC_X);
-      const f = p >>> 12, off = p & 4095;
+      const f = p >>> 12, off = p & 4095, k = off >>> 1;
       const code = mem.code[f];
       let jp = jm.pages[f];
       if (code === undefined || jp === undefined || jp.code !== code) jp = pageOf(h, jm, f);
-      const slot = off >>> 1;
-      const rg = jp.regions[slot];
-      if (rg !== undefined) {
-        const left = rg.fn(c, pc - off, n, off);
-        if (left !== n) {
-          if (++rg.calls === PROBATION) {
-            // Code that leaves its region every few instructions (an interpreter's
-            // computed-goto dispatch, say) pays more for entry and exit than it gains:
-            // give it back to the interpreter, in longer runs.
-            if (rg.retired < PROBATION * MIN_PER_CALL) {
-              for (const s of rg.starts) if (jp.regions[s >>> 1] === rg) { jp.regions[s >>> 1] = undefined; jp.cold[s >>> 1] = 1; }
-              jm.dropped++;
-            }
-          } else rg.retired += n - left;
-          h.instret += n - left;
-          n = left;
-          h.pc = c.pc;
-          continue;
-        }
-        // The budget left is shorter than the block: finish the slice in the interpreter.
-        const before = h.instret;
-        const r = run(h, n);
-        n -= h.instret - before;
-        if (r !== EXIT_BUDGET) return r;
-        continue;
-      }
-      let bl = jp.blen[slot];
-      if (bl === 0) { bl = scanBlock(u16, jp.code, f, off).length + 1; jp.blen[slot] = bl; }
-      if (jp.cold[slot] !== 0) {
-        const before = h.instret;
-        const r = run(h, n < COLD_RUN ? n : COLD_RUN);
-        n -= h.instret - before;
-        if (r !== EXIT_BUDGET) return r;
-        continue;
-      }
-      if (bl > 1 && ++jp.hits[slot] >= HOT) {
-        const pageVa = pc - off;
-        const region = compileRegion(u16, [neighbour(h, jm, pageVa - 4096), { frame: f, code: jp.code }, neighbour(h, jm, pageVa + 4096)], off);
-        if (region !== null) {
-          jm.regions++;
-          jm.translatedInsts += region.ninsts;
-          for (const s of region.starts) if (jp.regions[s >>> 1] === undefined) jp.regions[s >>> 1] = region;
-          continue;
-        }
-        jp.hits[slot] = 0;
-      }
-      const k = bl > 1 && bl - 1 < n ? bl - 1 : bl > 1 ? n : 1;
+      const rg = jp.regions[k];
       const before = h.instret;
-      const r = run(h, k);
+      let r: number;
+      if (rg !== undefined) {
+        if (c.interp === 0) {
+          const left = rg.fn(c, pc - off, n, off);
+          if (left !== n) {
+            if (++rg.calls === PROBATION) {
+              // Code that leaves its region every few instructions (an interpreter's
+              // computed-goto dispatch, say) pays more for entry and exit than it gains.
+              if (rg.retired < PROBATION * MIN_PER_CALL) drop(jm, jp, rg);
+            } else rg.retired += n - left;
+            h.instret += n - left;
+            jm.calls++; jm.regionInsts += n - left;
+            n = left;
+            h.pc = c.pc;
+            continue;
+          }
+        }
+        // The region cannot start here (too little budget left, or its first instruction
+        // needs the interpreter): interpret that one instruction with its mark lifted.
+        c.interp = 0;
+        const s = off << 1, jcode = jp.code;
+        jcode[s] = jp.orig[k];
+        r = run(h, 1); jm.steps++;
+        if (mem.code[f] === jcode && jp.regions[k] === rg) jcode[s] = Op.JIT_ENTRY;
+      } else {
+        c.interp = 0;
+        r = run(h, n, HOT); jm.interps++; jm.interpInsts += h.instret - before;
+        if (r === EXIT_HOT) {
+          r = EXIT_BUDGET;
+          const t = h.pc;
+          hotReset(t);
+          const vp = Math.floor(t / 4096), tj = vp & 255;
+          if (xTag[tj] === vp) {
+            const q = xBase[tj] + (t & 4095), g = q >>> 12, o = q & 4095;
+            const gp = pageOf(h, jm, g);
+            if (gp.regions[o >>> 1] === undefined && gp.cold[o >>> 1] === 0 && jm.tokens > 0) { jm.tokens--; translate(h, jm, gp, g, t, o); }
+          }
+        } else if (r === EXIT_JIT) r = EXIT_BUDGET;
+      }
       n -= h.instret - before;
       if (r !== EXIT_BUDGET) return r;
     }
