@@ -34,7 +34,7 @@ function pageCode(pageVa: number): Int32Array {
 const HOT_MASK = (1 << 19) - 1;
 const HOTC = new Uint16Array(HOT_MASK + 1);
 /** Count a taken jump to t; true when t has just become hot. */
-function bump(t: number, hot: number): boolean { const i = (t / 2) & HOT_MASK; return ++HOTC[i] >= hot; }
+export function bump(t: number, hot: number): boolean { const i = (t / 2) & HOT_MASK; return ++HOTC[i] >= hot; }
 /** Restart the count of jump target t (after the JIT looked at it). */
 export function hotReset(t: number): void { HOTC[(t / 2) & HOT_MASK] = 0; }
 

@@ -19,7 +19,7 @@
 // in the decoded cache, so the interpreter stops there (EXIT_JIT) and the dispatcher
 // enters the region. Marks vanish with the decoded code, so they never outlive a region.
 import { Hart, EXIT_BUDGET, EXIT_FAULT, EXIT_JIT, EXIT_HOT } from '../hart.js';
-import { run, hotReset } from '../cpu.js';
+import { run, bump, hotReset } from '../cpu.js';
 import { FAULT, ACC_X } from '../../../mm/mmu.js';
 import { PhysMem } from '../../../mm/phys.js';
 import { Op, PAGE_SLOTS_WORDS } from '../decode.js';
@@ -142,6 +142,8 @@ export function runHart(h: Hart, budget: number): number {
   const c = ctxOf(h);
   const mem = h.mem, mmu = h.mmu, xTag = mmu.xTag, xBase = mmu.xBase;
   let n = budget;
+  /** 1: the last step left a region at h.pc (not for the interpreter). */
+  let exited = 0;
   jm.earned += budget;
   if (jm.earned >= EARN) { jm.earned -= EARN; if (jm.tokens < BURST) jm.tokens++; }
   try {
@@ -169,6 +171,7 @@ export function runHart(h: Hart, budget: number): number {
             jm.calls++; jm.regionInsts += n - left;
             n = left;
             h.pc = c.pc;
+            exited = c.interp === 0 ? 1 : 0;
             continue;
           }
         }
@@ -180,6 +183,16 @@ export function runHart(h: Hart, budget: number): number {
         r = run(h, 1); jm.steps++;
         if (mem.code[f] === jcode && jp.regions[k] === rg) jcode[s] = Op.JIT_ENTRY;
       } else {
+        // A place regions leave to (the rest of a loop too big for one region, a callee)
+        // is as hot as the jumps into it: count it like a backward jump target.
+        if (exited !== 0 && c.interp === 0 && jp.cold[k] === 0 && jm.tokens > 0 && bump(pc, HOT)) {
+          hotReset(pc);
+          jm.tokens--;
+          translate(h, jm, jp, f, pc, off);
+          exited = 0;
+          continue;
+        }
+        exited = 0;
         c.interp = 0;
         r = run(h, n, HOT); jm.interps++; jm.interpInsts += h.instret - before;
         if (r === EXIT_HOT) {
