@@ -1,42 +1,33 @@
-// CPU benchmark: `busybox sha256sum FILE` under qemu-riscv64-static and under
-// tuml, median of N runs each, side by side.
+// CPU benchmark: the cpu rows of `npm run bench` alone (bench/lib/cpu.mjs): a
+// CoreMark-style program, busybox sha256sum and gzip, and a python3 loop, each
+// under qemu-riscv64-static and under tuml, median of N runs, and the ratio.
 //
-//   npm run bench:cpu                   64 MiB file, 3 runs
-//   TUML_BENCH_MB=8 TUML_BENCH_RUNS=5 npm run bench:cpu
+//   npm run bench:cpu                        64 MiB files, 10^6 python iterations, 3 runs
+//   BENCH_QUICK=1 npm run bench:cpu          8 MiB, 10^5 iterations
+//   BENCH_RUNS=5 BENCH_CPU_ONLY=sha256sum,gzip npm run bench:cpu
+//   TUML_BENCH_ARGS=jit=off npm run bench:cpu   (extra kernel options for tuml)
 //
-// Needs build/root (bash scripts/fetch-guest.sh) and a built tuml (npm run build).
-// Guest instructions per second: tuml prints its retired instruction count on
-// stderr when given the kernel option `stats`, as a line `tuml: instret=N`.
-// This benchmark depends on that line; without it the column shows n/a.
-// The same measurement is the cpu row of `npm run bench` (bench/run.mjs).
+// Needs build/root (scripts/fetch-guest.sh), build/bench/coremark (scripts/fetch-peers.sh),
+// build/debian for the python row (scripts/fetch-debian.sh) and a built tuml.
 import fs from 'node:fs';
 import { table } from './lib/run.mjs';
 import { GUEST_BUSYBOX } from './lib/peers.mjs';
-import { makeCpuRoot, measureSha, shaQemu, shaTuml } from './lib/cpu.mjs';
-
-const MB = Number(process.env.TUML_BENCH_MB || 64);
-const RUNS = Number(process.env.TUML_BENCH_RUNS || 3);
+import { cpuRows } from './lib/cpu_rows.mjs';
 
 if (!fs.existsSync(GUEST_BUSYBOX)) {
   console.error('bench/cpu: build/root/bin/busybox is missing; run: bash scripts/fetch-guest.sh');
   process.exit(1);
 }
-
-const { root, file } = makeCpuRoot(MB);
-
-console.log(`sha256sum of ${MB} MiB, median of ${RUNS} run(s)\n`);
-const qemu = measureSha('qemu-riscv64-static', RUNS, shaQemu(root, file));
-const tuml = measureSha('tuml', RUNS, shaTuml(root, file));
-
-const rows = [['runner', 'time (s)', 'tuml/qemu', 'guest insn/s', 'digest']];
-for (const r of [qemu, tuml]) {
-  if (r.error) { rows.push([r.label, 'failed', '', '', r.error.slice(0, 60)]); continue; }
-  const ratio = r === tuml && !qemu.error ? (tuml.ms / qemu.ms).toFixed(2) : r === qemu ? '1.00' : 'n/a';
-  const ips = r.instret ? `${(r.instret / (r.ms / 1000) / 1e6).toFixed(1)} M` : 'n/a';
-  rows.push([r.label, (r.ms / 1000).toFixed(3), ratio, ips, r.digest.slice(0, 16) + '…']);
+const quick = !!process.env.BENCH_QUICK && process.env.BENCH_QUICK !== '0';
+const runs = Number(process.env.BENCH_RUNS || 3);
+const rows = cpuRows({ runs, quick, only: process.env.BENCH_CPU_ONLY, progress: (m) => process.stderr.write(`bench: ${m}\n`) });
+console.log(`median of ${runs} run(s)${quick ? ' (BENCH_QUICK)' : ''}\n`);
+const out = [['work', 'tuml', 'qemu', 'tuml/qemu', 'target', 'met?', 'tuml guest MIPS']];
+const s = (m) => m.ms === undefined ? (m.na ? `n/a (${m.na})` : `failed (${m.error})`) : `${(m.ms / 1000).toFixed(2)} s`;
+for (const r of rows) {
+  const ratio = r.t.ms && r.q.ms ? r.t.ms / r.q.ms : undefined;
+  out.push([r.work, s(r.t), s(r.q), ratio ? ratio.toFixed(2) : '—', '≤ 2.5', ratio ? (ratio <= 2.5 ? 'yes' : 'NO') : 'n/a',
+    r.t.instret && r.t.ms ? (r.t.instret / r.t.ms / 1000).toFixed(0) : '—']);
 }
-table(rows);
-if (!qemu.error && !tuml.error && qemu.digest !== tuml.digest) {
-  console.error('\nbench/cpu: the digests differ: tuml computed a wrong result');
-  process.exitCode = 1;
-}
+table(out);
+if (rows.some((r) => r.t.error?.startsWith('wrong output'))) process.exitCode = 1;

@@ -5,8 +5,9 @@
 //           busybox on the host), qemu-riscv64-static (the same riscv64 binaries
 //           on the host kernel). Fetch them with: bash scripts/fetch-peers.sh
 //   rows    fork+exec (a C loop and a shell loop), boot, memory, syscalls (getpid,
-//           pipe), cpu (sha256sum), storage (sequential write+fsync and read through
-//           ext2 on ubd; bench/lib/storage.mjs)
+//           pipe), cpu (CoreMark-style, sha256sum, gzip, python3; bench/lib/cpu.mjs),
+//           storage (sequential write+fsync and read through ext2 on ubd;
+//           bench/lib/storage.mjs)
 //
 // Environment:
 //   BENCH_RUNS=N        runs per measurement (default 5; 3 with BENCH_QUICK)
@@ -18,7 +19,8 @@
 //                       UML runs the same number)
 //   BENCH_SYSCALL_N=N   syscall iterations under tuml and qemu (default 200000;
 //                       UML, at ~100 µs a call, runs a tenth of that)
-//   BENCH_CPU_MB=N      sha256sum input size in MiB (default 8)
+//   BENCH_CPU_MB=N      sha256sum/gzip input size in MiB (default 64; 8 with BENCH_QUICK)
+//   BENCH_COREMARK_N, BENCH_PY_N   CoreMark-style iterations (10000), python loop (10^6)
 //   BENCH_STORAGE_MB=N  storage rows' file size in MiB (default 256; 64 with BENCH_QUICK)
 // See docs/benchmarks.md.
 import fs from 'node:fs';
@@ -30,7 +32,7 @@ import {
   BENCH_BIN, GUEST_BUSYBOX, GUEST_ROOT, PEER_ROOT, QEMU, REPO, TUML, TUML_NODE_FLAGS, UML,
   missing, runNative, runTuml, runUml, umlArgs, umlScript,
 } from './lib/peers.mjs';
-import { makeCpuRoot, measureSha, shaQemu, shaTuml } from './lib/cpu.mjs';
+import { cpuRows as measureCpuRows } from './lib/cpu_rows.mjs';
 import { timed } from './lib/run.mjs';
 import { storageRows } from './lib/storage.mjs';
 
@@ -41,7 +43,6 @@ const FORK_N = Number(process.env.BENCH_FORK_N || (QUICK ? 200 : 1000));
 const FORKEXEC_N = Number(process.env.BENCH_FORKEXEC_N || (QUICK ? 100 : 300));
 const SYS_N = Number(process.env.BENCH_SYSCALL_N || (QUICK ? 50000 : 200000));
 const SYS_N_UML = Math.max(1000, Math.round(SYS_N / 10));
-const CPU_MB = Number(process.env.BENCH_CPU_MB || (QUICK ? 2 : 8));
 const MEM_RUNS = Math.min(RUNS, 3);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const want = (row) => !ONLY || ONLY.has(row);
@@ -273,20 +274,14 @@ function syscallRows() {
 }
 
 // ---- cpu ------------------------------------------------------------------------
-// bench/cpu.mjs's measurement: busybox sha256sum of a file, tuml vs qemu.
+// bench/lib/cpu_rows.mjs: CoreMark-style, sha256sum, gzip, python3; tuml vs qemu.
 function cpuRows() {
-  if (why.tuml) { row(`busybox sha256sum ${CPU_MB} MiB`, 'qemu', { na: why.tuml }, { na: why.tuml }, 'time'); return; }
-  const { root, file } = makeCpuRoot(CPU_MB);
-  const wrap = (label, fn) => () => { progress(label); return fn(); };
-  const q = why.qemu ? { error: why.qemu, na: true } : measureSha('qemu', RUNS, wrap('cpu qemu', shaQemu(root, file)));
-  const t = measureSha('tuml', RUNS, wrap('cpu tuml', shaTuml(root, file)));
-  const tm = t.error ? { fail: t.error.slice(0, 90) } : { v: t.ms };
-  const qm = q.na ? { na: q.error } : q.error ? { fail: q.error.slice(0, 90) } : { v: q.ms };
-  if (tm.v !== undefined && qm.v !== undefined && t.digest !== q.digest) tm.fail = 'wrong digest', delete tm.v;
-  row(`busybox sha256sum of ${CPU_MB} MiB`, 'qemu', tm, qm, 'time',
-    { text: 'within 2.5× (ratio ≤ 2.5)', met: (a, b) => b === undefined ? undefined : a / b <= 2.5 });
-  const mips = t.instret && t.ms ? { v: t.instret / (t.ms / 1000) / 1e6 } : { na: t.error ? 'tuml failed' : 'no `tuml: instret=` line' };
-  row('  guest instructions per second', '—', mips, { na: 'not measured' }, 'mips');
+  const within = { text: 'within 2.5× (ratio ≤ 2.5)', met: (a, b) => b === undefined ? undefined : a / b <= 2.5 };
+  const m = (x) => x.ms !== undefined ? { v: x.ms } : x.na !== undefined ? { na: x.na } : { fail: String(x.error).slice(0, 90) };
+  for (const r of measureCpuRows({ runs: RUNS, quick: QUICK, progress })) {
+    row(r.work, 'qemu', m(r.t), m(r.q), 'time', within);
+    if (r.t.instret && r.t.ms) row('  tuml guest instructions per second', '—', { v: r.t.instret / (r.t.ms / 1000) / 1e6 }, { na: 'not measured' }, 'mips');
+  }
 }
 
 // ---- main -----------------------------------------------------------------------
