@@ -95,10 +95,11 @@ test('checkpoint mid-session: the original and two restores print identical tran
 
 // tests/ckpt/objects.c holds AF_UNIX stream and datagram sockets with queued data and an
 // fd in flight, a pty pair, eventfd, epoll, System V shm/sem/msg, shared anonymous memory
-// with a child asleep in read, a flock, a pending blocked signal and FP registers across its sleep.
+// with a child asleep in read, a thread asleep in a futex wait, a POSIX timer, a flock, a
+// pending blocked signal and FP registers across its sleep.
 const OBJECTS = ['stdin: hello', 'fp: 3.000000000000000', 'stream: queued-stream', 'passed fd: through-passed-pipe',
   'dgram: dgram-msg', 'pty: pty-line', 'eventfd: 5', 'epoll: 1 1234', 'shm: shm-data', 'sem: 3', 'msg: 7 msg-text',
-  'child: exit 9, shared 104', 'flock: held', 'usr1: 1', 'status 0', ''].join('\n');
+  'child: exit 9, shared 104', 'thread: 42', 'posix timer: armed', 'flock: held', 'usr1: 1', 'status 0', ''].join('\n');
 
 test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive a restore (hostfs root)', { skip: skipC, timeout: 240_000 }, async () => {
   const s = scratch('tuml-ckpt-');
@@ -108,7 +109,7 @@ test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive 
   fs.copyFileSync(BUSYBOX, path.join(root, 'bin', 'busybox'));
   fs.chmodSync(path.join(root, 'bin', 'busybox'), 0o755);
   fs.symlinkSync('busybox', path.join(root, 'bin', 'sh'));
-  const cc = spawnSync(CC, ['-static', '-O2', '-o', path.join(root, 'objects'), path.join(REPO, 'tests', 'ckpt', 'objects.c')], { encoding: 'utf8' });
+  const cc = spawnSync(CC, ['-static', '-O2', '-pthread', '-o', path.join(root, 'objects'), path.join(REPO, 'tests', 'ckpt', 'objects.c')], { encoding: 'utf8' });
   assert.equal(cc.status, 0, cc.stderr);
   const file = path.join(s.dir, 'o.ckpt');
   const m = boot(s.dir, ['rootfstype=hostfs', `hostfs=${root}`, '--', '/bin/sh', '-c',

@@ -8,7 +8,7 @@ import { F_RDLCK, F_WRLCK, F_UNLCK } from '../abi/linux/fcntl.js';
 import { BLOCK, WaitQueue } from '../lib/waitqueue.js';
 import type { Inode } from './vfs/inode.js';
 import type { File, Sleeper } from './vfs/file.js';
-import { registerCkptState } from '../lib/ckptstate.js';
+import { registerCkptState, registerCkptSide } from '../lib/ckptstate.js';
 
 export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 
@@ -32,9 +32,11 @@ export class LockState {
 }
 
 const states = new WeakMap<Inode, LockState>();
-/** Checkpoint/restore: an inode's locks and lock waiters, if any. */
-export function lockStateOf(inode: Inode): LockState | undefined { return states.get(inode); }
-export function setLockState(inode: Inode, s: LockState): void { states.set(inode, s); }
+// Checkpoint/restore: an inode's locks and lock waiters, if any.
+registerCkptSide('locks', (o) => {
+  const l = states.get(o as Inode);
+  return l && (l.flocks.length || l.ranges.length || !l.wq.empty) ? l : undefined;
+}, (o, v) => { states.set(o as Inode, v as LockState); });
 function stateOf(inode: Inode, create: true): LockState;
 function stateOf(inode: Inode, create: false): LockState | undefined;
 function stateOf(inode: Inode, create: boolean): LockState | undefined {

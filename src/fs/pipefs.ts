@@ -9,7 +9,7 @@ import { ENXIO } from '../abi/linux/errno.js';
 import { S_IFDIR, S_IFIFO } from '../abi/linux/stat.js';
 import { specialOpen } from './vfs/ops.js';
 import { Pipe, PipeFile } from './pipe.js';
-import { registerCkptState } from '../lib/ckptstate.js';
+import { registerCkptState, registerCkptSide } from '../lib/ckptstate.js';
 
 const PIPEFS_MAGIC = 0x50495045;
 
@@ -25,9 +25,7 @@ export class PipeFsSb extends SuperBlock {
 let mnt: Mount | null = null;
 const nodes = new WeakMap<object, Path>();
 registerCkptState('pipefs.mnt', () => mnt, (v) => { mnt = v as Mount | null; });
-/** Checkpoint/restore: a pipe's pipefs node, if it has one. */
-export function pipeFsNodeOf(pipe: object): Path | undefined { return nodes.get(pipe); }
-export function setPipeFsNode(pipe: object, p: Path): void { nodes.set(pipe, p); }
+registerCkptSide('pipefs.node', (o) => nodes.get(o), (o, v) => { nodes.set(o, v as Path); });
 
 /** The pipefs path of a pipe (one per pipe), for reopening it by a magic link. */
 export function pipeFsPath(pipe: { ino: number }, uid: number, gid: number): Path {

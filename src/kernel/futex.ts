@@ -11,9 +11,13 @@ import { Task, TaskState } from './task.js';
 import type { AddressSpace } from '../mm/aspace.js';
 import { MAP_SHARED } from '../abi/linux/mman.js';
 import { readU32, readI32, writeU32 } from '../mm/usercopy.js';
+import { registerCkptState, registerCkptSide } from '../lib/ckptstate.js';
 
 const ids = new WeakMap<object, number>();
 let nextId = 1;
+// Checkpoint: futex keys name objects by these ids, so they are kept with the objects.
+registerCkptSide('futex.id', (o) => ids.get(o), (o, v) => { ids.set(o, v as number); });
+registerCkptState('futex.nextId', () => nextId, (v) => { nextId = v as number; });
 function idOf(o: object): number {
   let i = ids.get(o);
   if (i === undefined) { i = nextId++; ids.set(o, i); }
@@ -113,6 +117,7 @@ function wakeWaiter(t: Task): void {
 }
 
 const tables = new WeakMap<object, FutexTable>();
+registerCkptState('futex.table', (k) => tables.get(k) ?? null, (v, k) => { if (v) tables.set(k, v as FutexTable); });
 /** The futex table of t's kernel. */
 export function futexTable(t: Task): FutexTable {
   let ft = tables.get(t.kernel);

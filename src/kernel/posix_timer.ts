@@ -9,6 +9,7 @@ import { Task } from './task.js';
 import { SigInfo, SI_TIMER } from './siginfo.js';
 import { sendSignal, groupOf } from './signal.js';
 import { SIGEV_NONE, SIGEV_THREAD_ID } from '../abi/linux/events.js';
+import { registerCkptSide } from '../lib/ckptstate.js';
 
 const DELAYTIMER_MAX = 0x7fffffff;
 /** While a timer's signal is still queued, its kernel timer need not fire more often. */
@@ -130,6 +131,7 @@ export class ProcTimers {
 }
 
 const byProcess = new WeakMap<Task, ProcTimers>();
+registerCkptSide('posix_timers', (o) => byProcess.get(o as Task), (o, v) => { byProcess.set(o as Task, v as ProcTimers); });
 
 /** The timer table of t's process (created on first use; a new one after exec). */
 export function procTimers(t: Task): ProcTimers {
@@ -141,10 +143,4 @@ export function procTimers(t: Task): ProcTimers {
     byProcess.set(leader, p);
   }
   return p;
-}
-
-/** Checkpoint: whether process t (its leader) has live POSIX timers (not checkpointable yet). */
-export function hasPosixTimers(t: Task): boolean {
-  const p = byProcess.get(t);
-  return p !== undefined && p.mm === t.mm && p.timers.size > 0;
 }

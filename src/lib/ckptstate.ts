@@ -15,3 +15,18 @@ export function registerCkptState(name: string, get: (owner: object) => unknown,
 
 /** Every registered entry, by name. */
 export function ckptStates(): ReadonlyMap<string, CkptState> { return states; }
+
+/**
+ * A side table: state a module keeps about kernel objects in a WeakMap of its own (locks
+ * per inode, futex ids per address space ...). A checkpoint asks get(o) for every object
+ * it saves and keeps the defined answers; restore hands each back with set(o, v).
+ */
+export interface CkptSide { get(o: object): unknown; set(o: object, v: unknown): void; }
+
+const sides = new Map<string, CkptSide>();
+
+export function registerCkptSide(name: string, get: (o: object) => unknown, set: (o: object, v: unknown) => void): void {
+  sides.set(name, { get, set });
+}
+
+export function ckptSides(): ReadonlyMap<string, CkptSide> { return sides; }

@@ -8,6 +8,7 @@ import { readI32, writeU32, writeI64, UserFault } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import { futexKey, futexTable, futexDone } from '../kernel/futex.js';
 import { readTimespec } from './sys_time.js';
+import { registerCkptSide } from '../lib/ckptstate.js';
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
   FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_LOCK_PI2 = 13,
@@ -59,6 +60,7 @@ function futex(t: Task, uaddr: number, op: number, val: number, utime: number, u
  */
 /** Where the sleeping FUTEX_WAIT was called (pc, sp): a re-execution comes from the same place. */
 const site = new WeakMap<Task, { pc: number; sp: number }>();
+registerCkptSide('futex.site', (o) => site.get(o as Task), (o, v) => { site.set(o as Task, v as { pc: number; sp: number }); });
 
 function wait(t: Task, uaddr: number, val: number, utime: number, bitset: number, priv: boolean, clockRt: boolean, absolute: boolean): number {
   const pc = t.hart.pc, sp = t.hart.getNum(2);

@@ -14,6 +14,7 @@ import {
   SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC, SHM_DEST, SEM_UNDO, SHMMIN, SHMMAX, SHMMNI,
   SEMMSL, SEMOPM, SEMVMX, SEMAEM, SEMMNI,
 } from '../kernel/sysvipc.js';
+import { registerCkptSide } from '../lib/ckptstate.js';
 
 const EIDRM = 43;
 const PAGE = 4096;
@@ -244,6 +245,7 @@ function semget(t: Task, key: number, nsems: number, flg: number): number {
 
 /** The set a task slept on in semop (to report EIDRM after IPC_RMID woke it). */
 const sleptOn = new WeakMap<Task, SemSet>();
+registerCkptSide('semop.sleptOn', (o) => sleptOn.get(o as Task), (o, v) => { sleptOn.set(o as Task, v as SemSet); });
 
 function undoMap(ns: IpcNs, t: Task, id: number): Map<number, number> {
   let u = ns.undo.get(t.tgid);

@@ -12,6 +12,7 @@ import { sendSignal } from '../kernel/signal.js';
 import { PidFdFile } from '../kernel/pidfd.js';
 import { copyIn, copyOut, readI32, readI64, UserFault } from '../mm/usercopy.js';
 import type { AddressSpace } from '../mm/aspace.js';
+import { registerCkptState, registerCkptSide } from '../lib/ckptstate.js';
 
 const IOV_MAX = 1024;
 const SSIZE_MAX = 2 ** 63 - 1;
@@ -102,6 +103,8 @@ const KCMP_FILE = 0, KCMP_VM = 1, KCMP_FILES = 2, KCMP_FS = 3, KCMP_SIGHAND = 4,
 
 const objIds = new WeakMap<object, number>();
 let nextObjId = 1;
+registerCkptSide('kcmp.id', (o) => objIds.get(o), (o, v) => { objIds.set(o, v as number); });
+registerCkptState('kcmp.nextId', () => nextObjId, (v) => { nextObjId = v as number; });
 /** A stable id per kernel object (Linux orders obfuscated pointers). */
 function objId(o: object | null): number {
   if (o === null) return 0;

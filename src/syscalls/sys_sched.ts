@@ -11,6 +11,7 @@ import * as M from '../abi/linux/misc.js';
 import { readI32, writeI64, writeU32, copyIn, copyOut } from '../mm/usercopy.js';
 import { ACC_R } from '../mm/mmu.js';
 import { RLIM_INFINITY } from '../kernel/limits.js';
+import { registerCkptSide } from '../lib/ckptstate.js';
 
 const SCHED_NORMAL = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
 const SCHED_RESET_ON_FORK = 0x40000000;
@@ -219,6 +220,7 @@ const MB_QUERY = 0, MB_GLOBAL = 1, MB_GLOBAL_EXPEDITED = 2, MB_REGISTER_GLOBAL_E
 const MB_SUPPORTED = MB_GLOBAL | MB_GLOBAL_EXPEDITED | MB_REGISTER_GLOBAL_EXPEDITED | MB_PRIVATE_EXPEDITED |
   MB_REGISTER_PRIVATE_EXPEDITED | MB_PRIVATE_EXPEDITED_SYNC_CORE | MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE;
 const mbRegistered = new WeakMap<object, number>();
+registerCkptSide('membarrier', (o) => mbRegistered.get(o), (o, v) => { mbRegistered.set(o, v as number); });
 function membarrier(t: Task, cmd: number, flags: number): number {
   if (flags !== 0) return -EINVAL;
   switch (cmd) {

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,17 @@
 
 static volatile sig_atomic_t got_usr1;
 static void on_usr1(int s) { (void)s; got_usr1++; }
+
+/* a thread asleep in a futex wait (pthread_cond_wait) over the checkpoint */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int go_on;
+static void *waiter(void *arg) {
+  pthread_mutex_lock(&mu);
+  while (!go_on) pthread_cond_wait(&cv, &mu);
+  pthread_mutex_unlock(&mu);
+  return (char *)arg + 1;
+}
 
 static void show(const char *what, const char *buf, long n) { printf("%s: %.*s\n", what, n < 0 ? 0 : (int)n, buf); }
 
@@ -88,6 +101,14 @@ int main(void) {
   sigset_t set; sigemptyset(&set); sigaddset(&set, SIGUSR1);
   sigprocmask(SIG_BLOCK, &set, NULL);
   raise(SIGUSR1);
+  pthread_t th;
+  pthread_create(&th, NULL, waiter, (void *)41);
+  /* a POSIX timer without a signal (SIGEV_NONE: no kernel timer for inf-cpu time to skip to) */
+  timer_t tid;
+  struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+  timer_create(CLOCK_MONOTONIC, &sev, &tid);
+  struct itimerspec its = { .it_value = { 1000, 0 } };
+  timer_settime(tid, 0, &its, NULL);
   /* a flock held over the checkpoint */
   int lf = open("/tmp/lockf", O_RDWR | O_CREAT, 0600);
   flock(lf, LOCK_EX);
@@ -117,6 +138,11 @@ int main(void) {
   write(c2p[1], "four", 4);
   int st; waitpid(kid, &st, 0);
   printf("child: exit %d, shared %d\n", WEXITSTATUS(st), *shared);
+  pthread_mutex_lock(&mu); go_on = 1; pthread_cond_signal(&cv); pthread_mutex_unlock(&mu);
+  void *ret; pthread_join(th, &ret);
+  printf("thread: %ld\n", (long)ret);
+  timer_gettime(tid, &its);
+  printf("posix timer: %s\n", its.it_value.tv_sec >= 900 && its.it_value.tv_sec < 1000 ? "armed" : "lost");
   int lf2 = open("/tmp/lockf", O_RDWR);
   printf("flock: %s\n", flock(lf2, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK ? "held" : "lost");
   sigprocmask(SIG_UNBLOCK, &set, NULL);

@@ -18,7 +18,7 @@ import { FsContext, liveContexts } from './fscontext.js';
 import { TmpfsSb } from '../tmpfs/tmpfs.js';
 import { newHostSb } from '../hostfs/hostfs.js';
 import { hostfsMountDir } from '../hostfs/confine.js';
-import { registerCkptState } from '../../lib/ckptstate.js';
+import { registerCkptState, registerCkptSide } from '../../lib/ckptstate.js';
 export { setHostfsConfinement } from '../hostfs/confine.js';
 
 /** Make a superblock for a mount: (source, flags, data) → superblock or -errno. */
@@ -92,6 +92,7 @@ registerFsType('hostfs', (source, flags, data) => {
 
 /** Dentries are per superblock: reuse the root dentry when a superblock is mounted again. */
 const rootDentries = new WeakMap<SuperBlock, Dentry>();
+registerCkptSide('mount.rootDentry', (o) => rootDentries.get(o as SuperBlock), (o, v) => { rootDentries.set(o as SuperBlock, v as Dentry); });
 export function rootDentry(sb: SuperBlock): Dentry {
   let d = rootDentries.get(sb);
   if (!d) { d = new Dentry('/', null, sb.root); rootDentries.set(sb, d); }

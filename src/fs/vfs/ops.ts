@@ -29,6 +29,7 @@ import {
   notifyInode, notifyDir, notifyMove, notifyLinkDrop, notifyRmdir,
   IN_OPEN, IN_CREATE, IN_DELETE, IN_MODIFY, IN_ATTRIB, IN_ACCESS,
 } from './fsnotify.js';
+import { registerCkptSide } from '../../lib/ckptstate.js';
 
 /** Open hook for FIFOs (set by fs/pipe.ts) and sockets (set by net/). */
 export const specialOpen: {
@@ -182,6 +183,7 @@ export function openPath(ctx: FsContext, cred: FsCred, start: Path, path: string
 
 /** Inodes made by O_TMPFILE without O_EXCL: linkat may give them a name (I_LINKABLE). */
 const linkable = new WeakSet<Inode>();
+registerCkptSide('linkable', (o) => (linkable.has(o as Inode) ? true : undefined), (o) => { linkable.add(o as Inode); });
 
 /** open(O_TMPFILE): an unnamed regular file in the directory `path`. */
 function openTmpfile(n: NameData, ctx: FsContext, cred: FsCred, start: Path, path: string, flags: number, mode: number): File | number {

@@ -13,7 +13,7 @@ registerClass({ name: 'test.Hooked', ctor: Hooked, skip: ['cb'], init: (o: Hooke
 registerClass({ name: 'test.Host', ctor: Host, key: (h: Host) => `host:${h.name}`, into: (ctx, k) => ctx.extern(k) as Host });
 
 function roundTrip(v: unknown, externs: Record<string, unknown> = {}): unknown {
-  const plain = graphEncoder(new Map())(v, 'root');
+  const plain = graphEncoder([])(v, 'root');
   return decodeGraph(deserialize(serialize(plain)), { extern: (n) => externs[n] }, []);
 }
 
@@ -43,8 +43,8 @@ test('graph: skipped fields are rebuilt by init; keyed objects load into the fre
 });
 
 test('graph: unregistered classes and closures are refused with the object path', () => {
-  assert.throws(() => graphEncoder(new Map())({ x: [new Stranger()] }, 'root'), (e: Error) => e instanceof CkptError && /class Stranger.*root\.x\[0\]/.test(e.message));
-  assert.throws(() => graphEncoder(new Map())({ f: () => 1 }, 'root'), /function is not checkpointable \(at root\.f\)/);
+  assert.throws(() => graphEncoder([])({ x: [new Stranger()] }, 'root'), (e: Error) => e instanceof CkptError && /class Stranger.*root\.x\[0\]/.test(e.message));
+  assert.throws(() => graphEncoder([])({ f: () => 1 }, 'root'), /function is not checkpointable \(at root\.f\)/);
 });
 
 test('container: verified on read; corruption, truncation and versions are refused', () => {

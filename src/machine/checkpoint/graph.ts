@@ -48,8 +48,8 @@ const C = '$c', O = '$o', X = '$x';
 type Plain = Record<string, unknown>;
 
 /** An encoder: enc() may be called for several roots; shared objects are encoded once.
- *  `seen` collects the instances of each class (for later passes). */
-export function graphEncoder(seen: Map<string, object[]>): (v: unknown, path: string) => unknown {
+ *  `all` collects every class instance encoded, in order (for the side-table pass). */
+export function graphEncoder(all: object[]): (v: unknown, path: string) => unknown {
   const memo = new Map<object, unknown>();
   const enc = (v: unknown, path: string): unknown => {
     if (v === null || typeof v !== 'object') {
@@ -97,9 +97,7 @@ export function graphEncoder(seen: Map<string, object[]>): (v: unknown, path: st
     if (spec === undefined) throw new CkptError(`an object of class ${v.constructor?.name ?? '?'} is not checkpointable (at ${path})`);
     const why = spec.refuse?.(v);
     if (why) throw new CkptError(`${why} (at ${path})`);
-    let list = seen.get(spec.name);
-    if (!list) seen.set(spec.name, list = []);
-    list.push(v);
+    all.push(v);
     const ext = spec.extern?.(v);
     if (ext) { const r = { [X]: ext }; memo.set(v, r); return r; }
     if (spec.save) {

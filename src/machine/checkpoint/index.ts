@@ -18,7 +18,7 @@ import { CkptError, graphEncoder, decodeGraph, LoadCtx } from './graph.js';
 import { writeContainer, readContainer, Header } from './format.js';
 import { saveMemory, loadMemory } from './memory.js';
 import { saveTimers, loadTimers, TimerDesc } from './timers.js';
-import { ckptStates } from '../../lib/ckptstate.js';
+import { ckptStates, ckptSides } from '../../lib/ckptstate.js';
 import { syncAllPageCaches } from '../../fs/pagecache.js';
 import { syncAllBlockDevices } from '../../drivers/block/blkdev.js';
 import { syncAllExt2 } from '../../fs/ext2/ext2.js';
@@ -29,12 +29,8 @@ import { Task } from '../../kernel/task.js';
 import { File } from '../../fs/vfs/file.js';
 import { fileRef } from '../../fs/vfs/fsnotify.js';
 import { hasWatches } from '../../fs/vfs/fsnotify.js';
-import { pipeFsNodeOf, setPipeFsNode } from '../../fs/pipefs.js';
-import type { Path } from '../../fs/vfs/mount.js';
-import { Pipe } from '../../fs/pipe.js';
 import { Tty } from '../../drivers/tty/tty.js';
-import { Inode } from '../../fs/vfs/inode.js';
-import { LockState, lockStateOf, setLockState } from '../../fs/locks.js';
+
 import { restoreExterns } from './externs.js';
 import './reg_kernel.js';
 import './reg_fs.js';
@@ -52,8 +48,7 @@ interface Root {
   kernel: unknown;
   states: Map<string, unknown>;
   timers: TimerDesc[];
-  pipefs: [Pipe, Path][];
-  locks: [Inode, LockState][];
+  sides: [string, object, unknown][];
 }
 
 /** The checkpoint file's bytes for machine m (which must be stopped); throws CkptError. */
@@ -64,23 +59,25 @@ export function saveMachine(m: Machine, argv: readonly string[]): Buffer {
   syncAllPageCaches();
   syncAllExt2();
   syncAllBlockDevices();
-  const seen = new Map<string, object[]>();
-  const enc = graphEncoder(seen);
+  const all: object[] = [];
+  const enc = graphEncoder(all);
   const states = new Map<string, unknown>();
   for (const [name, s] of ckptStates()) states.set(name, s.get(k));
   const root: Record<string, unknown> = {};
   root.kernel = enc(k, 'kernel');
   root.states = enc(states, 'state');
-  root.timers = enc(saveTimers(k), 'timers');
-  const pipes: [Pipe, Path][] = [];
-  for (const p of (seen.get('Pipe') ?? []) as Pipe[]) { const n = pipeFsNodeOf(p); if (n) pipes.push([p, n]); }
-  root.pipefs = enc(pipes, 'pipefs');
-  // flock and fcntl locks hang off inodes in a side table: saved for every inode saved
-  const locks: [Inode, LockState][] = [];
-  for (const list of [...seen.values()]) {
-    for (const o of list) { if (o instanceof Inode) { const l = lockStateOf(o); if (l && (l.flocks.length || l.ranges.length || !l.wq.empty)) locks.push([o, l]); } }
+  // What modules keep about these objects in side tables (locks, futex ids, pipefs
+  // nodes ...); values may bring new objects, which are asked in turn.
+  const sides: [string, object, unknown][] = [];
+  for (let i = 0; i < all.length; i++) {
+    for (const [name, side] of ckptSides()) {
+      const v = side.get(all[i]);
+      if (v !== undefined) sides.push([name, all[i], enc(v, `${name}`)]);
+    }
   }
-  root.locks = enc(locks, 'locks');
+  root.sides = sides.map(([name, o, v]) => [name, enc(o, name), v]);
+  const timers = saveTimers(k, all);
+  root.timers = enc(timers, 'timers');
   const clock = k.clock instanceof MachineClock ? k.clock.save() : null;
   const rnd = (k.random as Partial<SeededRandom>).state;
   const machine: MachineSection = { clock, random: rnd ? rnd() : null };
@@ -155,8 +152,12 @@ export function loadMachine(m: Machine, c: { header: Header; section(name: strin
     if (!s) throw new CkptError(`the checkpoint has state ${name}, which this tuml does not know`);
     s.set(v, k);
   }
-  for (const [p, path] of root.pipefs) setPipeFsNode(p, path);
-  for (const [i, l] of root.locks) setLockState(i, l);
+  const sides = ckptSides();
+  for (const [name, o, v] of root.sides) {
+    const side = sides.get(name);
+    if (!side) throw new CkptError(`the checkpoint has side table ${name}, which this tuml does not know`);
+    side.set(o, v);
+  }
   // Derived state: MMUs on their page tables, open-file counts per inode.
   for (const o of made) {
     if (o instanceof Task) o.mm.attach(o.hart.mmu);

@@ -49,8 +49,7 @@ registerClass({ name: 'PageCache', ctor: PageCache, init: (c: PageCache) => trac
 
 registerClass({
   name: 'TimerFdFile', ctor: TimerFdFile,
-  refuse: (f: TimerFdFile) => (f.armed && !f.closed ? 'an armed timerfd (not checkpointable yet)' : null),
-  skip: ['timer'],
+  skip: ['timer'], // re-armed from the saved timer list
   init: (f: TimerFdFile) => { (f as unknown as { timer: null }).timer = null; },
 });
 

@@ -4,7 +4,7 @@
 // with their sleepers, so blocked tasks stay blocked exactly where they were).
 import { registerClass } from './graph.js';
 import { Kernel } from '../../kernel/kernel.js';
-import { Task, SigAction, SigHand, SharedPending, TaskState } from '../../kernel/task.js';
+import { Task, SigAction, SigHand, SharedPending } from '../../kernel/task.js';
 import { SigInfo } from '../../kernel/siginfo.js';
 import { Cred } from '../../kernel/cred.js';
 import { Rlimits } from '../../kernel/limits.js';
@@ -13,7 +13,8 @@ import { PhysMem } from '../../mm/phys.js';
 import { AddressSpace, Vma } from '../../mm/aspace.js';
 import { PageTable } from '../../mm/pagetable.js';
 import { WaitQueue } from '../../lib/waitqueue.js';
-import { hasPosixTimers } from '../../kernel/posix_timer.js';
+import { PosixTimer, ProcTimers } from '../../kernel/posix_timer.js';
+import { FutexTable } from '../../kernel/futex.js';
 import { IpcPerm, ShmSeg, SemSet, MsgQueue, ShmBacking, IpcNs } from '../../kernel/sysvipc.js';
 
 registerClass({
@@ -30,8 +31,6 @@ registerClass({
   name: 'Task', ctor: Task,
   skip: ['sleepTimer', 'itRealTimer'], // re-armed from the saved timer list
   refuse: (t: Task) => {
-    if (t.futexKey !== null && (t.state === TaskState.Blocked || t.state === TaskState.Stopped)) return `task ${t.tid} (${t.comm}) sleeps in a futex wait (not checkpointable yet)`;
-    if (t.tid === t.tgid && hasPosixTimers(t)) return `process ${t.tid} (${t.comm}) has POSIX timers (not checkpointable yet)`;
     if (t.vforkDone !== null || t.vforkChild !== null) return `task ${t.tid} (${t.comm}) is in a vfork (not checkpointable)`;
     return null;
   },
@@ -74,3 +73,13 @@ registerClass({
 for (const [name, ctor] of [['IpcPerm', IpcPerm], ['ShmSeg', ShmSeg], ['SemSet', SemSet], ['MsgQueue', MsgQueue],
   ['ShmBacking', ShmBacking]] as const) registerClass({ name, ctor });
 registerClass({ name: 'IpcNs', ctor: IpcNs, skip: ['realSec'] });
+
+// Futex waiters (the per-kernel table keeps their FIFO order per key) and POSIX timers
+// (their kernel timer is re-armed from the saved timer list).
+registerClass({ name: 'FutexTable', ctor: FutexTable });
+registerClass({ name: 'ProcTimers', ctor: ProcTimers });
+registerClass({
+  name: 'PosixTimer', ctor: PosixTimer,
+  skip: ['ktimer'],
+  init: (p: PosixTimer) => { (p as unknown as { ktimer: null }).ktimer = null; },
+});
