@@ -144,7 +144,7 @@ busybox ping -c 2 -W 2 10.0.2.2 | busybox grep -c "bytes from 10.0.2.2"
   assert.match(r.out, /nameserver 10\.0\.2\.3\n2\n$/);
 });
 
-test('IPv6 on lo: ip -6 addr, /proc/net/if_inet6 and tcp6, httpd and wget over ::1 and dual-stack', { skip: skip ?? (tumlBuilt() ? false : "tuml is not built (npm run build)") }, async () => {
+test('IPv6 on lo: ip -6 addr, /proc/net/if_inet6 and tcp6, httpd and wget over ::1 and dual-stack, ping ::1', { skip: skip ?? (tumlBuilt() ? false : "tuml is not built (npm run build)") }, async () => {
   const root = makeRoot();
   const r = await boot(root, [], `busybox mount -t proc proc /proc
 busybox ip -6 addr show dev lo | busybox grep inet6
@@ -155,9 +155,10 @@ busybox wget -q -O - "http://[::1]:8086/index.html"
 busybox httpd -p 8087 -h /www
 busybox wget -q -O - http://127.0.0.1:8087/index.html
 busybox grep -c "0000000000000000FFFF00000100007F:1F97" /proc/net/tcp6
+busybox ping -c 2 ::1 | busybox grep -c "bytes from ::1: seq=.* ttl=64"
 `);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /inet6 ::1\/128 scope host/);
   assert.match(r.out, /00000000000000000000000000000001 01 80 10 80       lo\n1\n/);
-  assert.match(r.out, /\n1\n<h1>hello from tuml httpd<\/h1>\n<h1>hello from tuml httpd<\/h1>\n1\n$/);
+  assert.match(r.out, /\n1\n<h1>hello from tuml httpd<\/h1>\n<h1>hello from tuml httpd<\/h1>\n1\n2\n$/);
 });

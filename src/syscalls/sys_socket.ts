@@ -464,7 +464,7 @@ function sysRecvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: numb
 }
 
 export const socketSyscalls: SyscallDefs = {
-  [NR.socket]: def('socket', 'ddd', sysSocket, 'partial', 'AF_UNIX; AF_INET (TCP, UDP, ping sockets; SOCK_RAW for root); AF_NETLINK (NETLINK_ROUTE); AF_PACKET SOCK_RAW/SOCK_DGRAM for root (no SOCK_PACKET, no mmap rings); AF_INET6 TCP and UDP over ::1 and IPv4-mapped addresses (IPv6 on lo only; no raw or ICMPv6 ping sockets); others EAFNOSUPPORT'),
+  [NR.socket]: def('socket', 'ddd', sysSocket, 'partial', 'AF_UNIX; AF_INET (TCP, UDP, ping sockets; SOCK_RAW for root); AF_NETLINK (NETLINK_ROUTE); AF_PACKET SOCK_RAW/SOCK_DGRAM for root (no SOCK_PACKET, no mmap rings); AF_INET6 TCP, UDP, ICMPv6 ping sockets and SOCK_RAW for root over ::1 and IPv4-mapped addresses (IPv6 on lo only); others EAFNOSUPPORT'),
   [NR.socketpair]: def('socketpair', 'dddp', sysSocketpair),
   [NR.bind]: def('bind', 'fpd', sysBind),
   [NR.listen]: def('listen', 'fd', sysListen),

@@ -1,6 +1,7 @@
 // Bad input from a transport, fed in through the device layer (NetDevice.receiveFrame):
 // truncated Ethernet/IPv4/TCP/UDP/ICMP headers, bad checksums, bogus length fields,
-// martian addresses, fragments that never complete and oversize reassembly. Each is
+// martian addresses, fragments that never complete and oversize reassembly, and IPv6
+// datagrams injected on lo. Each is
 // dropped and counted under the MIB name Linux uses (/proc/net/snmp, /proc/net/dev),
 // nothing throws, and good traffic still flows afterwards. A seeded mutation fuzzer
 // then throws 30000 damaged frames at the stack.
@@ -10,6 +11,8 @@ import { ManualClock, mac, newStack } from './testlib.js';
 import { Tcp, TcpSock } from './tcp.js';
 import { Udp, DgramEndpoint } from './udp.js';
 import { checksum, csumFold, csumPartial, pseudoSum, parseIp as ip, wr16, wr32 } from './util.js';
+import { Ip6 } from '../inet6/ip6.js';
+import { addr6Bytes, LOOPBACK6 } from '../inet6/addr.js';
 
 const A = ip('10.1.0.1')!, B = ip('10.1.0.2')!;
 const ETH = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0];
@@ -165,4 +168,47 @@ test('a seeded fuzzer: 30000 mutated frames never throw and leave the stack work
   dev.receiveFrame(seeds[0]);
   assert.deepEqual([...ep.dequeue()!.data], [1, 2, 3, 4]);
   void l;
+});
+
+test('IPv6 on lo: short, truncated, mis-addressed, unknown and mis-summed datagrams are counted (snmp6 names)', () => {
+  const { s, dev, udp, raised } = setup();
+  const ip6 = new Ip6(s);
+  const ep = new DgramEndpoint(); ep.v6 = true;
+  assert.equal(udp.bind(ep, LOOPBACK6, 7006), 0);
+  /** An IPv6 frame on lo from ::1 to ::1 carrying `l4` (next header nh). */
+  const v6 = (nh: number, l4: number[], o: { plen?: number; src?: Uint8Array; dst?: Uint8Array } = {}): Uint8Array => {
+    const f = new Uint8Array(14 + 40 + l4.length);
+    f[12] = 0x86; f[13] = 0xdd;
+    const d = f.subarray(14);
+    d[0] = 0x60; wr16(d, 4, o.plen ?? l4.length); d[6] = nh; d[7] = 64;
+    d.set(o.src ?? addr6Bytes(LOOPBACK6), 8); d.set(o.dst ?? addr6Bytes(LOOPBACK6), 24);
+    d.set(l4, 40);
+    return f;
+  };
+  const udp6 = (data: number[]): Uint8Array => {
+    const f = v6(17, udpSeg(7006, data));
+    const t = f.subarray(54);
+    wr16(t, 6, csumFold(csumPartial(t, 0, t.length, pseudoSum(LOOPBACK6, LOOPBACK6, 17, t.length))));
+    return f;
+  };
+  s.loopbackFrame(udp6([5, 6]));
+  assert.deepEqual([...ep.dequeue()!.data], [5, 6]);
+  s.loopbackFrame(udp6([5, 6]).subarray(0, 14 + 30));                 // shorter than the header
+  s.loopbackFrame(v6(17, udpSeg(7006, [1]), { plen: 200 }));            // payload length past the end
+  s.loopbackFrame(v6(17, udpSeg(7006, [1]), { src: addr6Bytes(0x7f000001) })); // a mapped source
+  const other = new Uint8Array(16); other[0] = 0x20; other[1] = 0x01; other[15] = 9;
+  s.loopbackFrame(v6(17, udpSeg(7006, [1]), { dst: other }));           // not for us
+  s.loopbackFrame(v6(0, [17, 0, 1, 4, 0, 0, 0, 0]));                    // a hop-by-hop header (not parsed)
+  const bad = udp6([7]); bad[bad.length - 1] ^= 1;
+  s.loopbackFrame(bad);
+  const st = ip6.stats;
+  assert.equal(st.Ip6InHdrErrors, 1); assert.equal(st.Ip6InTruncatedPkts, 1); assert.equal(st.Ip6InAddrErrors, 2);
+  assert.equal(st.Ip6InUnknownProtos, 1); assert.equal(udp.inCsumErrors, 1);
+  // IPv6 from an Ethernet device: only lo speaks IPv6 (Ip6InDiscards).
+  const eth = new Uint8Array(udp6([1]));
+  eth.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1], 0);
+  dev.receiveFrame(eth);
+  assert.equal(st.Ip6InDiscards, 1);
+  assert.equal(ep.dequeue(), null);
+  assert.deepEqual(raised, []);
 });

@@ -22,7 +22,8 @@ import type { Sleeper } from '../../fs/vfs/file.js';
 import { inetIoctl } from './ioctl.js';
 import { parseSockaddr6, sockaddrIn6, ipv6Get, ipv6Set, pktinfo6, V6State } from '../inet6/sock6.js';
 import { isV6 } from '../inet6/addr.js';
-import { Ip6 } from '../inet6/ip6.js';
+import { Ip6, IPPROTO_ICMPV6 } from '../inet6/ip6.js';
+import { RawSocket6, PingSocket6 } from '../inet6/raw6.js';
 
 // SOL_IP options.
 export const IP_TOS = 1, IP_TTL = 2, IP_HDRINCL = 3, IP_OPTIONS = 4, IP_RECVOPTS = 6, IP_PKTINFO = 8,
@@ -106,16 +107,18 @@ abstract class InetSocket extends Socket {
   protected fmtAddr(addr: number, port: number): Uint8Array { return this.v6 ? sockaddrIn6(addr, port) : sockaddrIn(addr, port); }
   /** IPV6_V6ONLY (kept on the protocol object, which the stack's lookups read). */
   abstract v6only: boolean;
-  recvPktinfo6 = false; recvHops6 = false; recvTclass6 = false;
+  recvPktinfo6 = false; recvHops6 = false; recvTclass6 = false; recvPktinfo2292 = false; recvHops2292 = false;
 
   /** getsockopt/setsockopt(IPPROTO_IPV6) over the protocol object's hop limit and class. */
   protected ipv6Opt(name: number, val: Uint8Array | null, t: { ttl: number; tos: number; v6only: boolean }, bound: boolean): Uint8Array | number {
-    const st: V6State = { ttl: t.ttl, tos: t.tos, v6only: t.v6only, recvPktinfo6: this.recvPktinfo6, recvHops6: this.recvHops6, recvTclass6: this.recvTclass6 };
+    const st: V6State = { ttl: t.ttl, tos: t.tos, v6only: t.v6only, recvPktinfo6: this.recvPktinfo6, recvHops6: this.recvHops6,
+      recvTclass6: this.recvTclass6, recvPktinfo2292: this.recvPktinfo2292, recvHops2292: this.recvHops2292 };
     if (val === null) return ipv6Get(st, name, this.stack.defaultTtl);
     const r = ipv6Set(st, name, val, bound);
     if (r === 0) {
       t.ttl = st.ttl; t.tos = st.tos; t.v6only = st.v6only;
       this.recvPktinfo6 = st.recvPktinfo6; this.recvHops6 = st.recvHops6; this.recvTclass6 = st.recvTclass6;
+      this.recvPktinfo2292 = !!st.recvPktinfo2292; this.recvHops2292 = !!st.recvHops2292;
     }
     return r;
   }
@@ -753,13 +756,13 @@ registerFamily(AF_INET6, {
         if (protocol !== 0 && protocol !== IPPROTO_TCP) return -EPROTONOSUPPORT;
         return new TcpSocket(inet, undefined, AF_INET6);
       case SOCK_DGRAM:
-        // ICMPv6 ping sockets are not provided yet.
         if (protocol === 0 || protocol === IPPROTO_UDP) return new UdpSocket(inet, AF_INET6);
+        if (protocol === IPPROTO_ICMPV6) return new PingSocket6(inet.ip6);
         return -EPROTONOSUPPORT;
       case SOCK_RAW:
-        // Raw IPv6 sockets are not provided yet.
         if (c.cred.euid !== 0) return -EPERM;
-        return -EPROTONOSUPPORT;
+        if (protocol <= 0 || protocol > 255) return -EPROTONOSUPPORT;
+        return new RawSocket6(inet.ip6, protocol);
       default:
         return -ESOCKTNOSUPPORT;
     }

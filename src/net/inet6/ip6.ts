@@ -21,9 +21,17 @@ export class Ip6Stats {
   Icmp6InMsgs = 0; Icmp6InErrors = 0; Icmp6OutMsgs = 0; Icmp6InCsumErrors = 0;
 }
 
+/** A raw IPv6 socket (raw6.ts) as the input path sees it. */
+export interface Raw6Listener { readonly protocol: number; deliver(pkt: IpPacket): void; }
+/** An ICMPv6 ping socket (raw6.ts): takes the echo replies carrying its identifier. */
+export interface Ping6Listener { readonly id: number; deliver(pkt: IpPacket): boolean; }
+
 export class Ip6 {
   readonly stats = new Ip6Stats();
   defaultHops = 64;
+  readonly raw = new Set<Raw6Listener>();
+  readonly pings = new Set<Ping6Listener>();
+  nextPingId = 0;
 
   constructor(readonly stack: NetStack) {
     stack.ip6Rx = (dev, d) => this.input(dev, d);
@@ -64,8 +72,10 @@ export class Ip6 {
       hdrLen: HDR, data, payload: data.subarray(HDR), dev,
     };
     if (pkt.proto === IPPROTO_ICMPV6) { this.stats.Ip6InDelivers++; this.icmpRx(pkt); return; }
+    let raw = false;
+    for (const r of this.raw) if (r.protocol === pkt.proto) { r.deliver(pkt); raw = true; }
     const h = this.stack.protocols.get(pkt.proto);
-    if (!h) { this.stats.Ip6InUnknownProtos++; return; }
+    if (!h) { if (raw) this.stats.Ip6InDelivers++; else this.stats.Ip6InUnknownProtos++; return; }
     this.stats.Ip6InDelivers++;
     h.rx(pkt);
   }
@@ -77,6 +87,7 @@ export class Ip6 {
     if (csumFold(csumPartial(m, 0, m.length, pseudoSum(pkt.src, pkt.dst, IPPROTO_ICMPV6, m.length))) !== 0) {
       this.stats.Icmp6InErrors++; this.stats.Icmp6InCsumErrors++; return;
     }
+    for (const r of this.raw) if (r.protocol === IPPROTO_ICMPV6) r.deliver(pkt);
     switch (m[0]) {
       case ICMP6_ECHO_REQUEST: {
         const r = m.slice();
@@ -85,7 +96,7 @@ export class Ip6 {
         return;
       }
       case ICMP6_ECHO_REPLY:
-        this.pingRx?.(pkt);
+        for (const p of this.pings) if (p.deliver(pkt)) break;
         return;
       case ICMP6_DST_UNREACH: case ICMP6_TIME_EXCEEDED: {
         const inner = m.subarray(8);
@@ -102,8 +113,6 @@ export class Ip6 {
       }
     }
   }
-  /** Ping sockets for IPv6 would register here (not provided yet). */
-  pingRx: ((pkt: IpPacket) => void) | null = null;
 
   private sendIcmp(src: number, dst: number, m: Uint8Array): void {
     wr16(m, 2, 0);

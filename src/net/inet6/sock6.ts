@@ -17,6 +17,8 @@ export const IPV6_UNICAST_HOPS = 16, IPV6_MULTICAST_IF = 17, IPV6_MULTICAST_HOPS
   IPV6_JOIN_GROUP = 20, IPV6_LEAVE_GROUP = 21, IPV6_MTU_DISCOVER = 23, IPV6_MTU = 24, IPV6_RECVERR = 25,
   IPV6_V6ONLY = 26, IPV6_RECVPKTINFO = 49, IPV6_PKTINFO = 50, IPV6_RECVHOPLIMIT = 51, IPV6_HOPLIMIT = 52,
   IPV6_RECVTCLASS = 66, IPV6_TCLASS = 67;
+/** RFC 2292's older names, still taken by Linux (busybox ping asks for the hop limit so). */
+export const IPV6_2292PKTINFO = 2, IPV6_2292HOPLIMIT = 8;
 
 export function sockaddrIn6(addr: number, port: number): Uint8Array {
   const b = new Uint8Array(SOCKADDR_IN6_SIZE);
@@ -50,6 +52,7 @@ function int32(v: number): Uint8Array { const b = new Uint8Array(4); new DataVie
 export interface V6State {
   ttl: number; tos: number; v6only: boolean;
   recvPktinfo6: boolean; recvHops6: boolean; recvTclass6: boolean;
+  recvPktinfo2292?: boolean; recvHops2292?: boolean;
 }
 
 export function ipv6Get(st: V6State, name: number, defaultHops: number): Uint8Array | number {
@@ -62,6 +65,8 @@ export function ipv6Get(st: V6State, name: number, defaultHops: number): Uint8Ar
     case IPV6_RECVPKTINFO: return int32(+st.recvPktinfo6);
     case IPV6_RECVHOPLIMIT: return int32(+st.recvHops6);
     case IPV6_RECVTCLASS: return int32(+st.recvTclass6);
+    case IPV6_2292PKTINFO: return int32(+!!st.recvPktinfo2292);
+    case IPV6_2292HOPLIMIT: return int32(+!!st.recvHops2292);
     case IPV6_MTU_DISCOVER: return int32(0);
     case IPV6_RECVERR: return int32(0);
     default: return -ENOPROTOOPT;
@@ -80,6 +85,8 @@ export function ipv6Set(st: V6State, name: number, val: Uint8Array, bound: boole
     case IPV6_RECVPKTINFO: st.recvPktinfo6 = v !== 0; return 0;
     case IPV6_RECVHOPLIMIT: st.recvHops6 = v !== 0; return 0;
     case IPV6_RECVTCLASS: st.recvTclass6 = v !== 0; return 0;
+    case IPV6_2292PKTINFO: st.recvPktinfo2292 = v !== 0; return 0;
+    case IPV6_2292HOPLIMIT: st.recvHops2292 = v !== 0; return 0;
     case IPV6_MULTICAST_HOPS: if (v < -1 || v > 255) return -EINVAL; return 0;
     case IPV6_MULTICAST_LOOP: if (v !== 0 && v !== 1) return -EINVAL; return 0;
     case IPV6_MTU_DISCOVER: case IPV6_RECVERR: return 0;
@@ -88,15 +95,19 @@ export function ipv6Set(st: V6State, name: number, val: Uint8Array, bound: boole
 }
 
 /** The control messages IPV6_RECV* ask for on a received datagram. */
-export function pktinfo6(st: Pick<V6State, 'recvPktinfo6' | 'recvHops6' | 'recvTclass6'>, dst: number, ifindex: number, hops: number, tclass: number): Cmsg[] {
+export function pktinfo6(st: Pick<V6State, 'recvPktinfo6' | 'recvHops6' | 'recvTclass6' | 'recvPktinfo2292' | 'recvHops2292'>,
+  dst: number, ifindex: number, hops: number, tclass: number): Cmsg[] {
   const out: Cmsg[] = [];
-  if (st.recvPktinfo6) {
+  const pi = (type: number): void => {
     const b = new Uint8Array(20);
     addr6Bytes(dst, b, 0);
     new DataView(b.buffer).setInt32(16, ifindex, true);
-    out.push({ level: SOL_IPV6, type: IPV6_PKTINFO, data: b });
-  }
+    out.push({ level: SOL_IPV6, type, data: b });
+  };
+  if (st.recvPktinfo6) pi(IPV6_PKTINFO);
   if (st.recvHops6) out.push({ level: SOL_IPV6, type: IPV6_HOPLIMIT, data: int32(hops) });
+  if (st.recvPktinfo2292) pi(IPV6_2292PKTINFO);
+  if (st.recvHops2292) out.push({ level: SOL_IPV6, type: IPV6_2292HOPLIMIT, data: int32(hops) });
   if (st.recvTclass6) out.push({ level: SOL_IPV6, type: IPV6_TCLASS, data: int32(tclass) });
   return out;
 }
