@@ -39,6 +39,7 @@ const QEMU_DIVERGES = new Map([
   ['sigmask_nested', 'qemu 7.2 nests a signal that the handler\'s sa_mask blocks (native Linux does not)'],
   ['clone3', 'qemu 7.2 has no clone3 (ENOSYS)'],
   ['robust_mutex', 'qemu 7.2 has no set_robust_list (ENOSYS): nobody releases a dead process\'s robust mutexes'],
+  ['execveat', 'qemu 7.2 has no execveat (ENOSYS)'],
   ['aio', 'qemu 7.2 has no Linux native AIO (io_setup is ENOSYS)'],
   ['posix_mq_notify', 'qemu 7.2 implements mq_notify as a no-op returning 0'],
   ['setuid_exec', 'binfmt_misc without the C flag takes an exec\'s credentials from qemu, not the set-id program'],

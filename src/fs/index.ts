@@ -13,7 +13,7 @@ import type { CharDev } from '../drivers/char/registry.js';
 
 export type { FsCred } from './vfs/inode.js';
 export { setFsClock } from './vfs/inode.js';
-export { openExec } from './vfs/ops.js';
+export { openExec, openExecPath } from './vfs/ops.js';
 export type { ExecFile } from './vfs/ops.js';
 export { FsContext } from './vfs/fscontext.js';
 export { FdTable } from './vfs/fdtable.js';

@@ -4,7 +4,7 @@ import { Task } from './task.js';
 import { cachedElf, parseElfCached } from './elfcache.js';
 import { loadElf, ExecFile } from './exec.js';
 import { openExec } from '../fs/index.js';
-import { ENOEXEC, ELOOP, ENAMETOOLONG } from '../abi/linux/errno.js';
+import { ENOEXEC, ELOOP, ENAMETOOLONG, ENOENT } from '../abi/linux/errno.js';
 import { SIG_IGN } from './signal_state.js';
 import { vforkRelease } from './fork.js';
 import { execBacking } from './filemap.js';
@@ -22,22 +22,35 @@ function open(t: Task, path: string, opened: { close(): void }[]): ExecFile | nu
   return Object.assign(f, { backing: execBacking(t.kernel.mem, f.file, f.path), inode: f.file.inode });
 }
 
+/**
+ * execveat's first file: opened by the caller's rule (a dirfd, AT_EMPTY_PATH), named
+ * execfn ("/dev/fd/N[/path]" as Linux's bprm->filename). fdCloexec: a script reached
+ * through a close-on-exec fd cannot be opened by its interpreter (ENOENT).
+ */
+export interface ExecAt { open(): ReturnType<typeof openExec>; execfn: string; fdCloexec: boolean; }
+
 /** Replace t's program with `path`. Returns 0 on success (registers set) or -errno. */
-export function doExecve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[]): number {
+export function doExecve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], at?: ExecAt): number {
   // The files opened on the way (script, interpreters, ELF interpreter) are dropped at
   // the end: the mappings hold their own references.
   const opened: { close(): void }[] = [];
   try {
-    return execve(t, path, argv, envp, opened);
+    return execve(t, path, argv, envp, opened, at);
   } finally {
     for (const f of opened) f.close();
   }
 }
 
-function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], opened: { close(): void }[]): number {
-  let file = open(t, path, opened);
+function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], opened: { close(): void }[], at?: ExecAt): number {
+  let file: ReturnType<typeof open>;
+  if (at) {
+    const f = at.open();
+    if (typeof f === 'number') return f;
+    opened.push(f);
+    file = Object.assign(f, { backing: execBacking(t.kernel.mem, f.file, f.path), inode: f.file.inode });
+  } else file = open(t, path, opened);
   if (typeof file === 'number') return file;
-  const execfn = path;
+  const execfn = at ? at.execfn : path;
   // #! scripts: the interpreter (and optional argument) replace argv[0] (Linux's binfmt_script).
   // A file whose ELF headers are cached is no script: its first bytes need not be read.
   for (let depth = 0; cachedElf(file.inode) === null; depth++) {
@@ -53,7 +66,8 @@ function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], o
       const interp = sp < 0 ? line : line.slice(0, sp);
       const iarg = sp < 0 ? '' : line.slice(sp).replace(/^[ \t]+/, '');
       if (interp.length >= BINPRM_BUF) return -ENAMETOOLONG;
-      const script = file.path;
+      if (depth === 0 && at?.fdCloexec) return -ENOENT;
+      const script = depth === 0 && at ? execfn : file.path;
       const rest = argv.slice(1);
       argv = [Buffer.from(interp, 'latin1')];
       if (iarg) argv.push(Buffer.from(iarg, 'latin1'));

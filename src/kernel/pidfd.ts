@@ -16,7 +16,8 @@ export class PidFdFile extends File {
   readonly pseudoMode = 0o600;
   readonly pseudoIno = nextIno++;
 
-  constructor(flags: number, readonly target: Task) { super(O_RDWR | flags, null, null); }
+  /** thread: opened with PIDFD_THREAD (names one thread; signals go to it alone). */
+  constructor(flags: number, readonly target: Task, readonly thread = false) { super(O_RDWR | flags, null, null); }
 
   /** The process has been reaped (its pid is gone). */
   get reaped(): boolean { return this.target.state === TaskState.Dead || this.target.kernel.tasks.get(this.target.tid) !== this.target; }

@@ -402,6 +402,7 @@ export class TaskDir {
 
   constructor(readonly sb: GenSb, readonly t: Task, readonly whole: boolean, readonly procDirs: (t: Task) => TaskDir) {
     const d = this.dir = new OwnedDir(sb, t, 0o555);
+    if (whole) d.pidfdTask = t; // an open /proc/PID directory works as a pidfd
     const live = <T>(fn: () => T): (() => T | number) => () => (isAlive(t) ? fn() : -ESRCH);
     d.file('stat', live(() => statText(t, whole)));
     d.file('status', live(() => statusText(t)));
@@ -506,6 +507,8 @@ export class TaskDir {
 function own(i: Inode, t: Task): void { i.uid = t.cred.euid; i.gid = t.cred.egid; }
 
 class OwnedDir extends DirNode {
+  /** The process an open /proc/PID (not /proc/PID/task/TID) names for pidfd_send_signal. */
+  pidfdTask: Task | null = null;
   constructor(sb: GenSb, readonly task: Task, mode: number) { super(sb, mode); own(this, task); }
   override refresh(): number { own(this, this.task); return 0; }
   override add<T extends Inode>(name: string, node: T): T { own(node, this.task); return super.add(name, node); }

@@ -4,7 +4,7 @@ import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
 import { EINVAL, EBADF, ESRCH, EPERM } from '../abi/linux/errno.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../abi/linux/fcntl.js';
-import { EFD_SEMAPHORE, PIDFD_THREAD } from '../abi/linux/events.js';
+import { EFD_SEMAPHORE, PIDFD_THREAD, PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP, PIDFD_SIGNAL_PROCESS_GROUP } from '../abi/linux/events.js';
 import { readPair, readI32, readI64 } from '../mm/usercopy.js';
 import { EventFdFile } from '../fs/eventfd.js';
 import { SignalFdFile } from '../kernel/signalfd.js';
@@ -51,7 +51,7 @@ function sysPidfdOpen(t: Task, pid: number, flags: number): number {
   if (!o || o.state === TaskState.Dead) return -ESRCH;
   // Without PIDFD_THREAD the pid must name a process (a thread-group leader).
   if ((flags & PIDFD_THREAD) === 0 && o.tid !== o.tgid) return -EINVAL;
-  return install(t, new PidFdFile(flags & O_NONBLOCK, o), true);
+  return install(t, new PidFdFile(flags & O_NONBLOCK, o, (flags & PIDFD_THREAD) !== 0), true);
 }
 
 /** kill(2)'s permission rule. */
@@ -62,21 +62,57 @@ function mayKill(t: Task, o: Task, sig: number): boolean {
   return sig === S.SIGCONT && t.sid === o.sid;
 }
 
+/** The task a pidfd (or an open /proc/PID directory) names, or null. */
+function pidfdTarget(f: unknown): { task: Task; thread: boolean; exited: boolean } | null {
+  if (f instanceof PidFdFile) return { task: f.target, thread: f.thread, exited: f.exited };
+  const ino = (f as { inode?: { pidfdTask?: Task | null } } | null)?.inode;
+  const task = ino?.pidfdTask;
+  if (!task) return null;
+  const dead = task.state === TaskState.Dead || task.kernel.tasks.get(task.tid) !== task || groupOf(task).length === 0;
+  return { task, thread: false, exited: dead };
+}
+
 function sysPidfdSendSignal(t: Task, pidfd: number, sig: number, infova: number, flags: number): number {
-  if (flags !== 0) return -EINVAL;
+  const scopes = PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP;
+  flags >>>= 0;
+  if (flags & ~scopes) return -EINVAL;
+  if (flags !== 0 && (flags & (flags - 1)) !== 0) return -EINVAL; // one scope at most
   const f = t.files.get(pidfd | 0);
-  if (!f || !(f instanceof PidFdFile)) return -EBADF;
-  if (sig < 0 || sig > S.NSIG) return -EINVAL;
-  const o = f.target;
-  if (f.exited) return -ESRCH;
+  if (!f) return -EBADF;
+  const p = pidfdTarget(f);
+  if (p === null) return -EBADF;
+  const o = p.task;
+  // The scope: the flag, else the pidfd's kind (a PIDFD_THREAD pidfd names one thread).
+  const scope = flags !== 0 ? flags : p.thread ? PIDFD_SIGNAL_THREAD : PIDFD_SIGNAL_THREAD_GROUP;
   let info: SigInfo;
   if (infova !== 0) {
     const signo = readI32(t.mm, infova), code = readI32(t.mm, infova + 8);
     if (signo !== sig) return -EINVAL;
-    if (o.tgid !== t.tgid && (code >= 0 || code === SI_TKILL)) return -EPERM;
+    // Arbitrary siginfo only to oneself, and only process-wide.
+    if ((o.tid !== t.tid || scope === PIDFD_SIGNAL_PROCESS_GROUP) && (code >= 0 || code === SI_TKILL)) return -EPERM;
     info = SigInfo.of(sig, code, readI32(t.mm, infova + 16), readI32(t.mm, infova + 20) >>> 0);
     info.value = readI64(t.mm, infova + 24);
-  } else info = SigInfo.of(sig, SI_USER, t.tgid, t.cred.uid);
+  } else info = SigInfo.of(sig, scope === PIDFD_SIGNAL_THREAD ? SI_TKILL : SI_USER, t.tgid, t.cred.uid);
+  if (sig < 0 || sig > S.NSIG) return -EINVAL;
+  if (scope === PIDFD_SIGNAL_PROCESS_GROUP) {
+    // kill_pgrp_info: the process group whose id is the pidfd's pid.
+    const pg = o.tgid;
+    let sent = 0, perm = 0;
+    for (const q of t.kernel.tasks.values()) {
+      if (q.tid !== q.tgid || q.pgid !== pg || q.state === TaskState.Zombie || q.state === TaskState.Dead) continue;
+      if (!mayKill(t, q, sig)) { perm++; continue; }
+      sent++;
+      if (sig !== 0) sendSignal(q, sig, info);
+    }
+    return sent > 0 ? 0 : perm > 0 ? -EPERM : -ESRCH;
+  }
+  if (p.exited) return -ESRCH;
+  if (scope === PIDFD_SIGNAL_THREAD) {
+    if (o.state === TaskState.Zombie || o.state === TaskState.Dead) return -ESRCH;
+    if (!mayKill(t, o, sig)) return -EPERM;
+    if (sig !== 0) sendSignal(o, sig, info, true);
+    return 0;
+  }
   const target = o.state === TaskState.Zombie ? (groupOf(o)[0] ?? o) : o;
   if (!mayKill(t, target, sig)) return -EPERM;
   if (sig !== 0) sendSignal(target, sig, info);
@@ -86,6 +122,6 @@ function sysPidfdSendSignal(t: Task, pidfd: number, sig: number, infova: number,
 export const eventfdSyscalls: SyscallDefs = {
   [NR.eventfd2]: def('eventfd2', 'ux', sysEventfd2),
   [NR.signalfd4]: def('signalfd4', 'fpux', sysSignalfd4, 'supported', 'reads the calling thread\'s own and its process\'s pending signals'),
-  [NR.pidfd_open]: def('pidfd_open', 'dx', sysPidfdOpen, 'partial', 'poll readiness on exit; no waitid(P_PIDFD)'),
-  [NR.pidfd_send_signal]: def('pidfd_send_signal', 'fdpx', sysPidfdSendSignal, 'partial', 'flags must be 0'),
+  [NR.pidfd_open]: def('pidfd_open', 'dx', sysPidfdOpen, 'supported', 'PIDFD_NONBLOCK, PIDFD_THREAD; poll readiness on exit; waitid(P_PIDFD)'),
+  [NR.pidfd_send_signal]: def('pidfd_send_signal', 'fdpx', sysPidfdSendSignal, 'supported', 'pidfds and open /proc/PID directories; PIDFD_SIGNAL_THREAD, _THREAD_GROUP, _PROCESS_GROUP'),
 };

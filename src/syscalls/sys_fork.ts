@@ -5,15 +5,18 @@ import type { Task } from '../kernel/task.js';
 import { TaskState } from '../kernel/task.js';
 import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
-import { EINVAL, EPERM, ESRCH, ECHILD, EFAULT, E2BIG, EACCES } from '../abi/linux/errno.js';
+import { EINVAL, EPERM, ESRCH, ECHILD, EFAULT, E2BIG, EACCES, EBADF, EAGAIN, ENOENT, ENOTDIR } from '../abi/linux/errno.js';
 import { readI64, readCBytes, readCString, writeU32, copyOut, zeroOut } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import { NORETURN } from './dispatch_consts.js';
 import * as C from '../kernel/fork.js';
-import { doExecve } from '../kernel/execve.js';
+import { doExecve, ExecAt } from '../kernel/execve.js';
+import { openExec, openExecPath } from '../fs/index.js';
 import { groupAlive } from '../kernel/exit.js';
 import { SigInfo, encodeSiginfo, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED } from '../kernel/siginfo.js';
 import { SIGCHLD } from '../kernel/signal_state.js';
+import { PidFdFile } from '../kernel/pidfd.js';
+import { O_NONBLOCK } from '../abi/linux/fcntl.js';
 
 const CSIGNAL = 0xff;
 
@@ -89,19 +92,39 @@ function execve(t: Task, path: number, argv: number, envp: number): number {
   return r < 0 ? r : NORETURN;
 }
 
-const AT_EMPTY_PATH = 0x1000;
+const AT_EMPTY_PATH = 0x1000, AT_SYMLINK_NOFOLLOW = 0x100, AT_FDCWD = -100;
+
+/** execveat(2): a path relative to dirfd, or the file dirfd names (AT_EMPTY_PATH, fexecve). */
 function execveat(t: Task, dirfd: number, path: number, argv: number, envp: number, flags: number): number {
+  dirfd |= 0; flags >>>= 0;
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -EINVAL;
   const p = readCString(t.mm, path, 4096);
   if (p === null) return -EFAULT;
-  if ((dirfd | 0) !== -100 && !p.startsWith('/')) return -EACCES; // relative to a dirfd: not yet
-  void flags; void AT_EMPTY_PATH;
-  return execve(t, path, argv, envp);
+  const av = readStrv(t, argv);
+  if (typeof av === 'number') return av;
+  const ev = readStrv(t, envp);
+  if (typeof ev === 'number') return ev;
+  const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+  if (p.length === 0 && !(flags & AT_EMPTY_PATH)) return -ENOENT;
+  if (p.length === 0 && dirfd === AT_FDCWD) return -EACCES; // the cwd: a directory
+  if (dirfd === AT_FDCWD || p.startsWith('/')) {
+    if (follow) { const r = doExecve(t, p, av, ev); return r < 0 ? r : NORETURN; }
+    const r = doExecve(t, p, av, ev, { open: () => openExec(t.fs, t.cred, p, t.fs.cwd, false), execfn: p, fdCloexec: false });
+    return r < 0 ? r : NORETURN;
+  }
+  const f = t.files.get(dirfd);
+  if (!f || f.path === null) return -EBADF;
+  const at: ExecAt = p.length === 0
+    ? { open: () => openExecPath(t.fs, t.cred, f.path!), execfn: `/dev/fd/${dirfd}`, fdCloexec: t.files.getCloexec(dirfd) }
+    : { open: () => (f.inode?.isDir ? openExec(t.fs, t.cred, p, f.path!, follow) : -ENOTDIR), execfn: `/dev/fd/${dirfd}/${p}`, fdCloexec: t.files.getCloexec(dirfd) };
+  const r = doExecve(t, p, av, ev, at);
+  return r < 0 ? r : NORETURN;
 }
 
 // wait4/waitid options
 const WNOHANG = 1, WUNTRACED = 2, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000,
   __WNOTHREAD = 0x20000000, __WALL = 0x40000000, __WCLONE = 0x80000000;
-const P_ALL = 0, P_PID = 1, P_PGID = 2;
+const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
 
 interface WaitResult { child: Task; status: number; code: number; sigstatus: number; reap: boolean; }
 
@@ -170,15 +193,24 @@ function waitid(t: Task, idtype: number, id: number, infop: number, options: num
   if (options & ~(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) return -EINVAL;
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
   let match: (c: Task) => boolean;
+  let nonblockFd = false;
   if (idtype === P_ALL) match = () => true;
   else if (idtype === P_PID) { if (id <= 0) return -EINVAL; match = (c) => c.tgid === id; }
   else if (idtype === P_PGID) { const g = id === 0 ? t.pgid : id; if (id < 0) return -EINVAL; match = (c) => c.pgid === g; }
-  else return -EINVAL;
+  else if (idtype === P_PIDFD) {
+    if ((id | 0) < 0) return -EINVAL;
+    const f = t.files.get(id | 0);
+    if (!(f instanceof PidFdFile)) return -EBADF;
+    const target = f.target;
+    match = (c) => c === target;
+    nonblockFd = (f.flags & O_NONBLOCK) !== 0;
+  } else return -EINVAL;
   const opts = (options & WSTOPPED ? WUNTRACED : 0) | (options & (WCONTINUED | __WALL | __WCLONE));
   const r = findWaitable(t, match, opts, (options & WEXITED) !== 0);
   if (typeof r === 'number') return r;
   if (r === null) {
     if (options & WNOHANG) { if (infop !== 0) zeroOut(t.mm, infop, 128); return 0; }
+    if (nonblockFd) return -EAGAIN; // a PIDFD_NONBLOCK pidfd never waits
     t.blockOn(t.childWait);
     return BLOCK;
   }
@@ -251,7 +283,7 @@ export const forkSyscalls: SyscallDefs = {
   [NR.clone]: def('clone', 'xppxp', clone, 'partial', 'processes and threads (CLONE_VM/FS/FILES/SIGHAND/THREAD/SYSVSEM/SETTLS/VFORK/*TID); namespaces are EINVAL'),
   [NR.clone3]: def('clone3', 'pu', clone3, 'partial', 'as clone; CLONE_PIDFD and set_tid not yet'),
   [NR.execve]: def('execve', 'spp', execve),
-  [NR.execveat]: def('execveat', 'fsppx', execveat, 'partial', 'absolute paths and AT_FDCWD only'),
+  [NR.execveat]: def('execveat', 'fsppx', execveat, 'supported', 'dirfd-relative paths, AT_EMPTY_PATH (fexecve, also on O_PATH fds), AT_SYMLINK_NOFOLLOW; scripts through a close-on-exec fd: ENOENT'),
   [NR.wait4]: def('wait4', 'dpxp', wait4),
   [NR.waitid]: def('waitid', 'ddpxp', waitid),
   [NR.setpgid]: def('setpgid', 'dd', setpgid),

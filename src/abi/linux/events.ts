@@ -22,5 +22,7 @@ export const TFD_TIMER_ABSTIME = 1, TFD_TIMER_CANCEL_ON_SET = 2;
 export const SIGNALFD_SIGINFO_SIZE = 128;
 
 export const PIDFD_THREAD = 0o200; // O_EXCL
+/** pidfd_send_signal scopes (Linux 6.9). */
+export const PIDFD_SIGNAL_THREAD = 1, PIDFD_SIGNAL_THREAD_GROUP = 2, PIDFD_SIGNAL_PROCESS_GROUP = 4;
 
 export const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;

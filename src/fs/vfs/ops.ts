@@ -539,9 +539,15 @@ export interface ExecFile {
   close(): void;
 }
 
-export function openExec(ctx: FsContext, cred: FsCred, path: string, start: Path = ctx.cwd): ExecFile | number {
-  const r = walk(nd(ctx, cred), start, path, true);
+export function openExec(ctx: FsContext, cred: FsCred, path: string, start: Path = ctx.cwd, follow = true): ExecFile | number {
+  const r = walk(nd(ctx, cred), start, path, follow);
   if (typeof r === 'number') return r;
+  if (!follow && r.d.inode.isLnk) return -ELOOP; // execveat(AT_SYMLINK_NOFOLLOW)
+  return openExecPath(ctx, cred, r);
+}
+
+/** The executable at a resolved path (execveat(AT_EMPTY_PATH) on an fd). */
+export function openExecPath(ctx: FsContext, cred: FsCred, r: Path): ExecFile | number {
   const inode = r.d.inode;
   inode.refresh();
   if (!inode.isReg) return -EACCES;
