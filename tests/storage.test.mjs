@@ -254,6 +254,7 @@ describe('storage', { skip }, () => {
     const r = tuml([`ubda=${base}`, 'root=/dev/ubda', `ubdb=${d}`, `ubdcr=${ro}`, `ubddt=${nt}`, `ubde=${cow},${back}`], [
       'mount -t proc proc /proc',
       'ls -l /dev/ubdb | cut -c1-10',
+      'mount -t sysfs sys /sys; grep ubdb /proc/partitions; cat /sys/block/ubdb/size /sys/block/ubdc/ro /sys/block/ubdd/queue/discard_max_bytes',
       'for o in --getsize64 --getss --getbsz --getsz; do blockdev $o /dev/ubdb; done; blockdev --getro /dev/ubdb; blockdev --getro /dev/ubdc',
       "stat -c '%s %t %T %F' /dev/ubdb",
       'dd if=/dev/ubdb bs=5 count=1 2>/dev/null; echo',
@@ -277,7 +278,7 @@ describe('storage', { skip }, () => {
     ].join('\n'));
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, [
-      'brw-------', '8388608', '512', '4096', '16384', '0', '1', '0 62 10 block special file', 'HELLO',
+      'brw-------', '  98       16       8192 ubdb', '16384', '1', '0', '8388608', '512', '4096', '16384', '0', '1', '0 62 10 block special file', 'HELLO',
       '8+0 records out',
       "dd: error writing '/dev/ubdb': No space left on device",
       "dd: error writing '/dev/ubdc': Operation not permitted",

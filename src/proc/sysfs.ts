@@ -7,6 +7,7 @@ import { ENOENT } from '../abi/linux/errno.js';
 import type { Inode, DirEntry } from '../fs/vfs/inode.js';
 import { DirNode, GenSb, LinkNode, dirEntry } from './nodes.js';
 import { presentCharDevices } from './system.js';
+import { ubdDevices, UbdDevice, UBD_MAJOR } from '../drivers/block/ubd.js';
 
 export function buildSysfs(sb: GenSb): void {
   const root = sb.root;
@@ -21,7 +22,7 @@ export function buildSysfs(sb: GenSb): void {
   const virt = devices.dir('virtual');
   const cls = root.dir('class');
   const devChar = root.dir('dev').dir('char');
-  root.dir('dev').dir('block');
+  buildBlock(sb, root.dir('block'), root.dir('dev').dir('block'));
 
   // Device nodes appear as drivers register; each one's nodes are built once.
   const nodes = new Map<string, DirNode>();
@@ -89,5 +90,49 @@ export function buildSysfs(sb: GenSb): void {
   devChar.dyn = {
     list: () => presentCharDevices().map((d) => dirEntry(`${d.major}:${d.minor}`, charLink(d))),
     lookup: (n) => { const d = presentCharDevices().find((x) => `${x.major}:${x.minor}` === n); return d ? charLink(d) : -ENOENT; },
+  };
+}
+
+/**
+ * The ubd disks: /sys/block/<name>/{dev,size,ro,removable,range,queue/...} (size in
+ * 512-byte sectors; queue figures as UML's ubd gives them, discard_max_bytes 0 with the
+ * `t` flag) and /sys/dev/block/98:<minor> -> ../../block/<name>.
+ */
+function buildBlock(sb: GenSb, block: DirNode, devBlock: DirNode): void {
+  const nodes = new Map<UbdDevice, DirNode>();
+  const nodeOf = (d: UbdDevice): DirNode => {
+    let n = nodes.get(d);
+    if (!n) {
+      n = new DirNode(sb, 0o755);
+      n.file('dev', () => `${UBD_MAJOR}:${d.minor}\n`);
+      n.file('size', () => `${d.blk.size / 512}\n`);
+      n.file('ro', () => (d.readonly ? '1\n' : '0\n'));
+      n.file('removable', () => '0\n');
+      n.file('range', () => '16\n');
+      n.file('uevent', () => `MAJOR=${UBD_MAJOR}\nMINOR=${d.minor}\nDEVNAME=${d.name}\nDEVTYPE=disk\n`);
+      const q = n.dir('queue', 0o755);
+      for (const f of ['logical_block_size', 'physical_block_size', 'hw_sector_size', 'minimum_io_size']) q.file(f, () => '512\n');
+      q.file('optimal_io_size', () => '0\n');
+      q.file('rotational', () => '0\n');
+      q.file('discard_granularity', () => (d.blk.noTrim ? '0\n' : '512\n'));
+      q.file('discard_max_bytes', () => (d.blk.noTrim ? '0\n' : '32768\n'));
+      q.file('read_ahead_kb', () => '128\n');
+      nodes.set(d, n);
+    }
+    return n;
+  };
+  const links = new Map<string, Inode>();
+  const linkOf = (d: UbdDevice): Inode => {
+    let l = links.get(d.name);
+    if (!l) { l = new LinkNode(sb, () => `../../block/${d.name}`); links.set(d.name, l); }
+    return l;
+  };
+  block.dyn = {
+    list: () => ubdDevices().map((d) => dirEntry(d.name, nodeOf(d))),
+    lookup: (n) => { const d = ubdDevices().find((x) => x.name === n); return d ? nodeOf(d) : -ENOENT; },
+  };
+  devBlock.dyn = {
+    list: () => ubdDevices().map((d) => dirEntry(`${UBD_MAJOR}:${d.minor}`, linkOf(d))),
+    lookup: (n) => { const d = ubdDevices().find((x) => `${UBD_MAJOR}:${x.minor}` === n); return d ? linkOf(d) : -ENOENT; },
   };
 }

@@ -4,6 +4,7 @@
 import { ENOENT, EINVAL } from '../abi/linux/errno.js';
 import * as M from '../abi/linux/misc.js';
 import { findCharDevice } from '../drivers/char/registry.js';
+import { ubdDevices, UBD_MAJOR } from '../drivers/block/ubd.js';
 import { Task, TaskState } from '../kernel/task.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Inode, DirEntry } from '../fs/vfs/inode.js';
@@ -214,7 +215,17 @@ export function devicesText(opts: ProcOptions): string {
   }
   if (findCharDevice(136, 0) !== null) s += '136 pts\n';
   s += '\nBlock devices:\n';
+  s += `${String(UBD_MAJOR).padStart(3)} ubd\n`;
   for (const [maj, name] of opts.blockDevices ?? []) s += `${String(maj).padStart(3)} ${name}\n`;
+  return s;
+}
+
+/** /proc/partitions: the ubd disks, sizes in KiB (Linux's "%4d  %7d %10llu %s"). */
+export function partitionsText(): string {
+  let s = 'major minor  #blocks  name\n\n';
+  for (const d of ubdDevices()) {
+    s += `${String(UBD_MAJOR).padStart(4)}  ${String(d.minor).padStart(7)} ${String(Math.floor(d.blk.size / 1024)).padStart(10)} ${d.name}\n`;
+  }
   return s;
 }
 
@@ -313,7 +324,7 @@ export function buildProc(sb: GenSb, opts: ProcOptions): void {
   root.file('cmdline', () => (opts.cmdline ?? '') + '\n');
   root.file('devices', () => devicesText(opts));
   root.file('swaps', () => 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n');
-  root.file('partitions', () => 'major minor  #blocks  name\n\n');
+  root.file('partitions', () => partitionsText());
   root.file('interrupts', () => '           CPU0       \n');
   root.file('modules', () => '');
   root.file('misc', () => '');
