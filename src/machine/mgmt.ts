@@ -180,7 +180,7 @@ export function config(m: Machine, arg: string): string | { error: string } {
 
 function ubdIndex(s: string): number { return /^[a-z]$/.test(s) ? s.charCodeAt(0) - 97 : Number(s); }
 
-/** `remove NAME`: a ubd that is mounted is in use. */
+/** `remove NAME`: a ubd that is mounted, or open as /dev/ubdX, is in use. */
 export function remove(m: Machine, name: string): string | { error: string } {
   const ubd = /^ubd([0-9]+|[a-z])$/.exec(name.trim());
   if (!ubd) return { error: channelConfig.has(name.trim()) ? 'Device is currently open' : "Device doesn't exist" };
@@ -189,6 +189,7 @@ export function remove(m: Machine, name: string): string | { error: string } {
   if (!d) return { error: "Device doesn't exist" };
   const mounts = readProc(m, 'mounts');
   if (typeof mounts === 'string' && new RegExp(`^/dev/${dname}\\s`, 'm').test(mounts)) return { error: 'Device is currently open' };
+  if (d.blk.openFiles > 0 || d.blk.holder !== null) return { error: 'Device is currently open' };
   d.close();
   m.kernel.log(`${dname}: removed (mconsole)`);
   return '';

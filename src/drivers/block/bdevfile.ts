@@ -30,6 +30,7 @@ const admin = (s: Sleeper): boolean => (s as { cred?: { euid: number } }).cred?.
 export class BlockDevFile extends File {
   constructor(flags: number, path: Path, inode: Inode, readonly blk: BlockDevice, private readonly excl: boolean) {
     super(flags, path, inode);
+    blk.openFiles++;
   }
 
   override pread(buf: Uint8Array, pos: number): number {
@@ -115,6 +116,7 @@ export class BlockDevFile extends File {
   }
 
   override release(): void {
+    this.blk.openFiles--;
     if (this.excl) this.blk.holder = null;
     // The last close of a block device writes its dirty blocks back (blkdev_put).
     if ((this.flags & O_ACCMODE) !== 0) this.blk.flush();

@@ -56,6 +56,8 @@ export class BlockDevice {
   noTrim = false;
   /** Who holds the device exclusively (a mounted filesystem), for O_EXCL opens. */
   holder: string | null = null;
+  /** Open block device files (/dev/ubdX) on it: mconsole `remove` refuses while any. */
+  openFiles = 0;
   /** The block size of the filesystem mounted on it (0: none), for BLKBSZGET. */
   fsBlockSize = 0;
 
