@@ -754,8 +754,10 @@ export class Tcp implements ProtoHandler {
         data = data.subarray(Math.min(skip, data.length));
         seq = sk.rcvNxt;
       }
-      // Trim to the window.
-      const room = Math.max(0, sk.rcvSpace);
+      // Trim to the window: what was advertised stays acceptable even when the buffer
+      // (which counts queued out-of-order data) has less room now; dropping such segments
+      // made the sender resend whole bursts it had been allowed to send.
+      const room = Math.max(0, seqSub(seqAdd(sk.rcvNxt, this.rcvWindow(sk)), seq));
       if (data.length > room) { data = data.subarray(0, room); fin = false; }
       if (seq === sk.rcvNxt) {
         const hadOoo = sk.ooo.length > 0;
@@ -877,6 +879,9 @@ export class Tcp implements ProtoHandler {
     const ack = seg.ack;
     if (seqGt(ack, sk.sndMax)) { if (!windowOnly) this.sendAck(sk); return false; }
     const wnd = seg.wnd << sk.sndWscale;
+    // A duplicate ACK (RFC 5681) repeats the last window too: compare with the window
+    // before this segment updates it, or a receiver's window updates count as dupacks.
+    const prevWnd = sk.sndWnd;
     if (seqLt(sk.sndWl1, seg.seq) || (sk.sndWl1 === seg.seq && seqLe(sk.sndWl2, ack))) {
       const opened = wnd > sk.sndWnd;
       sk.sndWnd = wnd; sk.sndWl1 = seg.seq; sk.sndWl2 = ack;
@@ -910,7 +915,7 @@ export class Tcp implements ProtoHandler {
           case TcpState.LAST_ACK: this.destroy(sk); return false;
         }
       }
-    } else if (ack === sk.sndUna && !windowOnly && seg.data.length === 0 && !(seg.flags & FIN) && sk.flight > 0 && wnd === sk.sndWnd) {
+    } else if (ack === sk.sndUna && !windowOnly && seg.data.length === 0 && !(seg.flags & FIN) && sk.flight > 0 && wnd === prevWnd) {
       sk.dupAcks++;
       if (sk.dupAcks === 3 && !sk.inRecovery) {
         sk.ssthresh = Math.max(Math.floor(sk.flight / 2), 2 * sk.mss);
