@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "unix_dgram",
-      "sources": ["unix_dgram.c"],
-      "cflags": ["-O2", "-Wall"]
+      "sources": ["unix_dgram.c", "rxring.c"],
+      "cflags": ["-O2", "-Wall", "-pthread"],
+      "ldflags": ["-pthread"]
     }
   ]
 }

@@ -5,11 +5,23 @@
 //   socket() -> fd | -errno           bind(fd, path: Buffer | null) -> 0 | -errno
 //   sendto(fd, data, addr) -> n | -errno
 //   recvfrom(fd) -> [data, addr] | null (nothing waiting) | -errno
-//   watch(fd, cb, ref) -> 0           (cb() whenever fd is readable)
+//   watch(fd, cb, ref) -> 0           (cb(events) whenever fd is readable: events 1)
+//   watchEvents(fd, events) -> 0 | -errno (1 readable, 2 writable, 3 both, 0 none: what wakes cb)
 //   close(fd) -> 0 | -errno           (stops the watch)
+// and for the uml_switch ("daemon") network transport:
+//   connect(fd, addr) -> 0 | -errno   (a datagram socket's default destination)
+//   send(fd, data) -> n | -errno      (data: any Uint8Array; -EAGAIN when the peer is full)
+//   recvInto(fd, buf) -> n | -errno   (one datagram into buf; -EAGAIN when none waits)
+//   setBufs(fd, rcv, snd) -> 0 | -errno (SO_RCVBUF / SO_SNDBUF, 0 leaves one alone)
+//   ctlConnect(path, request, replyLen, timeoutMs) -> [fd, reply] | -errno
+//       a blocking AF_UNIX stream connect that writes `request` and reads exactly
+//       replyLen bytes (uml_switch answers a REQ_NEW_CONTROL at once); the fd stays open
+//   rxStart/rxRead/rxDropped: a receive thread and ring (rxring.c)
 #include <node_api.h>
 #include <uv.h>
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,18 +101,18 @@ typedef struct watch { uv_poll_t poll; napi_env env; napi_ref cb; int fd; struct
 static watch_t *watches = NULL;
 
 static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)status; (void)events;
   watch_t *w = (watch_t *)h->data;
   napi_handle_scope scope;
   napi_open_handle_scope(w->env, &scope);
-  napi_value cb, global, res;
+  napi_value cb, global, res, ev;
   napi_get_reference_value(w->env, w->cb, &cb);
   napi_get_global(w->env, &global);
+  napi_create_int32(w->env, status < 0 ? UV_READABLE | UV_WRITABLE : events, &ev);
   napi_async_context ctx = NULL;
   napi_value name;
   napi_create_string_utf8(w->env, "unix_dgram", NAPI_AUTO_LENGTH, &name);
   napi_async_init(w->env, NULL, name, &ctx);
-  napi_make_callback(w->env, ctx, global, cb, 0, NULL, &res);
+  napi_make_callback(w->env, ctx, global, cb, 1, &ev, &res);
   napi_async_destroy(w->env, ctx);
   napi_close_handle_scope(w->env, scope);
 }
@@ -124,12 +136,32 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   return num(env, 0);
 }
 
+
+static napi_value js_watch_events(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = get_fd(env, argv[0]);
+  int32_t events = UV_READABLE;
+  napi_get_value_int32(env, argv[1], &events);
+  for (watch_t *w = watches; w; w = w->next)
+    if (w->fd == fd) {
+      events &= UV_READABLE | UV_WRITABLE;
+      if (events == 0) return num(env, uv_poll_stop(&w->poll) == 0 ? 0 : -EINVAL);
+      return num(env, uv_poll_start(&w->poll, events, on_readable) == 0 ? 0 : -EINVAL);
+    }
+  return num(env, -EBADF);
+}
+
 static void on_closed(uv_handle_t *h) { free(h->data); }
+
+void rxring_stop(napi_env env, int fd);
+void rxring_register(napi_env env, napi_value exports);
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int fd = get_fd(env, argv[0]);
+  rxring_stop(env, fd);
   for (watch_t **p = &watches; *p; p = &(*p)->next) {
     if ((*p)->fd != fd) continue;
     watch_t *w = *p;
@@ -142,6 +174,109 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return num(env, close(fd) < 0 ? -errno : 0);
 }
 
+
+/* The bytes of a Buffer or any TypedArray (a Uint8Array from the network stack). */
+static int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is;
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type t; size_t n; napi_value ab; size_t off;
+    if (napi_get_typedarray_info(env, v, &t, &n, data, &ab, &off) != napi_ok) return -1;
+    *len = n; /* element count: callers pass byte arrays */
+    return 0;
+  }
+  return napi_get_buffer_info(env, v, data, len) == napi_ok ? 0 : -1;
+}
+
+static napi_value js_connect(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = get_fd(env, argv[0]);
+  struct sockaddr_un sa;
+  socklen_t len = get_addr(env, argv[1], &sa);
+  if (len == 0) return num(env, -EINVAL);
+  return num(env, connect(fd, (struct sockaddr *)&sa, len) < 0 ? -errno : 0);
+}
+
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = get_fd(env, argv[0]);
+  void *data; size_t n;
+  if (get_bytes(env, argv[1], &data, &n) < 0) return num(env, -EINVAL);
+  ssize_t r = send(fd, data, n, MSG_DONTWAIT);
+  return num(env, r < 0 ? -errno : (double)r);
+}
+
+static napi_value js_recv_into(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = get_fd(env, argv[0]);
+  void *data; size_t n;
+  if (get_bytes(env, argv[1], &data, &n) < 0) return num(env, -EINVAL);
+  ssize_t r = recv(fd, data, n, MSG_DONTWAIT);
+  return num(env, r < 0 ? -errno : (double)r);
+}
+
+static napi_value js_set_bufs(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = get_fd(env, argv[0]);
+  int32_t rcv = 0, snd = 0;
+  napi_get_value_int32(env, argv[1], &rcv);
+  napi_get_value_int32(env, argv[2], &snd);
+  if (rcv > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv) < 0) return num(env, -errno);
+  if (snd > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd) < 0) return num(env, -errno);
+  return num(env, 0);
+}
+
+static long long now_ms(void) {
+  struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static napi_value js_ctl_connect(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct sockaddr_un sa;
+  socklen_t alen = get_addr(env, argv[0], &sa);
+  void *req; size_t reqlen;
+  if (alen == 0 || get_bytes(env, argv[1], &req, &reqlen) < 0) return num(env, -EINVAL);
+  int32_t want = 0, timeout = 5000;
+  napi_get_value_int32(env, argv[2], &want);
+  napi_get_value_int32(env, argv[3], &timeout);
+  if (want <= 0 || want > 4096) return num(env, -EINVAL);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return num(env, -errno);
+  int err = 0;
+  char reply[4096];
+  size_t got = 0;
+  if (connect(fd, (struct sockaddr *)&sa, alen) < 0) err = errno;
+  for (size_t off = 0; !err && off < reqlen; ) {
+    ssize_t w = write(fd, (char *)req + off, reqlen - off);
+    if (w < 0) { if (errno != EINTR) err = errno; } else off += (size_t)w;
+  }
+  long long deadline = now_ms() + timeout;
+  while (!err && got < (size_t)want) {
+    long long left = deadline - now_ms();
+    if (left <= 0) { err = ETIMEDOUT; break; }
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    int pr = poll(&p, 1, (int)left);
+    if (pr < 0) { if (errno != EINTR) err = errno; continue; }
+    if (pr == 0) continue;
+    ssize_t r = read(fd, reply + got, (size_t)want - got);
+    if (r < 0) { if (errno != EINTR && errno != EAGAIN) err = errno; }
+    else if (r == 0) err = ECONNRESET; /* the switch closed: it refused the request */
+    else got += (size_t)r;
+  }
+  if (err) { close(fd); return num(env, -err); }
+  napi_value out, d;
+  CHECK(napi_create_buffer_copy(env, got, reply, NULL, &d));
+  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_set_element(env, out, 0, num(env, fd)));
+  CHECK(napi_set_element(env, out, 1, d));
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "socket", NULL, js_socket, NULL, NULL, NULL, napi_default, NULL },
@@ -150,8 +285,15 @@ static napi_value init(napi_env env, napi_value exports) {
     { "recvfrom", NULL, js_recvfrom, NULL, NULL, NULL, napi_default, NULL },
     { "watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
+    { "watchEvents", NULL, js_watch_events, NULL, NULL, NULL, napi_default, NULL },
+    { "connect", NULL, js_connect, NULL, NULL, NULL, napi_default, NULL },
+    { "send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL },
+    { "recvInto", NULL, js_recv_into, NULL, NULL, NULL, napi_default, NULL },
+    { "setBufs", NULL, js_set_bufs, NULL, NULL, NULL, napi_default, NULL },
+    { "ctlConnect", NULL, js_ctl_connect, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  rxring_register(env, exports);
   return exports;
 }
 

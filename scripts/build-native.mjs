@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Build native/unix_dgram.node (AF_UNIX datagram sockets for mconsole) with node-gyp,
+// Build native/unix_dgram.node (AF_UNIX datagram sockets for mconsole and eth=daemon) with node-gyp,
 // the one npm ships. Uses the Node headers installed beside node (e.g. /usr/include/node)
 // when they are there, so that no download is needed. Skips the build when the addon is
 // newer than its source. Usage: node scripts/build-native.mjs [--force]
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const OUT = path.join(DIR, 'build', 'Release', 'unix_dgram.node');
-const SRC = ['unix_dgram.c', 'binding.gyp'].map((f) => path.join(DIR, f));
+const SRC = ['unix_dgram.c', 'rxring.c', 'binding.gyp'].map((f) => path.join(DIR, f));
 const mtime = (f) => { try { return fs.statSync(f).mtimeMs; } catch { return -1; } };
 
 if (!process.argv.includes('--force') && mtime(OUT) > Math.max(...SRC.map(mtime))) process.exit(0);

@@ -1,16 +1,27 @@
-// AF_UNIX datagram sockets through the small addon in native/ (Node has none). Addresses
-// are raw sun_path bytes, so abstract addresses (a leading NUL, which uml_mconsole's
-// autobind gives its socket) are answered exactly as UML answers them.
+// AF_UNIX datagram sockets through the small addon in native/ (Node has none), for the
+// mconsole and the uml_switch network transport. Addresses are raw sun_path bytes, so
+// abstract addresses (a leading NUL, which uml_mconsole's autobind gives its socket)
+// are answered exactly as UML answers them.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-interface Addon {
+export interface Addon {
   socket(): number;
   bind(fd: number, path: Buffer | null): number;
   sendto(fd: number, data: Buffer, addr: Buffer): number;
   recvfrom(fd: number): [Buffer, Buffer] | null | number;
-  watch(fd: number, cb: () => void, ref: boolean): number;
+  watch(fd: number, cb: (events: number) => void, ref: boolean): number;
+  watchEvents(fd: number, events: number): number;
   close(fd: number): number;
+  // for the uml_switch transport (drivers/net/daemon.ts)
+  connect(fd: number, addr: Uint8Array): number;
+  send(fd: number, data: Uint8Array): number;
+  recvInto(fd: number, buf: Uint8Array): number;
+  setBufs(fd: number, rcv: number, snd: number): number;
+  rxStart(fd: number, cb: () => void, ringBytes: number): number;
+  rxRead(fd: number, buf: Uint8Array): number;
+  rxDropped(fd: number): number;
+  ctlConnect(path: Uint8Array, request: Uint8Array, replyLen: number, timeoutMs: number): [number, Buffer] | number;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/unix_dgram.node', import.meta.url));
@@ -27,8 +38,8 @@ export function dgramAddon(): Addon | null {
 }
 export function dgramUnavailable(): string | null { dgramAddon(); return loadError; }
 
-const ERRNO: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 98: 'EADDRINUSE', 111: 'ECONNREFUSED', 11: 'EAGAIN', 22: 'EINVAL', 20: 'ENOTDIR', 36: 'ENAMETOOLONG' };
-const MSG: Record<string, string> = { ENOENT: 'No such file or directory', ECONNREFUSED: 'Connection refused', EACCES: 'Permission denied', EADDRINUSE: 'Address already in use' };
+export const ERRNO: Record<number, string> = { 2: 'ENOENT', 13: 'EACCES', 98: 'EADDRINUSE', 111: 'ECONNREFUSED', 11: 'EAGAIN', 22: 'EINVAL', 20: 'ENOTDIR', 36: 'ENAMETOOLONG', 104: 'ECONNRESET', 110: 'ETIMEDOUT', 88: 'ENOTSOCK' };
+export const MSG: Record<string, string> = { ENOENT: 'No such file or directory', ECONNREFUSED: 'Connection refused', EACCES: 'Permission denied', EADDRINUSE: 'Address already in use', ECONNRESET: 'Connection reset by peer', ETIMEDOUT: 'Connection timed out', ENOTSOCK: 'Socket operation on non-socket' };
 
 export class DgramError extends Error {
   constructor(readonly code: string, op: string) { super(`${op}: ${MSG[code] ?? code}`); }

@@ -36,6 +36,12 @@ export class Kernel {
   execed?: (t: Task) => void;
   sessionLeaderExit?: (t: Task) => void;
   sendSignalHook?: (t: Task, sig: number) => void;
+  /**
+   * Host devices that can be polled without blocking (the uml_switch port): the run
+   * loop calls each between slices, so frames are taken in while guests compute and
+   * not only when the loop yields to the event loop (every few ms).
+   */
+  readonly pollers: (() => void)[] = [];
   /** Deterministic-capable randomness for AT_RANDOM and getrandom (seeded at boot). */
   random: (buf: Uint8Array) => void = (b) => { for (let i = 0; i < b.length; i++) b[i] = (Math.random() * 256) | 0; };
 

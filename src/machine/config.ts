@@ -33,7 +33,7 @@ export interface MachineConfig {
   argv: string[];
   /** Translate hot guest code (jit=on, the default); jit=off keeps the pure interpreter. */
   jit: boolean;
-  /** Network devices (eth<n>=slirp[,MAC][,hostfwd=...]), extra hostfwd= rules, and ip=. */
+  /** Network devices (eth<n>=slirp|daemon|mcast|ucast,...), extra hostfwd= rules, and ip=. */
   eth: EthSpec[];
   hostfwd: string[];
   ip: string | null;
@@ -64,6 +64,14 @@ Options (UML's kernel command line):
   eth<n>=slirp[,MAC][,hostfwd=tcp:HADDR:HPORT-:GPORT]
                       network device with user-mode NAT (no root): guest 10.0.2.15/24,
                       gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3, DHCP
+  eth<n>=daemon,[MAC],[unix],[CTLSOCKET]
+                      a port on uml_switch (uml-utilities; default /tmp/uml.ctl):
+                      a LAN shared with other tuml and UML machines
+  eth<n>=mcast,[MAC],[ADDR],[PORT],[TTL]
+                      a LAN over UDP multicast (default 239.192.168.1,1102,1)
+  eth<n>=ucast,[MAC],[ADDR],[PORT],[LPORT],[LADDR]
+                      a UDP point-to-point link to ADDR:PORT (default 127.0.0.1,1102;
+                      LPORT, where we listen, defaults to PORT)
   hostfwd=tcp:HADDR:HPORT-:GPORT
                       forward a host TCP port to the guest (first eth device)
   ip=dhcp             configure the slirp eth0 at boot (10.0.2.15/24, default route)

@@ -85,6 +85,7 @@ export class RunLoop {
       if (t.state !== TaskState.Runnable) continue;
       this.runTask(t);
       if (k.haltStatus !== null) break;
+      for (let i = 0; i < k.pollers.length; i++) k.pollers[i]();
       if (t.state === TaskState.Runnable) k.runq.push(t);
     } while (performance.now() < end);
     if (k.haltStatus !== null) {

@@ -12,6 +12,10 @@ export interface KernelHooks {
   now(): number;
   readonly timers: { add(at: number, fire: () => void): NetTimerHandle; cancel(t: NetTimerHandle): void };
   log(msg: string, important?: boolean): void;
+  /** The kernel's random source (seeded under time-travel, so runs repeat). */
+  random(b: Uint8Array): void;
+  /** Polled by the run loop between slices (host devices that can be read without blocking). */
+  readonly pollers: (() => void)[];
   /** Wakes the run loop after host events that queued work or timers. */
   onRunnable(): void;
 }
@@ -50,6 +54,7 @@ export function addEther(k: KernelHooks, inet: Inet, name: string, mac: Uint8Arr
 import { Slirp, parseHostFwd, HostFwd, SLIRP_GUEST, SLIRP_GW } from './slirp.js';
 import { parseMac } from './util.js';
 import { defaultMac } from './netdev.js';
+import { parseLanSpec, openLan, randomMac } from './lan.js';
 
 /** One ethN= option. */
 export interface EthSpec { index: number; spec: string; }
@@ -68,10 +73,12 @@ export function checkEthSpec(spec: string): string | null {
     case 'tuntap': case 'tap': case 'pcap': case 'vde': case 'ethertap':
       return process.getuid?.() === 0 ? `eth transport '${kind}' is not implemented in tuml yet` :
         `eth transport '${kind}' needs root (CAP_NET_ADMIN) on the host; use eth0=slirp for networking without privileges`;
-    case 'daemon': case 'mcast': case 'ucast':
-      return `eth transport '${kind}' is not implemented in tuml yet (use eth0=slirp)`;
+    case 'daemon': case 'mcast': case 'ucast': {
+      const l = parseLanSpec(kind, rest);
+      return typeof l === 'string' ? l : null;
+    }
     default:
-      return `unknown eth transport '${kind}' (supported: slirp)`;
+      return `unknown eth transport '${kind}' (supported: slirp, daemon, mcast, ucast)`;
   }
 }
 
@@ -83,6 +90,19 @@ export function configureEth(k: KernelHooks, inet: Inet, eths: EthSpec[], hostfw
   for (const e of [...eths].sort((a, b) => a.index - b.index)) {
     const [kind, ...rest] = e.spec.split(',');
     const name = `eth${e.index}`;
+    if (kind === 'daemon' || kind === 'mcast' || kind === 'ucast') {
+      const l = parseLanSpec(kind, rest);
+      if (typeof l === 'string') throw new Error(l);
+      // Machines on one LAN need distinct MACs: without one, pick a random locally
+      // administered address, as UML 6.1 does ("Choosing a random ethernet address").
+      const mac = l.mac ?? randomMac(k.random);
+      addEther(k, inet, name, mac, 1500, (deliver) => {
+        const t = openLan(l, name, mac, deliver, (m) => k.log(m, true));
+        if (t.poll) k.pollers.push(t.poll);
+        return t;
+      });
+      continue;
+    }
     if (kind !== 'slirp') throw new Error(checkEthSpec(e.spec) ?? `eth${e.index}: unsupported`);
     let mac = defaultMac(e.index);
     const fwds: HostFwd[] = [];

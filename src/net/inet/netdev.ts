@@ -16,6 +16,8 @@ export interface LinkTransport {
   /** Send one Ethernet frame (destination MAC first). */
   send(frame: Uint8Array): void;
   close?(): void;
+  /** Take in waiting frames now, without blocking (called between guest slices). */
+  poll?(): void;
   /** A short description for logs (e.g. "slirp", "daemon /tmp/ctl"). */
   readonly describe: string;
 }
