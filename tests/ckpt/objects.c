@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -112,6 +113,9 @@ int main(void) {
   /* a flock held over the checkpoint */
   int lf = open("/tmp/lockf", O_RDWR | O_CREAT, 0600);
   flock(lf, LOCK_EX);
+  /* an inotify watch on /tmp */
+  int in = inotify_init1(0);
+  inotify_add_watch(in, "/tmp", IN_CREATE);
   volatile double x = 3.0;
   x = x / 7.0;
   printf("ready\n");
@@ -145,6 +149,11 @@ int main(void) {
   printf("posix timer: %s\n", its.it_value.tv_sec >= 900 && its.it_value.tv_sec < 1000 ? "armed" : "lost");
   int lf2 = open("/tmp/lockf", O_RDWR);
   printf("flock: %s\n", flock(lf2, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK ? "held" : "lost");
+  unlink("/tmp/newfile");
+  close(open("/tmp/newfile", O_CREAT | O_WRONLY, 0600));
+  union { struct inotify_event e; char b[256]; } ib;
+  n = read(in, &ib, sizeof ib);
+  printf("inotify: %s\n", n > 0 && (ib.e.mask & IN_CREATE) ? ib.e.name : "?");
   sigprocmask(SIG_UNBLOCK, &set, NULL);
   printf("usr1: %d\n", (int)got_usr1);
   shmdt(sp); shmctl(shm, IPC_RMID, NULL); semctl(sem, 0, IPC_RMID); msgctl(mq, IPC_RMID, NULL);

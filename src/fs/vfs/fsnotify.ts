@@ -4,6 +4,7 @@
 // (with the child's name); DELETE_SELF/MOVE_SELF/IGNORED only to the inode's own watches.
 import type { Inode } from './inode.js';
 import type { Dentry } from './dentry.js';
+import { registerCkptState, registerCkptSide } from '../../lib/ckptstate.js';
 
 export const IN_ACCESS = 0x1, IN_MODIFY = 0x2, IN_ATTRIB = 0x4, IN_CLOSE_WRITE = 0x8,
   IN_CLOSE_NOWRITE = 0x10, IN_OPEN = 0x20, IN_MOVED_FROM = 0x40, IN_MOVED_TO = 0x80,
@@ -32,6 +33,9 @@ export interface Watcher {
 const watches = new WeakMap<Inode, Set<Watch>>();
 let nWatches = 0;
 let nextCookie = 1;
+// Checkpoint: the watches on saved inodes, and the counters.
+registerCkptSide('fsnotify.watches', (o) => watches.get(o as Inode), (o, v) => { watches.set(o as Inode, v as Set<Watch>); });
+registerCkptState('fsnotify.counts', () => [nWatches, nextCookie], (v) => { [nWatches, nextCookie] = v as number[]; });
 /** Open references (file descriptions) per inode: an unlinked inode is deleted at the last. */
 const openRefs = new WeakMap<Inode, number>();
 
@@ -101,6 +105,7 @@ export function maybeDeleted(inode: Inode): void {
 
 /** rmdir'd directories (their nlink may not drop to 0 on every filesystem). */
 const dirRemoved = new WeakSet<Inode>();
+registerCkptSide('fsnotify.dirRemoved', (o) => (dirRemoved.has(o as Inode) ? true : undefined), (o) => { dirRemoved.add(o as Inode); });
 export function notifyRmdir(victim: Inode): void {
   dirRemoved.add(victim);
   maybeDeleted(victim);

@@ -1,9 +1,9 @@
 // Checkpoint and restore of a whole machine (docs/channels-and-checkpoint.md).
 //
 // checkpoint(): with the machine stopped, page caches and block devices are flushed and
-// the file gets four sections: "machine" (clock, random state; JSON), "mem" (the used
+// the file gets three sections: "machine" (clock, random state; JSON), "mem" (the used
 // physical frames with refcounts and the free list, so frame numbers in page tables stay
-// valid), "graph" (the kernel's objects, reg_*.ts) and nothing else: host resources
+// valid) and "graph" (the kernel's objects, reg_*.ts). Host resources
 // (consoles, channels, hostfs directories, ubd images) are referred to by name and
 // opened again by the restoring machine, which is booted from the saved command line.
 // Tasks blocked in a syscall stay on their wait queues (their pc is at the ecall and the
@@ -28,9 +28,7 @@ import { MachineClock, SeededRandom } from '../../kernel/vclock.js';
 import { Task } from '../../kernel/task.js';
 import { File } from '../../fs/vfs/file.js';
 import { fileRef } from '../../fs/vfs/fsnotify.js';
-import { hasWatches } from '../../fs/vfs/fsnotify.js';
 import { Tty } from '../../drivers/tty/tty.js';
-
 import { restoreExterns } from './externs.js';
 import './reg_kernel.js';
 import './reg_fs.js';
@@ -54,7 +52,6 @@ interface Root {
 /** The checkpoint file's bytes for machine m (which must be stopped); throws CkptError. */
 export function saveMachine(m: Machine, argv: readonly string[]): Buffer {
   const k = m.kernel;
-  if (hasWatches()) throw new CkptError('inotify watches exist (not checkpointable yet)');
   // Host-backed state reaches the host first: the checkpoint refers to it by name.
   syncAllPageCaches();
   syncAllExt2();
@@ -103,7 +100,8 @@ export function checkpoint(m: Machine, file: string, argv: readonly string[]): s
     const buf = saveMachine(m, argv);
     writeFileSync(tmp, buf);
     renameSync(tmp, file);
-    m.kernel.log(`checkpoint: ${file} (${buf.length} bytes)`);
+    // (on the host's stderr, not in dmesg: the saved and the running machine stay alike)
+    if (!m.kernel.cfg.quiet) m.kernel.cfg.console(`checkpoint: ${file} (${buf.length} bytes)`);
     return `checkpoint written to ${file} (${buf.length} bytes)`;
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* not written */ }
@@ -176,7 +174,7 @@ export function loadMachine(m: Machine, c: { header: Header; section(name: strin
   if (ms.clock && k.clock instanceof MachineClock) k.clock.load(ms.clock);
   const rnd = k.random as Partial<SeededRandom>;
   if (ms.random && rnd.setState) rnd.setState(ms.random);
-  k.log(`restore: ${k.tasks.size} tasks, ${made.length} objects`);
+  if (!k.cfg.quiet) k.cfg.console(`restore: ${k.tasks.size} tasks, ${made.length} objects`);
 }
 
 /** Options a restore may set; everything else comes from the checkpoint's command line. */

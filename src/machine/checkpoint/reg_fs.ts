@@ -53,7 +53,7 @@ registerClass({
   init: (f: TimerFdFile) => { (f as unknown as { timer: null }).timer = null; },
 });
 
-registerClass({ name: 'InotifyFile', ctor: InotifyFile, refuse: () => 'an inotify instance (not checkpointable yet)' });
+registerClass({ name: 'InotifyFile', ctor: InotifyFile }); // its watches: fsnotify's side table
 
 // procfs and sysfs: the fresh machine's superblock and root; nothing below them is saved.
 registerClass({ name: 'GenSb', ctor: GenSb, extern: (sb: GenSb) => `fs:${sb.fsType}` });
