@@ -156,9 +156,15 @@ busybox httpd -p 8087 -h /www
 busybox wget -q -O - http://127.0.0.1:8087/index.html
 busybox grep -c "0000000000000000FFFF00000100007F:1F97" /proc/net/tcp6
 busybox ping -c 2 ::1 | busybox grep -c "bytes from ::1: seq=.* ttl=64"
+busybox ip -6 route
+echo 1 > /proc/sys/net/ipv6/bindv6only
+busybox httpd -p 8088 -h /www
+busybox wget -q -O - http://127.0.0.1:8088/index.html 2>&1 | busybox head -1
 `);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /inet6 ::1\/128 scope host/);
   assert.match(r.out, /00000000000000000000000000000001 01 80 10 80       lo\n1\n/);
-  assert.match(r.out, /\n1\n<h1>hello from tuml httpd<\/h1>\n<h1>hello from tuml httpd<\/h1>\n1\n2\n$/);
+  assert.match(r.out, /\n1\n<h1>hello from tuml httpd<\/h1>\n<h1>hello from tuml httpd<\/h1>\n1\n2\n::1 dev lo {2}metric 256 \n/);
+  // net.ipv6.bindv6only=1: a new :: listener takes no IPv4.
+  assert.match(r.out, /wget: can't connect to remote host \(127\.0\.0\.1\): Connection refused\n$/);
 });

@@ -178,6 +178,10 @@ export function buildSysNet(dir: DirNode, k: Kernel): void {
     });
     c.file('rp_filter', () => '0\n', 0o644, (buf) => buf.length);
   }
+  const ipv6 = dir.dir('ipv6');
+  knob(ipv6, 'bindv6only', (i) => (i.bindv6only ? '1' : '0'), (i, v) => {
+    const n = int(v, -2147483648, 2147483647); if (n === null) return false; i.bindv6only = n !== 0; return true;
+  });
   const core = dir.dir('core');
   core.file('somaxconn', () => '4096\n');
   core.file('rmem_default', () => '212992\n');

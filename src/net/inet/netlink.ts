@@ -177,6 +177,18 @@ export class NetlinkSocket extends Socket {
             for (const r of st.routes) { this.route(bl, r, seq, f); flush(); }
             for (const d of st.devices) for (const a of d.addrs) { this.localRoute(bl, d, a.addr, seq, f); flush(); }
           }
+          if ((family === 0 || family === AF_INET6) && st.lo.up) {
+            // ::1/128 via lo: the kernel route (main table, metric 256) and the local one.
+            for (const [table, type, metric] of [[RT_TABLE_MAIN, 1, 256], [RT_TABLE_LOCAL, 2, 0]]) {
+              bl.begin(RTM_NEWROUTE, f, seq, this.portId);
+              bl.bytes([AF_INET6, 128, 0, 0, table, 2 /* RTPROT_KERNEL */, 0, type, ...le32(0)]);
+              bl.attrU32(RTA_TABLE, table);
+              bl.attr(RTA_DST, addr6Bytes(LOOPBACK6));
+              bl.attrU32(RTA_PRIORITY, metric);
+              bl.attrU32(RTA_OIF, st.lo.index);
+              bl.end(); flush();
+            }
+          }
           break;
         case RTM_GETNEIGH:
           for (const e of st.arpEntries()) {

@@ -41,6 +41,8 @@ export class Inet {
   readonly udp: Udp;
   readonly ping: Ping;
   readonly ip6: Ip6;
+  /** net.ipv6.bindv6only: new AF_INET6 sockets start IPV6_V6ONLY. */
+  bindv6only = false;
   /** Sockets open now (for /proc/net/raw and friends). */
   readonly raws = new Set<RawSocket>();
   constructor(readonly stack: NetStack) {
@@ -162,6 +164,7 @@ export class TcpSocket extends InetSocket {
     super(inet, SOCK_STREAM, IPPROTO_TCP, family);
     this.sk = sk ?? new TcpSock();
     this.sk.v6 = family === AF_INET6;
+    if (!sk && this.sk.v6) this.sk.v6only = inet.bindv6only;
     this.sk.onEvent = this.wake;
     this.sk.inode = this.ino;
     if (sk) this.connState = 'connected';
@@ -599,6 +602,7 @@ export class UdpSocket extends DgramSocket {
     super(inet, SOCK_DGRAM, IPPROTO_UDP, family);
     this.ep.onEvent = this.wake;
     this.ep.v6 = family === AF_INET6;
+    this.ep.v6only = this.ep.v6 && inet.bindv6only;
   }
   get udp(): Udp { return this.inet.udp; }
 
