@@ -95,11 +95,11 @@ test('checkpoint mid-session: the original and two restores print identical tran
 
 // tests/ckpt/objects.c holds AF_UNIX stream and datagram sockets with queued data and an
 // fd in flight, a pty pair, eventfd, epoll, System V shm/sem/msg, shared anonymous memory
-// with a child asleep in read, a thread asleep in a futex wait, a POSIX timer, a flock, an
+// with a child asleep in read, a vfork child asleep in read, a thread asleep in a futex wait, a POSIX timer, a flock, an
 // inotify watch, a pending blocked signal and FP registers across its sleep.
 const OBJECTS = ['stdin: hello', 'fp: 3.000000000000000', 'stream: queued-stream', 'passed fd: through-passed-pipe',
   'dgram: dgram-msg', 'pty: pty-line', 'eventfd: 5', 'epoll: 1 1234', 'shm: shm-data', 'sem: 3', 'msg: 7 msg-text',
-  'child: exit 9, shared 104', 'thread: 42', 'posix timer: armed', 'flock: held', 'inotify: newfile', 'usr1: 1', 'status 0', ''].join('\n');
+  'child: exit 9, shared 104', 'vfork: 15', 'thread: 42', 'posix timer: armed', 'flock: held', 'inotify: newfile', 'usr1: 1', 'status 0', ''].join('\n');
 
 test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive a restore (hostfs root)', { skip: skipC, timeout: 240_000 }, async () => {
   const s = scratch('tuml-ckpt-');

@@ -95,6 +95,16 @@ int main(void) {
     *shared += (int)n;
     _exit(9);
   }
+  /* a process whose vfork child sleeps in read (the parent waits for the child's exit) */
+  int vp[2];
+  pipe(vp);
+  pid_t h = fork();
+  if (h == 0) {
+    pid_t v = vfork();
+    if (v == 0) { char b[8]; _exit((int)read(vp[0], b, sizeof b)); }
+    int vst; waitpid(v, &vst, 0);
+    _exit(WEXITSTATUS(vst) + 10);
+  }
   /* a pending blocked signal, FP state live across the block (no timer: inf-cpu time
    * would skip to it while we wait for input) */
   struct sigaction sa = { .sa_handler = on_usr1 };
@@ -142,6 +152,9 @@ int main(void) {
   write(c2p[1], "four", 4);
   int st; waitpid(kid, &st, 0);
   printf("child: exit %d, shared %d\n", WEXITSTATUS(st), *shared);
+  write(vp[1], "abcde", 5);
+  waitpid(h, &st, 0);
+  printf("vfork: %d\n", WEXITSTATUS(st));
   pthread_mutex_lock(&mu); go_on = 1; pthread_cond_signal(&cv); pthread_mutex_unlock(&mu);
   void *ret; pthread_join(th, &ret);
   printf("thread: %ld\n", (long)ret);

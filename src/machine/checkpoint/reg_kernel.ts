@@ -30,10 +30,6 @@ interface HartState { x: Int32Array; f: Int32Array; scalars: Record<string, numb
 registerClass({
   name: 'Task', ctor: Task,
   skip: ['sleepTimer', 'itRealTimer'], // re-armed from the saved timer list
-  refuse: (t: Task) => {
-    if (t.vforkDone !== null || t.vforkChild !== null) return `task ${t.tid} (${t.comm}) is in a vfork (not checkpointable)`;
-    return null;
-  },
   fields: {
     // The CPU: integer and FP registers, and every scalar field (pc, fcsr, instret, the LR
     // reservation, and whatever the CPU keeps later); the MMU and caches are rebuilt.
