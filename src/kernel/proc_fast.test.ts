@@ -7,6 +7,7 @@ import { pooledRandom } from './vclock.js';
 import { PhysMem } from '../mm/phys.js';
 import { AddressSpace } from '../mm/aspace.js';
 import { Mmu, ACC_R, ACC_W } from '../mm/mmu.js';
+import { PTE_W } from '../mm/pagetable.js';
 import { PROT_READ, PROT_WRITE, MAP_PRIVATE, MAP_ANONYMOUS } from '../abi/linux/mman.js';
 import { EM_RISCV, ET_EXEC, PT_LOAD } from '../abi/linux/auxv.js';
 
@@ -95,4 +96,23 @@ test('PhysMem.alloc zeroes a reused frame; fork copy-on-write keeps both sides a
   mem.u8[cm.w(va)] = 9;
   assert.equal(mem.u8[m.r(va)], 8);
   child.destroy(); as.destroy();
+});
+
+test('a write fault on an exclusive page gives write access back to its exclusive neighbours (after the fork child is gone)', () => {
+  const mem = new PhysMem(1 << 20);
+  const as = new AddressSpace(mem);
+  const va = as.mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0);
+  for (let i = 0; i < 3; i++) assert.ok(as.fault(va + i * 4096, ACC_W));
+  const child = as.fork();
+  const w = (i: number) => (as.pt.get(va / 4096 + i) & PTE_W) !== 0;
+  assert.ok(!w(0) && !w(1) && !w(2), 'fork write-protects');
+  assert.ok(child.fault(va + 4096, ACC_W), 'the child copies page 1 before it goes');
+  child.destroy();
+  assert.ok(as.fault(va, ACC_W));
+  assert.ok(w(0) && w(2), 'pages 0 and 2 are the parent\'s alone again: writable');
+  assert.ok(w(1));
+  const child2 = as.fork();
+  assert.ok(as.fault(va, ACC_W), 'shared with a live child: page 0 is copied');
+  assert.ok(!w(1) && !w(2), 'neighbours still shared stay write-protected');
+  child2.destroy(); as.destroy();
 });

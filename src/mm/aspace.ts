@@ -123,6 +123,7 @@ export class AddressSpace {
         this.pt.set(vpn, makePte(nf, flags));
       } else {
         this.pt.set(vpn, makePte(f, flags));
+        if ((vma.flags & MAP_SHARED) === 0) this.reuseAround(vma, vpn, flags);
       }
       this.flushPage(vpn);
       return true;
@@ -173,6 +174,23 @@ export class AddressSpace {
       if (f < 0) continue;
       this.pt.set(v, makePte(f, flags));
       this.rss++;
+    }
+  }
+
+  /**
+   * A write fault found its private page exclusive (one reference: the fork child has
+   * since exec'd or exited) and made it writable again; do the same for the exclusive
+   * write-protected neighbours in the 64 KiB window, each a fault saved. No TLB holds a
+   * write entry for them (their PTEs had no PTE_W), so none is flushed.
+   */
+  private reuseAround(vma: Vma, vpn: number, flags: number): void {
+    const refs = this.mem.refs;
+    const lo = Math.max(vma.start / PAGE_SIZE, vpn - (vpn % FAULT_AROUND));
+    const hi = Math.min(vma.end / PAGE_SIZE, lo + FAULT_AROUND);
+    for (let v = lo; v < hi; v++) {
+      const p = this.pt.get(v);
+      if (p === 0 || (p & PTE_W) !== 0 || refs[pteFrame(p)] !== 1) continue;
+      this.pt.set(v, makePte(pteFrame(p), flags));
     }
   }
 
