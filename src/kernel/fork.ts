@@ -14,6 +14,8 @@ export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGH
 
 export interface CloneArgs {
   flags: number; stack: number; parentTid: number; childTid: number; tls: number; exitSignal: number;
+  /** clone3 set_tid: the pid the child must get (checked free by the caller). */
+  setTid?: number;
 }
 
 /** Create the child task. The caller has validated flag combinations. */
@@ -26,7 +28,7 @@ export function copyProcess(p: Task, a: CloneArgs): Task {
   if (f & CLONE_FILES) files.users++;
   const fs = (f & CLONE_FS) ? p.fs : p.fs.clone();
   if (f & CLONE_FS) fs.users++;
-  const tid = k.allocPid();
+  const tid = a.setTid ?? k.allocPid();
   const thread = (f & CLONE_THREAD) !== 0;
   let sighand = p.sighand;
   if (f & CLONE_SIGHAND) p.sighand.users++; else sighand = p.sighand.clone();

@@ -5,8 +5,8 @@ import type { Task } from '../kernel/task.js';
 import { TaskState } from '../kernel/task.js';
 import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
-import { EINVAL, EPERM, ESRCH, ECHILD, EFAULT, E2BIG, EACCES, EBADF, EAGAIN, ENOENT, ENOTDIR } from '../abi/linux/errno.js';
-import { readI64, readCBytes, readCString, writeU32, copyOut, zeroOut } from '../mm/usercopy.js';
+import { EINVAL, EPERM, ESRCH, ECHILD, EFAULT, E2BIG, EACCES, EBADF, EAGAIN, ENOENT, ENOTDIR, EEXIST, EMFILE } from '../abi/linux/errno.js';
+import { readI32, readI64, readU32, readCBytes, readCString, writeU32, copyOut, zeroOut } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import { NORETURN } from './dispatch_consts.js';
 import * as C from '../kernel/fork.js';
@@ -21,29 +21,58 @@ import { O_NONBLOCK } from '../abi/linux/fcntl.js';
 const CSIGNAL = 0xff;
 
 function clone(t: Task, flags: number, stack: number, ptid: number, tls: number, ctid: number): number {
-  return doClone(t, { flags: flags >>> 0 & ~CSIGNAL, stack, parentTid: ptid, childTid: ctid, tls, exitSignal: flags & CSIGNAL });
+  const f = flags >>> 0 & ~CSIGNAL;
+  // Legacy clone returns the pidfd through parent_tid, so the two cannot be combined.
+  if ((f & C.CLONE_PIDFD) && (f & C.CLONE_PARENT_SETTID)) return -EINVAL;
+  return doClone(t, { flags: f, stack, parentTid: ptid, childTid: ctid, tls, exitSignal: flags & CSIGNAL }, ptid, false);
 }
+
+const CLONE_CLEAR_SIGHAND = 2 ** 32, CLONE_INTO_CGROUP = 2 ** 33;
+const MAX_PID_NS_LEVEL = 32, PID_MAX = 4194304;
 
 /** clone3(struct clone_args *, size). */
 function clone3(t: Task, uargs: number, size: number): number {
   if (size < 64 || size > 4096) return -EINVAL;
   const flags = readI64(t.mm, uargs);
   const a: C.CloneArgs = {
-    flags: flags >>> 0, childTid: readI64(t.mm, uargs + 16), parentTid: readI64(t.mm, uargs + 24),
+    flags: flags % 2 ** 32, childTid: readI64(t.mm, uargs + 16), parentTid: readI64(t.mm, uargs + 24),
     exitSignal: readI64(t.mm, uargs + 32), stack: 0, tls: readI64(t.mm, uargs + 56),
   };
-  if (flags > 0xffffffff || a.exitSignal > 64 || a.exitSignal < 0) return -EINVAL;
+  const setTidPtr = size >= 80 ? readI64(t.mm, uargs + 64) : 0, setTidSize = size >= 80 ? readI64(t.mm, uargs + 72) : 0;
+  const cgroup = size >= 88 ? readI64(t.mm, uargs + 80) : 0;
+  // The high flag bits are past 32-bit JS bitwise reach: test them arithmetically.
+  const intoCgroup = Math.floor(flags / CLONE_INTO_CGROUP) % 2 === 1;
+  const clearSighand = Math.floor(flags / CLONE_CLEAR_SIGHAND) % 2 === 1;
+  if (setTidSize > MAX_PID_NS_LEVEL || setTidSize < 0) return -EINVAL;
+  if ((setTidPtr === 0) !== (setTidSize === 0)) return -EINVAL;
+  if (a.exitSignal > 64 || a.exitSignal < 0) return -EINVAL;
+  if (intoCgroup && (cgroup > 0x7fffffff || size < 88)) return -EINVAL;
+  const tids: number[] = [];
+  for (let i = 0; i < setTidSize; i++) tids.push(readI32(t.mm, setTidPtr + 4 * i));
+  if (flags >= 2 ** 34 || flags < 0) return -EINVAL;
+  if (clearSighand && (a.flags & C.CLONE_SIGHAND)) return -EINVAL;
   if ((a.flags & (C.CLONE_THREAD | C.CLONE_PARENT)) && a.exitSignal !== 0) return -EINVAL;
+  if (a.flags & C.CLONE_DETACHED) return -EINVAL;
   const stack = readI64(t.mm, uargs + 40), ssize = readI64(t.mm, uargs + 48);
   if ((stack === 0) !== (ssize === 0)) return -EINVAL;
   a.stack = stack === 0 ? 0 : stack + ssize;
   const pidfd = readI64(t.mm, uargs + 8);
-  if (a.flags & C.CLONE_PIDFD) return -EINVAL; // pidfds arrive later
-  void pidfd;
-  return doClone(t, a);
+  if ((a.flags & C.CLONE_PIDFD) && (a.flags & C.CLONE_PARENT_SETTID) && pidfd === a.parentTid) return -EINVAL;
+  // set_tid: one pid namespace level; root only (CAP_SYS_ADMIN / CAP_CHECKPOINT_RESTORE); a free pid.
+  if (tids.length > 1) return -EINVAL;
+  if (tids.length === 1) {
+    const want = tids[0];
+    if (want < 1 || want >= PID_MAX) return -EINVAL;
+    if (t.cred.euid !== 0) return -EPERM;
+    if (t.kernel.tasks.has(want)) return -EEXIST;
+    a.setTid = want;
+  }
+  // No cgroup2 hierarchy exists, so no fd names a cgroup directory.
+  if (intoCgroup) return -EBADF;
+  return doClone(t, a, pidfd, clearSighand);
 }
 
-function doClone(t: Task, a: C.CloneArgs): number {
+function doClone(t: Task, a: C.CloneArgs, pidfdPtr: number, clearSighand: boolean): number {
   // A vfork parent re-executes this syscall when woken: finish with the child's pid.
   if (t.vforkChild !== null) {
     const c = t.vforkChild;
@@ -56,7 +85,21 @@ function doClone(t: Task, a: C.CloneArgs): number {
   if ((f & C.CLONE_SIGHAND) && !(f & C.CLONE_VM)) return -EINVAL;
   if ((f & (C.CLONE_NEWNS | C.CLONE_NEWUSER | C.CLONE_NEWPID | C.CLONE_NEWNET | C.CLONE_NEWUTS | C.CLONE_NEWIPC | C.CLONE_NEWCGROUP)) !== 0) return -EINVAL;
   if ((f & C.CLONE_PARENT) && t.tgid === 1) return -EINVAL;
+  if (f & C.CLONE_PIDFD) {
+    if (f & C.CLONE_DETACHED) return -EINVAL;
+    if (t.files.fds().length >= t.files.limit) return -EMFILE;
+    writeU32(t.mm, pidfdPtr, readU32(t.mm, pidfdPtr)); // EFAULT before any child exists
+  }
   const c = C.copyProcess(t, a);
+  if (clearSighand) {
+    // CLONE_CLEAR_SIGHAND: handled signals go back to SIG_DFL; ignored ones stay ignored.
+    for (const act of c.sighand.actions) if (act.handler !== 0 && act.handler !== 1) { act.handler = 0; act.flags = 0; act.maskLo = 0; act.maskHi = 0; }
+  }
+  if (f & C.CLONE_PIDFD) {
+    // The pidfd (close-on-exec, a thread pidfd for CLONE_THREAD) goes into the parent's table.
+    const fd = t.files.alloc(new PidFdFile(0, c, (f & C.CLONE_THREAD) !== 0), true);
+    writeU32(t.mm, pidfdPtr, fd);
+  }
   if (f & C.CLONE_VFORK) return BLOCK;
   return c.tid;
 }
@@ -280,8 +323,8 @@ function reboot(t: Task, m1: number, m2: number, cmd: number): number {
 }
 
 export const forkSyscalls: SyscallDefs = {
-  [NR.clone]: def('clone', 'xppxp', clone, 'partial', 'processes and threads (CLONE_VM/FS/FILES/SIGHAND/THREAD/SYSVSEM/SETTLS/VFORK/*TID); namespaces are EINVAL'),
-  [NR.clone3]: def('clone3', 'pu', clone3, 'partial', 'as clone; CLONE_PIDFD and set_tid not yet'),
+  [NR.clone]: def('clone', 'xppxp', clone, 'partial', 'processes and threads (CLONE_VM/FS/FILES/SIGHAND/THREAD/SYSVSEM/SETTLS/VFORK/*TID, CLONE_PIDFD); namespaces are EINVAL'),
+  [NR.clone3]: def('clone3', 'pu', clone3, 'partial', 'as clone, with CLONE_PIDFD, set_tid and CLONE_CLEAR_SIGHAND; CLONE_INTO_CGROUP: EBADF (there is no cgroup2 hierarchy); namespaces are EINVAL'),
   [NR.execve]: def('execve', 'spp', execve),
   [NR.execveat]: def('execveat', 'fsppx', execveat, 'supported', 'dirfd-relative paths, AT_EMPTY_PATH (fexecve, also on O_PATH fds), AT_SYMLINK_NOFOLLOW; scripts through a close-on-exec fd: ENOENT'),
   [NR.wait4]: def('wait4', 'dpxp', wait4),
