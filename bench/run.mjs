@@ -12,7 +12,8 @@
 // Environment:
 //   BENCH_RUNS=N        runs per measurement (default 5; 3 with BENCH_QUICK)
 //   BENCH_QUICK=1       fewer runs and iterations (about a minute)
-//   BENCH_ONLY=a,b      only these rows: fork, boot, memory, syscalls, cpu, storage
+//   BENCH_ONLY=a,b      only these rows: fork, boot, memory, syscalls, cpu, storage, net
+//   BENCH_NET_MB=N      MiB per TCP transfer in the net rows (default 16; 4 with BENCH_QUICK)
 //   BENCH_FORK_N=N      shell-loop iterations (default 1000; 200 with BENCH_QUICK),
 //                       reported per 1,000
 //   BENCH_FORKEXEC_N=N  fork+exec+wait iterations of bench/guest/forkexec.c (default 300;
@@ -34,6 +35,7 @@ import {
 } from './lib/peers.mjs';
 import { cpuRows as measureCpuRows } from './lib/cpu_rows.mjs';
 import { timed } from './lib/run.mjs';
+import { netRows } from './lib/net.mjs';
 import { storageRows } from './lib/storage.mjs';
 
 const flag = (v) => !!v && v !== '0' && v !== 'false';
@@ -65,6 +67,7 @@ function fmt(m, unit) {
   const v = m.v;
   if (unit === 'mem') return `${(v / 1024).toFixed(1)} MB`;
   if (unit === 'mips') return `${v.toFixed(1)} MIPS`;
+  if (unit === 'rate') return `${v.toFixed(2)} MB/s`;
   if (v >= 1000) return `${(v / 1000).toFixed(2)} s`;
   if (v >= 1) return `${v.toFixed(2)} ms`;
   if (v >= 1e-3) return `${(v * 1e3).toFixed(1)} µs`;
@@ -292,6 +295,7 @@ if (want('memory')) await memoryRows();
 if (want('syscalls')) syscallRows();
 if (want('cpu')) cpuRows();
 if (want('storage')) storageRows({ row, sample, progress, why, runs: RUNS, quick: QUICK });
+if (want('net')) await netRows({ row, progress, why, runs: RUNS, quick: QUICK, notes });
 
 const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).stdout?.toString().trim() || '?';
 const cpuModel = os.cpus()[0]?.model ?? '?';

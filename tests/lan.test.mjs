@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { ROOT, TUML, scratch, skipReason, tumlBuilt, have } from './lib/guest.mjs';
@@ -42,8 +43,14 @@ async function startSwitch(dir, name) {
   const p = spawn('uml_switch', ['-unix', ctl], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr.on('data', (d) => { err += d; });
-  cleanups.push(() => p.kill('SIGTERM'));
-  for (let i = 0; i < 200 && !fs.existsSync(ctl); i++) await new Promise((r) => setTimeout(r, 25));
+  cleanups.push(() => p.kill('SIGINT')); // uml_switch removes its socket on SIGINT
+  // The socket file appears at bind(); wait until the switch also listens on it.
+  const listening = () => new Promise((resolve) => {
+    const c = net.connect(ctl);
+    c.on('connect', () => { c.destroy(); resolve(true); });
+    c.on('error', () => resolve(false));
+  });
+  for (let i = 0; i < 400 && !(fs.existsSync(ctl) && await listening()); i++) await new Promise((r) => setTimeout(r, 25));
   assert.ok(fs.existsSync(ctl), `uml_switch did not create ${ctl}: ${err}`);
   return { ctl, stderr: () => err };
 }
