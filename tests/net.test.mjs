@@ -110,24 +110,15 @@ while [ ! -e /tmp/done ]; do busybox sleep 0.1; done
   assert.equal(await fetched, '<h1>hello from tuml httpd</h1>\n');
 });
 
-// udhcpc's default script (Debian ships one in /etc/udhcpc): configure the lease with ip.
-const UDHCPC_SCRIPT = `#!/bin/sh
-case "$1" in
-  deconfig) busybox ip link set "$interface" up; busybox ip -4 addr flush dev "$interface" ;;
-  bound|renew)
-    busybox ip -4 addr flush dev "$interface"
-    busybox ip addr add "$ip/$mask" broadcast "\${broadcast:-+}" dev "$interface"
-    for r in $router; do busybox ip route add default via "$r" dev "$interface"; done
-    : > /etc/resolv.conf
-    for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done ;;
-esac
-exit 0
-`;
+// udhcpc's event script: the one tuml's initramfs ships (scripts/initramfs/etc/udhcpc).
+const UDHCPC_SCRIPT = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'scripts', 'initramfs', 'etc', 'udhcpc', 'default.script');
 
 test('eth0=slirp: udhcpc gets the lease over packet sockets and configures eth0; ping 10.0.2.2', { skip: skip ?? (tumlBuilt() ? false : "tuml is not built (npm run build)") }, async () => {
   const root = makeRoot();
   fs.mkdirSync(path.join(root, 'etc', 'udhcpc'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'etc', 'udhcpc', 'default.script'), UDHCPC_SCRIPT, { mode: 0o755 });
+  fs.copyFileSync(UDHCPC_SCRIPT, path.join(root, 'etc', 'udhcpc', 'default.script'));
+  fs.chmodSync(path.join(root, 'etc', 'udhcpc', 'default.script'), 0o755);
+  fs.symlinkSync('busybox', path.join(root, 'bin', 'ip'));
   const r = await boot(root, ['eth0=slirp'], `busybox mount -t proc proc /proc
 busybox udhcpc -i eth0 -q -n -t 3 -T 1
 echo "udhcpc $?"
