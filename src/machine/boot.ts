@@ -91,7 +91,7 @@ export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio.
 
 /**
  * Build a machine and start init; or, with `restore`, build it without init and let
- * restore() load a checkpoint into it (it throws a ConfigError to refuse).
+ * restore() load a checkpoint into it (it throws to refuse; the CLI prints one line).
  */
 export function createMachine(cfg: MachineConfig, log: (line: string) => void, restore?: (m: Machine) => void): Machine {
   const notes: string[] = [];
