@@ -66,10 +66,11 @@ const tumlM = (eths, script, label) => machine(process.execPath, [...TUML_NODE_F
   `hostfs=${GUEST_ROOT}`, ...eths, '--', '/bin/sh', '-c', script], label);
 let umlSeq = 0, switchSeq = 0;
 const umlM = (dir, eths, script, label) => {
-  const name = `net-${process.pid}-${++umlSeq}`;
+  // One init script per role (build/peers/root/bench/net-lo.sh, net-R.sh …), a umid per machine.
+  const role = `net-${label.split(' ').pop()}`;
   return machine(UML, ['mem=64M', 'root=/dev/root', 'rootfstype=hostfs', `hostfs=${PEER_ROOT}`,
-    `init=${umlScript(name, `export PATH=/bin\n${script}`)}`, 'quiet', 'con0=fd:0,fd:1', 'con=null',
-    `uml_dir=${dir}`, `umid=${name}`, ...eths], label);
+    `init=${umlScript(role, `export PATH=/bin\n${script}`)}`, 'quiet', 'con0=fd:0,fd:1', 'con=null',
+    `uml_dir=${dir}`, `umid=net${process.pid}-${++umlSeq}`, ...eths], label);
 };
 
 // Scripts, the same for tuml (riscv64 busybox) and UML (x86-64 busybox); `busybox X` only.
@@ -98,7 +99,7 @@ echo A-done; read done`;
 
 /** MB/s of one loopback transfer. */
 async function loopback(kind, dir, mb) {
-  const m = kind === 'tuml' ? tumlM([], loScript(mb), 'tuml') : umlM(dir, [], loScript(mb), 'UML');
+  const m = kind === 'tuml' ? tumlM([], loScript(mb), 'tuml lo') : umlM(dir, [], loScript(mb), 'UML lo');
   try {
     const t0 = await m.waitFor(/lo-start/);
     const t1 = await m.waitFor(/lo-done/);
