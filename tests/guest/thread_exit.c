@@ -148,20 +148,26 @@ int main(int argc, char **argv) {
   report("SIGKILL from a thread", st);
 
   /* 5. stop and continue a multi-threaded process */
-  int pfd[2];
-  pipe(pfd);
+  /* (the child reports ready only once both threads have counted, and after SIGCONT
+     both must count on: no outcome depends on how fast threads start) */
+  int pfd[2], rfd[2];
+  pipe(pfd); pipe(rfd);
   c = fork();
   if (c == 0) {
     static atomic_int n1, n2;
     pthread_t t1, t2;
     pthread_create(&t1, NULL, counting, &n1);
     pthread_create(&t2, NULL, counting, &n2);
+    while (atomic_load(&n1) == 0 || atomic_load(&n2) == 0) msleep(1);
+    write(rfd[1], "r", 1);
     char b;
     read(pfd[0], &b, 1);
     int a1 = atomic_load(&n1), a2 = atomic_load(&n2);
-    _exit(a1 > 0 && a2 > 0 ? 0 : 1);
+    while (atomic_load(&n1) == a1 || atomic_load(&n2) == a2) msleep(1);
+    _exit(0);
   }
-  msleep(20);
+  char ready;
+  read(rfd[0], &ready, 1);
   kill(c, SIGSTOP);
   waitpid(c, &st, WUNTRACED);
   printf("stopped: %d sig %d\n", WIFSTOPPED(st), WSTOPSIG(st));
