@@ -219,7 +219,7 @@ test('raw mode: VMIN=0 VTIME>0 times out and returns 0', async () => {
   setFlags(tty, (t) => { t.lflag &= ~T.ICANON; t.cc[T.VMIN] = 0; t.cc[T.VTIME] = 1; });
   const s = new Sl();
   assert.equal(rd(f, 10, false, s), BLOCK);
-  const keep = setTimeout(() => {}, 5000);
+  const keep = setTimeout(() => {}, 60_000);   // keeps the event loop alive until the VTIME timer fires, however late
   await new Promise<void>((res) => { const w = { wake: () => res() }; tty.readWq.add(w); });
   clearTimeout(keep);
   assert.equal(rd(f, 10, false, s), '');
