@@ -10,6 +10,7 @@ import { EAGAIN, EBADF, EFAULT, EINVAL, EINTR, EOPNOTSUPP, EINPROGRESS, ESPIPE }
 import { PROT_READ, PROT_WRITE, MAP_SHARED } from '../abi/linux/mman.js';
 import { SEEK_CUR } from '../abi/linux/fcntl.js';
 import { POLLERR, POLLHUP } from '../abi/linux/fs.js';
+import { readIov } from './iovec.js';
 import { copyIn, copyOut, readI64, readPair, readU32, writeU32, UserFault } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import { CacheBacking, PageCache } from '../fs/pagecache.js';
@@ -112,12 +113,8 @@ function submitOne(t: Task, ctx: AioCtx, iocb: number, first: boolean): number {
       const pos = seekable ? off : -1;
       if (op === IOCB_CMD_PREADV || op === IOCB_CMD_PWRITEV) {
         // aio_setup_rw: the iovec array is checked (and read) before the request is queued
-        if (nbytes > 1024) return -EINVAL;
-        let total = 0;
-        for (let i = 0; i < nbytes; i++) {
-          const len = readI64(t.mm, buf + i * 16 + 8);
-          if (len < 0 || (total += len) > 0x7ffff000) return -EINVAL;
-        }
+        const v = readIov(t, buf, nbytes);
+        if (typeof v === 'number') return v;
       }
       let r: number;
       try {

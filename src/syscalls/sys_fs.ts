@@ -13,7 +13,8 @@ import {
   F_GETPIPE_SZ, F_SETPIPE_SZ, F_SETLEASE, F_GETLEASE, F_NOTIFY, F_ADD_SEALS, F_GET_SEALS, FD_CLOEXEC, F_UNLCK,
 } from '../abi/linux/fcntl.js';
 import * as ST from '../abi/linux/stat.js';
-import { STATFS_SIZE, F_TYPE, F_BSIZE, F_BLOCKS, F_BFREE, F_BAVAIL, F_FILES, F_FFREE, F_FSID, F_NAMELEN, F_FRSIZE, F_FLAGS, PATH_MAX } from '../abi/linux/fs.js';
+import { STATFS_SIZE, F_TYPE, F_BSIZE, F_BLOCKS, F_BFREE, F_BAVAIL, F_FILES, F_FFREE, F_FSID, F_NAMELEN, F_FRSIZE, F_FLAGS, PATH_MAX, MAX_RW_COUNT } from '../abi/linux/fs.js';
+import { readIov, iovTotal, gather, scatter } from './iovec.js';
 import { FIONREAD, FIOCLEX, FIONCLEX, FIONBIO, TCGETS } from '../abi/linux/ioctl.js';
 import { copyIn, copyOut, readCString, readI64, readU32, writeU32, readBytes, readBytesTransient, transientBuffer, TRANSIENT_MAX } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
@@ -37,8 +38,6 @@ function epipe(t: Task, r: number): number {
   return r;
 }
 
-/** MAX_RW_COUNT: Linux caps one read/write at INT_MAX rounded down to a page. */
-const MAX_RW = 0x7ffff000;
 const CHUNK = 1 << 20;
 
 // ---- helpers -------------------------------------------------------------------------
@@ -173,7 +172,7 @@ function checkWrite(f: File | null): number {
 
 /** Read up to count bytes into guest va (one file op; regular files fill in chunks). */
 function doRead(t: Task, f: File, va: number, count: number, pos: number): number {
-  count = Math.min(count, MAX_RW);
+  count = Math.min(count, MAX_RW_COUNT);
   if (count === 0) return f.inode && f instanceof InodeFile ? 0 : (pos < 0 ? f.read(new Uint8Array(0), t) : 0);
   const regular = f instanceof InodeFile;
   if (count <= TRANSIENT_MAX) {
@@ -196,7 +195,7 @@ function doRead(t: Task, f: File, va: number, count: number, pos: number): numbe
 }
 
 function doWrite(t: Task, f: File, va: number, count: number, pos: number): number {
-  count = Math.min(count, MAX_RW);
+  count = Math.min(count, MAX_RW_COUNT);
   if (count === 0) return 0;
   const regular = f instanceof InodeFile;
   if (!regular) {
@@ -246,40 +245,19 @@ export function sysPwrite(t: Task, fd: number, buf: number, count: number, pos: 
   return epipe(t, doWrite(t, f!, buf, count, pos));
 }
 
-function readIov(t: Task, iov: number, cnt: number): [number, number][] | number {
-  if (cnt < 0 || cnt > 1024) return -EINVAL;
-  const out: [number, number][] = [];
-  let total = 0;
-  for (let i = 0; i < cnt; i++) {
-    const base = readI64(t.mm, iov + i * 16);
-    const len = readI64(t.mm, iov + i * 16 + 8);
-    if (len < 0) return -EINVAL;
-    total += len;
-    if (total > MAX_RW) return -EINVAL;
-    out.push([base, len]);
-  }
-  return out;
-}
-
 export function sysReadv(t: Task, fd: number, iov: number, cnt: number, pos = -1): number {
   const f = getFile(t, fd | 0);
   const e = checkRead(f);
   if (e) return e;
   const v = readIov(t, iov, cnt);
   if (typeof v === 'number') return v;
-  const total = v.reduce((s, x) => s + x[1], 0);
+  const total = iovTotal(v);
   if (total === 0) return 0;
   // One file operation for the whole vector (atomic for pipes/ttys), then scatter.
   const buf = new Uint8Array(Math.min(total, 16 * CHUNK));
   const n = pos < 0 ? f!.read(buf, t) : f!.pread(buf, pos, t);
   if (n <= 0) return n;
-  let off = 0;
-  for (const [base, len] of v) {
-    if (off >= n) break;
-    const k = Math.min(len, n - off);
-    copyOut(t.mm, base, buf, off, k);
-    off += k;
-  }
+  scatter(t, v, buf, n);
   return n;
 }
 export function sysWritev(t: Task, fd: number, iov: number, cnt: number, pos = -1): number {
@@ -288,11 +266,8 @@ export function sysWritev(t: Task, fd: number, iov: number, cnt: number, pos = -
   if (e) return e;
   const v = readIov(t, iov, cnt);
   if (typeof v === 'number') return v;
-  const total = v.reduce((s, x) => s + x[1], 0);
-  if (total === 0) return 0;
-  const buf = new Uint8Array(total);
-  let off = 0;
-  for (const [base, len] of v) { copyIn(t.mm, base, buf, off, len); off += len; }
+  const buf = gather(t, v);
+  if (buf.length === 0) return 0;
   return epipe(t, pos < 0 ? f!.write(buf, t) : f!.pwrite(buf, pos, t));
 }
 
@@ -736,7 +711,7 @@ function sysSendfile(t: Task, outfd: number, infd: number, offva: number, count:
   if (checkWrite(out) || checkRead(inp)) return -EBADF;
   if (out!.flags & O_APPEND) return -EINVAL;
   if (count < 0) return -EINVAL;
-  count = Math.min(count, MAX_RW);
+  count = Math.min(count, MAX_RW_COUNT);
   const seekable = inp instanceof InodeFile;
   let pos = offva ? readI64(t.mm, offva) : seekable ? inp.pos : -1;
   if (offva && pos < 0) return -EINVAL;

@@ -5,6 +5,8 @@ import { TaskState } from '../kernel/task.js';
 import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
 import { EINVAL, EPERM, ESRCH, EBADF, EFAULT, EOPNOTSUPP } from '../abi/linux/errno.js';
+import { UIO_MAXIOV } from '../abi/linux/fs.js';
+import { readIov, iovTotal } from './iovec.js';
 import * as M from '../abi/linux/misc.js';
 import * as S from '../kernel/signal_state.js';
 import { SigInfo, SI_TKILL } from '../kernel/siginfo.js';
@@ -14,7 +16,6 @@ import { copyIn, copyOut, readI32, readI64, UserFault } from '../mm/usercopy.js'
 import type { AddressSpace } from '../mm/aspace.js';
 import { registerCkptState, registerCkptSide } from '../lib/ckptstate.js';
 
-const IOV_MAX = 1024;
 const SSIZE_MAX = 2 ** 63 - 1;
 const O_CLOEXEC = 0o2000000;
 
@@ -37,49 +38,34 @@ function mayAccess(t: Task, o: Task): boolean {
 
 // ---- process_vm_readv / process_vm_writev -------------------------------------------
 
-interface Seg { base: number; len: number; }
-
-/** Read an iovec array; null total means the lengths overflow ssize_t (EINVAL). */
-function readIov(t: Task, p: number, n: number): { segs: Seg[]; total: number } | null {
-  const segs: Seg[] = [];
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const base = readI64(t.mm, p + 16 * i), len = readI64(t.mm, p + 16 * i + 8);
-    if (len < 0) return null;
-    total += len;
-    if (total > SSIZE_MAX) return null;
-    segs.push({ base, len });
-  }
-  return { segs, total };
-}
-
 function processVm(t: Task, write: boolean, pid: number, lvec: number, liovcnt: number,
   rvec: number, riovcnt: number, flags: number): number {
   if (flags !== 0) return -EINVAL;
-  if (liovcnt < 0 || liovcnt > IOV_MAX || riovcnt < 0 || riovcnt > IOV_MAX) return -EINVAL;
-  const local = readIov(t, lvec, liovcnt);
-  if (local === null) return -EINVAL;
-  const remote = readIov(t, rvec, riovcnt);
-  if (remote === null) return -EINVAL;
-  if (local.total === 0) return 0;
+  // (both counts are checked before either vector is read)
+  if (liovcnt < 0 || liovcnt > UIO_MAXIOV || riovcnt < 0 || riovcnt > UIO_MAXIOV) return -EINVAL;
+  const local = readIov(t, lvec, liovcnt, -EINVAL, SSIZE_MAX);
+  if (typeof local === 'number') return local;
+  const remote = readIov(t, rvec, riovcnt, -EINVAL, SSIZE_MAX);
+  if (typeof remote === 'number') return remote;
+  if (iovTotal(local) === 0) return 0;
   const o = liveTask(t, pid | 0);
   if (o === null) return -ESRCH;
   if (!mayAccess(t, o)) return -EPERM;
-  const lsegs = local.segs.filter((s) => s.len > 0), rsegs = remote.segs.filter((s) => s.len > 0);
+  const lsegs = local.filter((s) => s[1] > 0), rsegs = remote.filter((s) => s[1] > 0);
   const buf = new Uint8Array(4096);
   let li = 0, loff = 0, done = 0;
   try {
-    for (const r of rsegs) {
+    for (const [rbase, rlen] of rsegs) {
       let roff = 0;
-      while (roff < r.len && li < lsegs.length) {
-        const l = lsegs[li];
-        const ra = r.base + roff, la = l.base + loff;
+      while (roff < rlen && li < lsegs.length) {
+        const [lbase, llen] = lsegs[li];
+        const ra = rbase + roff, la = lbase + loff;
         // One chunk never crosses a page boundary on either side.
-        const n = Math.min(r.len - roff, l.len - loff, 4096 - (ra % 4096), 4096 - (la % 4096));
+        const n = Math.min(rlen - roff, llen - loff, 4096 - (ra % 4096), 4096 - (la % 4096));
         if (write) { copyIn(t.mm, la, buf, 0, n); copyOut(o.mm as AddressSpace, ra, buf, 0, n); }
         else { copyIn(o.mm, ra, buf, 0, n); copyOut(t.mm, la, buf, 0, n); }
         done += n; roff += n; loff += n;
-        if (loff === l.len) { li++; loff = 0; }
+        if (loff === llen) { li++; loff = 0; }
       }
       if (li >= lsegs.length) break;
     }

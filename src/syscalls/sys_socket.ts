@@ -15,16 +15,16 @@ import {
   MSGHDR_FLAGS, MMSGHDR_SIZE, CMSGHDR_SIZE, cmsgAlign, cmsgLen, cmsgSpace, UCRED_SIZE, SO_ATTACH_FILTER, SOCK_FPROG_SIZE,
 } from '../abi/linux/socket.js';
 import { BPF_MAXINSNS } from '../net/bpf.js';
-import { copyIn, copyOut, readBytes, readI32, readI64, readU32, writeU32 } from '../mm/usercopy.js';
+import { copyOut, readBytes, readI32, readI64, readU32, writeU32 } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import type { File } from '../fs/vfs/file.js';
 import { Socket, Cmsg, RecvMsg, SendMsg, createSocket, createSocketPair } from '../net/index.js';
 import { sendSignal } from '../kernel/signal.js';
 import { SigInfo, SI_USER } from '../kernel/siginfo.js';
+import { MAX_RW_COUNT, UIO_MAXIOV } from '../abi/linux/fs.js';
+import { readIov, iovTotal, gather, scatter } from './iovec.js';
 
 const SIGPIPE = 13;
-const UIO_MAXIOV = 1024;
-const MAX_RW = 0x7ffff000;
 
 // ---- helpers -------------------------------------------------------------------------
 
@@ -79,39 +79,6 @@ function done(t: Task): void {
 function epipe(t: Task, r: number, flags: number): number {
   if (r === -EPIPE && !(flags & MSG_NOSIGNAL)) sendSignal(t, SIGPIPE, SigInfo.of(SIGPIPE, SI_USER, t.pid, t.cred.uid), true);
   return r;
-}
-
-function readIov(t: Task, iov: number, cnt: number): [number, number][] | number {
-  if (cnt < 0 || cnt > UIO_MAXIOV) return -EMSGSIZE;
-  const out: [number, number][] = [];
-  let total = 0;
-  for (let i = 0; i < cnt; i++) {
-    const base = readI64(t.mm, iov + i * 16);
-    const len = readI64(t.mm, iov + i * 16 + 8);
-    if (len < 0) return -EINVAL;
-    total += len;
-    if (total > MAX_RW) return -EINVAL;
-    out.push([base, len]);
-  }
-  return out;
-}
-
-function gather(t: Task, v: [number, number][]): Uint8Array {
-  const total = v.reduce((s, x) => s + x[1], 0);
-  const buf = new Uint8Array(total);
-  let off = 0;
-  for (const [base, len] of v) { if (len) copyIn(t.mm, base, buf, off, len); off += len; }
-  return buf;
-}
-
-function scatter(t: Task, v: [number, number][], data: Uint8Array): void {
-  let off = 0;
-  for (const [base, len] of v) {
-    if (off >= data.length) break;
-    const k = Math.min(len, data.length - off);
-    copyOut(t.mm, base, data, off, k);
-    off += k;
-  }
 }
 
 function dropFiles(files: File[]): void { for (const f of files) f.put(); }
@@ -354,7 +321,7 @@ function sysSendto(t: Task, fd: number, buf: number, len: number, flags: number,
   if (typeof s === 'number') return s;
   const a = va === 0 ? null : readAddr(t, va, alen);
   if (typeof a === 'number') return a;
-  const n = Math.min(Math.max(len, 0), MAX_RW);
+  const n = Math.min(Math.max(len, 0), MAX_RW_COUNT);
   const data = n ? readBytes(t.mm, buf, n) : new Uint8Array(0);
   return doSend(t, s, data, a, [], flags | 0);
 }
@@ -364,7 +331,7 @@ function sysRecvfrom(t: Task, fd: number, buf: number, len: number, flags: numbe
   if (typeof s === 'number') return s;
   flags |= 0;
   if (va !== 0 && lenva !== 0 && readI32(t.mm, lenva) < 0) return -EINVAL;
-  const r = timed(t, s.rcvTimeoNs, s.recvmsg(t, Math.min(Math.max(len, 0), MAX_RW), flags, nonblockOf(s, flags)));
+  const r = timed(t, s.rcvTimeoNs, s.recvmsg(t, Math.min(Math.max(len, 0), MAX_RW_COUNT), flags, nonblockOf(s, flags)));
   if (typeof r === 'number') return r;
   for (const cm of r.control) if (cm.files) dropFiles(cm.files);
   if (r.data.length) copyOut(t.mm, buf, r.data);
@@ -379,7 +346,7 @@ function sendOne(t: Task, s: Socket, va: number, flags: number): number {
   const ctl = readI64(t.mm, va + MSGHDR_CONTROL), ctllen = readI64(t.mm, va + MSGHDR_CONTROLLEN);
   const a = nameva === 0 ? null : readAddr(t, nameva, namelen);
   if (typeof a === 'number') return a;
-  const v = readIov(t, iov, iovlen);
+  const v = readIov(t, iov, iovlen, -EMSGSIZE);
   if (typeof v === 'number') return v;
   const control = readControl(t, ctl, ctllen);
   if (typeof control === 'number') return control;
@@ -391,9 +358,9 @@ function recvOne(t: Task, s: Socket, va: number, flags: number, nonblock: boolea
   const nameva = readI64(t.mm, va + MSGHDR_NAME);
   const iov = readI64(t.mm, va + MSGHDR_IOV), iovlen = readI64(t.mm, va + MSGHDR_IOVLEN);
   const ctl = readI64(t.mm, va + MSGHDR_CONTROL), ctllen = readI64(t.mm, va + MSGHDR_CONTROLLEN);
-  const v = readIov(t, iov, iovlen);
+  const v = readIov(t, iov, iovlen, -EMSGSIZE);
   if (typeof v === 'number') return v;
-  const size = v.reduce((x, y) => x + y[1], 0);
+  const size = iovTotal(v);
   const r: RecvMsg | number = timed(t, s.rcvTimeoNs, s.recvmsg(t, size, flags, nonblock));
   if (typeof r === 'number') return r;
   scatter(t, v, r.data);

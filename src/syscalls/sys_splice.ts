@@ -8,8 +8,9 @@ import { SyscallDefs, def } from './types.js';
 import { NR } from '../abi/linux/unistd.js';
 import { EBADF, EINVAL, ESPIPE, EAGAIN, EPIPE, EISDIR, EXDEV, EOPNOTSUPP, EFBIG } from '../abi/linux/errno.js';
 import { O_APPEND, O_NONBLOCK, O_PATH } from '../abi/linux/fcntl.js';
-import { PIPE_BUF } from '../abi/linux/fs.js';
-import { copyIn, copyOut, readI64 } from '../mm/usercopy.js';
+import { PIPE_BUF, MAX_RW_COUNT } from '../abi/linux/fs.js';
+import { readIov, iovTotal, gather, scatter } from './iovec.js';
+import { copyOut, readI64 } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import type { File } from '../fs/vfs/file.js';
 import { InodeFile, MAX_LFS } from '../fs/vfs/file.js';
@@ -19,7 +20,6 @@ import { SigInfo, SI_USER } from '../kernel/siginfo.js';
 import { sysReadv, sysWritev } from './sys_fs.js';
 
 const SPLICE_F_NONBLOCK = 2;
-const MAX_RW = 0x7ffff000;
 const CHUNK = 1 << 20;
 const SIGPIPE = 13;
 
@@ -65,7 +65,7 @@ function sysSplice(t: Task, fdIn: number, offInVa: number, fdOut: number, offOut
   const fin = t.files.get(fdIn | 0), fout = t.files.get(fdOut | 0);
   if (!fin || !fout || !fin.readable || !fout.writable) return -EBADF;
   if (flags & ~0xf) return -EINVAL;
-  len = Math.min(len, MAX_RW);
+  len = Math.min(len, MAX_RW_COUNT);
   if (len < 0) return -EINVAL;
   const pin = pipeOf(fin), pout = pipeOf(fout);
   if (!pin && !pout) return -EINVAL;
@@ -74,18 +74,7 @@ function sysSplice(t: Task, fdIn: number, offInVa: number, fdOut: number, offOut
   if (len === 0) return 0;
   if (pin && pout) {
     if (pin === pout) return -EINVAL;
-    const nb = (flags & SPLICE_F_NONBLOCK) !== 0 || ((fin.flags | fout.flags) & O_NONBLOCK) !== 0;
-    let w = waitData(t, pin, nb);
-    if (w === 1) return 0;
-    if (w) return w;
-    w = waitRoom(t, pout, nb);
-    if (w) return w;
-    const n = Math.min(len, pin.len, pout.space);
-    const buf = new Uint8Array(n);
-    pin.take(buf);
-    pout.put(buf);
-    pin.wq.wakeAll(); pout.wq.wakeAll();
-    return n;
+    return pipeToPipe(t, pin, pout, len, (flags & SPLICE_F_NONBLOCK) !== 0 || ((fin.flags | fout.flags) & O_NONBLOCK) !== 0, true);
   }
   if (pin) {
     // pipe → file
@@ -137,9 +126,13 @@ function sysTee(t: Task, fdIn: number, fdOut: number, len: number, flags: number
   if (flags & ~0xf) return -EINVAL;
   const pin = pipeOf(fin), pout = pipeOf(fout);
   if (!pin || !pout || pin === pout) return -EINVAL;
-  len = Math.min(len, MAX_RW);
+  len = Math.min(len, MAX_RW_COUNT);
   if (len <= 0) return len < 0 ? -EINVAL : 0;
-  const nb = (flags & SPLICE_F_NONBLOCK) !== 0 || ((fin.flags | fout.flags) & O_NONBLOCK) !== 0;
+  return pipeToPipe(t, pin, pout, len, (flags & SPLICE_F_NONBLOCK) !== 0 || ((fin.flags | fout.flags) & O_NONBLOCK) !== 0, false);
+}
+
+/** splice (consume) or tee (copy) between two pipes: waits for data in one and room in the other. */
+function pipeToPipe(t: Task, pin: Pipe, pout: Pipe, len: number, nb: boolean, consume: boolean): number {
   let w = waitData(t, pin, nb);
   if (w === 1) return 0;
   if (w) return w;
@@ -147,24 +140,11 @@ function sysTee(t: Task, fdIn: number, fdOut: number, len: number, flags: number
   if (w) return w;
   const n = Math.min(len, pin.len, pout.space);
   const buf = new Uint8Array(n);
-  peek(pin, buf, 0);
+  if (consume) pin.take(buf); else peek(pin, buf, 0);
   pout.put(buf);
+  if (consume) pin.wq.wakeAll();
   pout.wq.wakeAll();
   return n;
-}
-
-function readIov(t: Task, iov: number, cnt: number): [number, number][] | number {
-  if (cnt < 0 || cnt > 1024) return -EINVAL;
-  const out: [number, number][] = [];
-  let total = 0;
-  for (let i = 0; i < cnt; i++) {
-    const base = readI64(t.mm, iov + i * 16), len = readI64(t.mm, iov + i * 16 + 8);
-    if (len < 0) return -EINVAL;
-    total += len;
-    if (total > MAX_RW) return -EINVAL;
-    out.push([base, len]);
-  }
-  return out;
 }
 
 function sysVmsplice(t: Task, fd: number, iov: number, cnt: number, flags: number): number {
@@ -175,7 +155,7 @@ function sysVmsplice(t: Task, fd: number, iov: number, cnt: number, flags: numbe
   if (!p) return -EBADF;
   const v = readIov(t, iov, cnt);
   if (typeof v === 'number') return v;
-  const total = v.reduce((s, x) => s + x[1], 0);
+  const total = iovTotal(v);
   if (total === 0) return 0;
   const nb = (flags & SPLICE_F_NONBLOCK) !== 0 || (f.flags & O_NONBLOCK) !== 0;
   if (f.writable) {
@@ -186,18 +166,10 @@ function sysVmsplice(t: Task, fd: number, iov: number, cnt: number, flags: numbe
       t.blockOn(p.wq);
       return BLOCK;
     }
-    const n = Math.min(total, p.space);
-    const buf = new Uint8Array(n);
-    let off = 0;
-    for (const [base, len] of v) {
-      if (off >= n) break;
-      const k = Math.min(len, n - off);
-      copyIn(t.mm, base, buf, off, k);
-      off += k;
-    }
+    const buf = gather(t, v, Math.min(total, p.space));
     p.put(buf);
     p.wq.wakeAll();
-    return n;
+    return buf.length;
   }
   const w = waitData(t, p, nb);
   if (w === 1) return 0;
@@ -206,13 +178,7 @@ function sysVmsplice(t: Task, fd: number, iov: number, cnt: number, flags: numbe
   const buf = new Uint8Array(n);
   p.take(buf);
   p.wq.wakeAll();
-  let off = 0;
-  for (const [base, len] of v) {
-    if (off >= n) break;
-    const k = Math.min(len, n - off);
-    copyOut(t.mm, base, buf, off, k);
-    off += k;
-  }
+  scatter(t, v, buf);
   return n;
 }
 
@@ -233,7 +199,7 @@ function sysCopyFileRange(t: Task, fdIn: number, offInVa: number, fdOut: number,
   // (cp asks for SSIZE_MAX bytes).
   fin.inode.refresh();
   const size = fin.inode.size;
-  len = Math.min(len, MAX_RW, Math.max(0, size - pin));
+  len = Math.min(len, MAX_RW_COUNT, Math.max(0, size - pin));
   if (len > 0 && pout >= MAX_LFS) return -EFBIG;
   len = Math.min(len, MAX_LFS - pout);
   if (fin.inode === fout.inode && len > 0 && pin < pout + len && pout < pin + len) return -EINVAL;

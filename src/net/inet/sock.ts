@@ -14,7 +14,7 @@ import {
   SO_RCVBUFFORCE, SO_SNDBUFFORCE, SO_LINGER, SO_BROADCAST, SO_BINDTODEVICE, SO_ERROR, SO_PRIORITY,
 } from '../../abi/linux/socket.js';
 import { BLOCK, Socket, SockCaller, SendMsg, RecvMsg, registerFamily, Cmsg, setDevIoctl } from '../socket.js';
-import { NetStack, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_RAW, INADDR_ANY, INADDR_BROADCAST } from './stack.js';
+import { NetStack, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, INADDR_ANY, INADDR_BROADCAST } from './stack.js';
 import { Tcp, TcpSock, TcpState, POLLIN, POLLOUT, POLLERR, POLLRDNORM, POLLWRNORM } from './tcp.js';
 import { Udp, Ping, DgramEndpoint, RawEndpoint } from './udp.js';
 import type { AddressSpace } from '../../mm/aspace.js';
@@ -743,8 +743,7 @@ registerFamily(AF_INET, {
       case SOCK_RAW:
         if (c.cred.euid !== 0) return -EPERM;
         if (protocol <= 0 || protocol > 255) return -EPROTONOSUPPORT;
-        if (protocol === IPPROTO_TCP || protocol === IPPROTO_UDP || protocol === IPPROTO_RAW || protocol > 0) return new RawSocket(inet, protocol);
-        return -EPROTONOSUPPORT;
+        return new RawSocket(inet, protocol);
       default:
         return -ESOCKTNOSUPPORT;
     }
