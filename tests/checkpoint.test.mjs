@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUILD, REPO, TUML, CC, have, skipReason, tumlBuilt, scratch } from './lib/guest.mjs';
+import { BUILD, REPO, TUML, CC, QEMU, have, skipReason, tumlBuilt, scratch } from './lib/guest.mjs';
 
 const ADDON = path.join(REPO, 'native', 'build', 'Release', 'unix_dgram.node');
 const skip = skipReason([
@@ -19,6 +19,7 @@ const skipUml = skip ?? skipReason([[have('uml_mconsole'), 'uml_mconsole missing
 const MCONSOLE = path.join(REPO, 'bin', 'tuml-mconsole');
 const BUSYBOX = path.join(BUILD, 'root', 'bin', 'busybox');
 const skipC = skip ?? skipReason([[have(CC), `${CC} missing (apt-get install gcc-riscv64-linux-gnu)`],
+  [have(QEMU), `${QEMU} missing (apt-get install qemu-user-static)`],
   [fs.existsSync(BUSYBOX), 'build/root/bin/busybox missing (run: bash scripts/fetch-guest.sh)']]);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -111,6 +112,11 @@ test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive 
   fs.symlinkSync('busybox', path.join(root, 'bin', 'sh'));
   const cc = spawnSync(CC, ['-static', '-O2', '-pthread', '-o', path.join(root, 'objects'), path.join(REPO, 'tests', 'ckpt', 'objects.c')], { encoding: 'utf8' });
   assert.equal(cc.status, 0, cc.stderr);
+  // The oracle: without a checkpoint, on the host kernel, the program prints the same.
+  const work = path.join(s.dir, 'qemu');
+  fs.mkdirSync(work);
+  const q = spawnSync(QEMU, [path.join(root, 'objects')], { cwd: work, input: 'hello\n', encoding: 'utf8', timeout: 60_000 });
+  assert.equal(`${q.stdout}status ${q.status}\n`, `ready\n${OBJECTS}`, q.stderr);
   const file = path.join(s.dir, 'o.ckpt');
   const m = boot(s.dir, ['rootfstype=hostfs', `hostfs=${root}`, '--', '/bin/sh', '-c',
     'busybox mkdir -p /dev/pts; busybox mount -t devpts devpts /dev/pts; /objects; echo status $?']);
