@@ -57,7 +57,7 @@ const EXPECTED_STATUS = new Map([
 ]);
 
 // Programs that execve() riscv64 programs need binfmt_misc under the oracle.
-const NEEDS_BINFMT = new Set(['execve', 'thread_exit']);
+const NEEDS_BINFMT = new Set(['execve', 'thread_exit', 'dcache']);
 
 const oracleOnly = !!process.env.TUML_ORACLE_ONLY;
 const only = process.env.TUML_TEST_ONLY ? new Set(process.env.TUML_TEST_ONLY.split(',')) : undefined;

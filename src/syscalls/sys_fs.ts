@@ -65,7 +65,9 @@ function emptyPathTarget(t: Task, dirfd: number): Path | number {
 }
 
 /** Resolve (dirfd, pathname, flags) for the *at calls that accept AT_EMPTY_PATH. */
-function resolveAt(t: Task, dirfd: number, pva: number, flags: number, follow: boolean): Path | { file: File } | number {
+/** n: the walk's state, for callers that read n.fresh. */
+function resolveAt(t: Task, dirfd: number, pva: number, flags: number, follow: boolean,
+  n?: V.NameData): Path | { file: File } | number {
   const p = path(t, pva);
   if (typeof p === 'number') return p;
   if (p.length === 0 && (flags & AT_EMPTY_PATH)) {
@@ -76,7 +78,7 @@ function resolveAt(t: Task, dirfd: number, pva: number, flags: number, follow: b
   }
   const s = start(t, dirfd, p);
   if (typeof s === 'number') return s;
-  return V.lookupPath(t.fs, t.cred, s, p, follow);
+  return n ? V.lookupPath(t.fs, t.cred, s, p, follow, n) : V.lookupPath(t.fs, t.cred, s, p, follow);
 }
 
 const cred = (t: Task): FsCred => t.cred;
@@ -320,10 +322,11 @@ function sysFstat(t: Task, fd: number, sva: number): number {
 
 function sysNewfstatat(t: Task, dirfd: number, pva: number, sva: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) return -EINVAL;
-  const r = resolveAt(t, dirfd, pva, flags, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  const n = new V.NameData(t.fs.root, t.cred);
+  const r = resolveAt(t, dirfd, pva, flags, (flags & AT_SYMLINK_NOFOLLOW) === 0, n);
   if (typeof r === 'number') return r;
   if ('file' in r) return sysFstat(t, dirfd, sva);
-  r.d.inode.refresh();
+  if (n.fresh !== r.d.inode) r.d.inode.refresh();
   copyOut(t.mm, sva, fillStat(r.d.inode, r.mnt.sb.dev));
   return 0;
 }
@@ -332,7 +335,8 @@ function sysStatx(t: Task, dirfd: number, pva: number, flags: number, mask: numb
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) return -EINVAL;
   if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE) return -EINVAL;
   if ((mask >>> 0) & ST.STATX__RESERVED) return -EINVAL;
-  const r = resolveAt(t, dirfd, pva, flags, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  const n = new V.NameData(t.fs.root, t.cred);
+  const r = resolveAt(t, dirfd, pva, flags, (flags & AT_SYMLINK_NOFOLLOW) === 0, n);
   if (typeof r === 'number') return r;
   if ('file' in r) {
     const f = r.file;
@@ -340,7 +344,7 @@ function sysStatx(t: Task, dirfd: number, pva: number, flags: number, mask: numb
     copyOut(t.mm, bva, fillStatx(s ? s[0] : null, f.path ? f.path.mnt : null, s ? null : pseudoStat(f)));
     return 0;
   }
-  r.d.inode.refresh();
+  if (n.fresh !== r.d.inode) r.d.inode.refresh();
   copyOut(t.mm, bva, fillStatx(r.d.inode, r.mnt, null));
   return 0;
 }

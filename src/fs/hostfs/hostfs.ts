@@ -4,7 +4,7 @@
 // O_NOFOLLOW, and use the l* variants. Names are byte strings (latin1 ↔ host bytes).
 import * as fs from 'node:fs';
 import {
-  ENOENT, EIO, EPERM, EINVAL, EEXIST, EROFS,
+  ENOENT, EIO, EPERM, EINVAL, EEXIST, EROFS, ESTALE,
 } from '../../abi/linux/errno.js';
 import * as E from '../../abi/linux/errno.js';
 import { S_IFMT, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_ISGID, major, minor } from '../../abi/linux/stat.js';
@@ -13,8 +13,10 @@ import { HOSTFS_SUPER_MAGIC } from '../../abi/linux/fs.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, RENAME_NOREPLACE, RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
 import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr } from '../vfs/inode.js';
 import type { File } from '../vfs/file.js';
+import type { Dentry } from '../vfs/dentry.js';
 import { syncAllPageCaches } from '../pagecache.js';
 import { mknodSocket } from './mksock.js';
+import { HostFds } from './hostfd.js';
 
 /** Host stat results: bigint ones carry exact nanosecond times. */
 type HostStats = fs.Stats | fs.BigIntStats;
@@ -39,6 +41,14 @@ let tmpSeq = 0;
 export class HostSb extends SuperBlock {
   readonly fsType = 'hostfs';
   readonly magic = HOSTFS_SUPER_MAGIC;
+  /**
+   * The path walk trusts cached directories in the middle of a path and revalidates the
+   * last component and every symlink with one lstat of its host path
+   * (HostInode.revalidate), so a change made on the host is seen wherever it changes what
+   * a path names. Not seen: the permission bits of a cached directory changed on the host
+   * (until it is itself the last component of a walk, or stat'ed).
+   */
+  override readonly cachedLookup = true;
   root!: HostInode;
   readonly hostRoot: Buffer;
   readonly inodes = new Map<string, HostInode>();
@@ -73,6 +83,8 @@ export class HostSb extends SuperBlock {
     }
   }
   override options(): string { return this.hostDir; }
+  /** The last mount went away: close the host fds parked for reuse. */
+  override kill(): void { for (const i of this.inodes.values()) i.fds.drop(); }
 }
 
 /** Mount a host directory; a string on failure ("hostfs: DIR: reason"). */
@@ -115,14 +127,15 @@ export class HostInode extends Inode {
   declare readonly sb: HostSb;
   private blocks512 = 0;
   hostKey = '';
-  /** Host fds of open files on this inode. */
-  private readonly fds = new Map<File, number>();
+  /** Host fds of open files on this inode (read-only ones share one). */
+  readonly fds = new HostFds();
   /** The exact atime/mtime last set through utimensat (see fill). */
   timesSet: { a?: [number, number]; m?: [number, number] } | null = null;
   /** Ownership the host refused to take (we are unprivileged): kept in memory. */
   ownOverride: { uid: number; gid: number } | null = null;
 
   fill(st: HostStats): void {
+    const oldCs = this.ctimeSec, oldCns = this.ctimeNsec;
     this.mode = Number(st.mode);
     const nlink = Number(st.nlink);
     this.nlink = this.tmpHost ? Math.max(0, nlink - 1) : nlink;
@@ -150,7 +163,12 @@ export class HostInode extends Inode {
       if (near(o.m, this.mtimeSec, this.mtimeNsec)) [this.mtimeSec, this.mtimeNsec] = o.m!;
     }
     [this.ctimeSec, this.ctimeNsec] = set(st.ctimeMs, big?.ctimeNs);
+    // A symlink's target never changes in place: a new ctime may mean a new link.
+    if (this.ctimeSec !== oldCs || this.ctimeNsec !== oldCns) this.linkTarget = null;
   }
+
+  /** The symlink's target as last read (valid while the inode's ctime is unchanged; see fill). */
+  private linkTarget: string | null = null;
 
   override blockCount(): number { return this.blocks512; }
   override get cacheable(): boolean { return this.isReg; }
@@ -172,13 +190,26 @@ export class HostInode extends Inode {
 
   override refresh(): number {
     try {
-      const fd = this.fds.values().next();
-      const st = !fd.done ? fs.fstatSync(fd.value, BIG) : fs.lstatSync(this.hostPath(), BIG);
+      const fd = this.fds.any();
+      const st = fd >= 0 ? fs.fstatSync(fd, BIG) : fs.lstatSync(this.hostPath(), BIG);
       if ((Number(st.mode) & S_IFMT) === (this.mode & S_IFMT)) this.fill(st);
       return 0;
     } catch (e) {
       return hostErrno(e);
     }
+  }
+
+  /** Does the host path of the cached dentry d still name this file? Refreshes the attributes. */
+  override revalidate(d: Dentry): number {
+    let st: fs.BigIntStats | undefined;
+    try {
+      st = fs.lstatSync(Buffer.concat([this.sb.hostRoot, Buffer.from('/' + d.relPath(), 'latin1')]), { throwIfNoEntry: false, bigint: true });
+    } catch (e) {
+      return hostErrno(e);
+    }
+    if (st === undefined || (Number(st.mode) & S_IFMT) !== (this.mode & S_IFMT) || st.dev + ':' + st.ino !== this.hostKey) return -ESTALE;
+    this.fill(st);
+    return 0;
   }
 
   override lookup(name: string): Inode | number {
@@ -300,7 +331,7 @@ export class HostInode extends Inode {
     if (this.mut()) return -EROFS;
     try { fs.unlinkSync(this.child(name)); } catch (e) { return hostErrno(e); }
     _victim.nlink = Math.max(0, _victim.nlink - 1);
-    if (_victim.nlink === 0) this.sb.inodes.delete((_victim as HostInode).hostKey);
+    if (_victim.nlink === 0) { this.sb.inodes.delete((_victim as HostInode).hostKey); (_victim as HostInode).fds.drop(); }
     return 0;
   }
   override rmdir(name: string, victim: Inode): number {
@@ -346,7 +377,10 @@ export class HostInode extends Inode {
   }
   override readlink(): string | number {
     if (!this.isLnk) return -EINVAL;
-    try { return fs.readlinkSync(this.hostPath(), { encoding: 'buffer' }).toString('latin1'); } catch (e) { return hostErrno(e); }
+    if (this.linkTarget !== null) return this.linkTarget;
+    try {
+      return (this.linkTarget = fs.readlinkSync(this.hostPath(), { encoding: 'buffer' }).toString('latin1'));
+    } catch (e) { return hostErrno(e); }
   }
 
   override open(file: File): number {
@@ -354,25 +388,24 @@ export class HostInode extends Inode {
     syncAtExit();
     const acc = file.flags & O_ACCMODE;
     const hf = (acc === O_RDONLY ? C.O_RDONLY : acc === O_WRONLY ? C.O_WRONLY : C.O_RDWR) | C.O_NOFOLLOW;
-    try {
-      this.fds.set(file, fs.openSync(this.hostPath(), hf));
-      return 0;
-    } catch (e) {
-      return hostErrno(e);
-    }
+    const ro = acc === O_RDONLY && this.tmpHost === null;
+    if (ro && this.fds.shareRo(file, this.ctimeSec, this.ctimeNsec)) return 0;
+    let fd: number;
+    try { fd = fs.openSync(this.hostPath(), hf); } catch (e) { return hostErrno(e); }
+    if (ro) this.fds.addRo(file, fd, this.ctimeSec, this.ctimeNsec);
+    else this.fds.byFile.set(file, fd);
+    return 0;
   }
   override release(file: File): void {
-    const fd = this.fds.get(file);
-    if (fd === undefined) return;
-    this.fds.delete(file);
-    try { fs.closeSync(fd); } catch { /* ignore */ }
-    if (this.tmpHost && this.fds.size === 0) {
+    // A file still named on the host keeps its read-only fd parked for the next open.
+    this.fds.release(file, this.tmpHost === null && this.nlink > 0);
+    if (this.tmpHost && this.fds.byFile.size === 0) {
       try { fs.unlinkSync(this.tmpHost); } catch { /* ignore */ }
       this.tmpHost = null;
     }
   }
   private withFd<T>(file: File | null, write: boolean, fn: (fd: number) => T): T | number {
-    const fd = file ? this.fds.get(file) : undefined;
+    const fd = file ? this.fds.byFile.get(file) : undefined;
     if (fd !== undefined) {
       try { return fn(fd); } catch (e) { return hostErrno(e); }
     }
@@ -400,7 +433,7 @@ export class HostInode extends Inode {
     if (this.mut()) return -EROFS;
     if (this.pageCache) this.refresh();
     let fd = -1;
-    for (const [f, hfd] of this.fds) if ((f.flags & O_ACCMODE) !== O_RDONLY) { fd = hfd; break; }
+    for (const [f, hfd] of this.fds.byFile) if ((f.flags & O_ACCMODE) !== O_RDONLY) { fd = hfd; break; }
     try {
       if (fd >= 0) fs.ftruncateSync(fd, len);
       else { const t = fs.openSync(this.hostPath(), C.O_WRONLY | C.O_NOFOLLOW); try { fs.ftruncateSync(t, len); } finally { fs.closeSync(t); } }
@@ -411,9 +444,9 @@ export class HostInode extends Inode {
     return 0;
   }
   override sync(): number {
-    const fd = this.fds.values().next();
-    if (fd.done) return 0;
-    try { fs.fsyncSync(fd.value); return 0; } catch (e) { return hostErrno(e); }
+    const fd = this.fds.any();
+    if (fd < 0) return 0;
+    try { fs.fsyncSync(fd); return 0; } catch (e) { return hostErrno(e); }
   }
   override setattr(a: SetAttr): number {
     if (this.mut()) return -EROFS;

@@ -49,6 +49,12 @@ export abstract class SuperBlock {
   abstract root: Inode;
   readonly dev: number = allocAnonDev();
   readonly: boolean = false;
+  /**
+   * Trust cached dentries in the path walk and revalidate only the last component
+   * (Inode.revalidate; fs/vfs/namei.ts). Filesystems whose lookups are cheap or
+   * dynamic (tmpfs, procfs) leave it off and are asked at every step.
+   */
+  readonly cachedLookup: boolean = false;
   private nextIno = 2;
   allocIno(): number { return this.nextIno++; }
   statfs(): StatFs {
@@ -106,6 +112,13 @@ export abstract class Inode {
 
   /** Refresh attributes from the backing store (hostfs); 0 or -errno. */
   refresh(): number { return 0; }
+
+  /**
+   * The cached dentry d (naming this inode) is the last component of a path walk: check
+   * that its name still leads to this inode and refresh the attributes; 0, or -errno to
+   * make the walk ask lookup() instead (only called where sb.cachedLookup).
+   */
+  revalidate(_d: Dentry): number { return 0; }
 
   /** Filesystem ioctls on an open file (ext2's FITRIM); -ENOTTY when unknown. */
   ioctl(_f: File, _cmd: number, _arg: number, _mm: AddressSpace, _s: Sleeper): number { return -ENOTTY; }

@@ -173,3 +173,86 @@ test('hostfs: read/write, and confinement against symlinks pointing outside', ()
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('hostfs: the path walk sees changes made on the host behind cached dentries', () => {
+  const base = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'tuml-hostfs-reval-'));
+  const h = (p: string): string => nodePath.join(base, p);
+  try {
+    fs.mkdirSync(h('d/sub'), { recursive: true });
+    fs.writeFileSync(h('d/sub/f'), 'one');
+    fs.writeFileSync(h('x'), 'X'); fs.writeFileSync(h('y'), 'Y');
+    fs.symlinkSync('x', h('l'));
+    fs.mkdirSync(h('p1')); fs.mkdirSync(h('p2'));
+    fs.writeFileSync(h('p1/f'), 'in p1'); fs.writeFileSync(h('p2/f'), 'in p2');
+    fs.symlinkSync('p1', h('pl'));
+    const ctx = mountRootHostfs(base, false) as FsContext;
+    assert.equal(readFile(ctx, '/d/sub/f'), 'one');
+    assert.equal(readFile(ctx, '/l'), 'X');
+    assert.equal(readFile(ctx, '/pl/f'), 'in p1');
+
+    // A directory renamed on the host: the old names fail, also for names never looked up.
+    fs.renameSync(h('d'), h('e'));
+    assert.equal(readFile(ctx, '/d/sub/f'), -ENOENT);
+    assert.equal(look(ctx, '/d/sub'), -ENOENT);
+    assert.equal(readFile(ctx, '/d/sub/other'), -ENOENT);
+    assert.equal(readFile(ctx, '/e/sub/f'), 'one');
+    fs.writeFileSync(h('e/sub/new'), 'new');
+    assert.equal(readFile(ctx, '/d/sub/new'), -ENOENT);
+    assert.equal(readFile(ctx, '/e/sub/new'), 'new');
+    // A new directory under the old name, with other contents.
+    fs.mkdirSync(h('d/sub'), { recursive: true });
+    fs.writeFileSync(h('d/sub/f'), 'two');
+    assert.equal(readFile(ctx, '/d/sub/f'), 'two');
+    assert.equal(readFile(ctx, '/e/sub/f'), 'one');
+    assert.equal(look(ctx, '/d/sub'), '/d/sub');
+
+    // Files replaced (rename over), rewritten in place, deleted and re-created.
+    fs.writeFileSync(h('d/sub/g'), 'three');
+    fs.renameSync(h('d/sub/g'), h('d/sub/f'));
+    assert.equal(readFile(ctx, '/d/sub/f'), 'three');
+    fs.writeFileSync(h('d/sub/f'), 'four!');
+    assert.equal(readFile(ctx, '/d/sub/f'), 'four!');
+    fs.unlinkSync(h('d/sub/f'));
+    assert.equal(readFile(ctx, '/d/sub/f'), -ENOENT);
+    fs.writeFileSync(h('d/sub/f'), 'five');
+    assert.equal(readFile(ctx, '/d/sub/f'), 'five');
+
+    // Symlinks retargeted on the host, as the last component and in the middle.
+    fs.unlinkSync(h('l')); fs.symlinkSync('y', h('l'));
+    assert.equal(readFile(ctx, '/l'), 'Y');
+    assert.equal(V.readlinkAt(ctx, C, ctx.cwd, '/l'), 'y');
+    fs.unlinkSync(h('pl')); fs.symlinkSync('p2', h('pl'));
+    assert.equal(readFile(ctx, '/pl/f'), 'in p2');
+    // A directory replaced by a file, and a file by a directory.
+    fs.rmSync(h('p1'), { recursive: true }); fs.writeFileSync(h('p1'), 'file');
+    assert.equal(readFile(ctx, '/p1/f'), -ENOTDIR);
+    assert.equal(readFile(ctx, '/p1'), 'file');
+    fs.unlinkSync(h('x')); fs.mkdirSync(h('x')); fs.writeFileSync(h('x/f'), 'x/f');
+    assert.equal(readFile(ctx, '/x/f'), 'x/f');
+
+    // exec: a program replaced on the host is opened afresh (not the parked host fd).
+    fs.writeFileSync(h('prog'), 'old program'); fs.chmodSync(h('prog'), 0o755);
+    const read = (p: string): string => {
+      const e = V.openExec(ctx, C, p);
+      if (typeof e === 'number') return String(e);
+      const b = new Uint8Array(64);
+      const n = e.pread(b, 0);
+      e.close();
+      return Buffer.from(b.subarray(0, n)).toString('latin1');
+    };
+    assert.equal(read('/prog'), 'old program');
+    assert.equal(read('/prog'), 'old program');
+    fs.writeFileSync(h('prog.new'), 'new program'); fs.chmodSync(h('prog.new'), 0o755);
+    fs.renameSync(h('prog.new'), h('prog'));
+    assert.equal(read('/prog'), 'new program');
+    fs.chmodSync(h('prog'), 0o644);
+    assert.equal(read('/prog'), String(-EACCES));
+    // stat sees a size changed on the host.
+    fs.chmodSync(h('prog'), 0o755);
+    fs.appendFileSync(h('prog'), ' grown');
+    const st = V.statPath(ctx, C, ctx.cwd, '/prog', true);
+    assert.ok(typeof st !== 'number' && st.inode.size === 'new program grown'.length);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});

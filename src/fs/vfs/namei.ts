@@ -1,14 +1,26 @@
 // The path walk: absolute or relative paths, `.`/`..` (never above the process root,
 // crossing mount points both ways), symlinks (40 in total per walk → ELOOP), trailing
 // slashes (the result must be a directory), ENOTDIR/ENOENT/ENAMETOOLONG/EACCES.
-import { ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP } from '../../abi/linux/errno.js';
+//
+// The dentry cache: on a filesystem whose superblock sets `cachedLookup` (hostfs), a
+// cached directory dentry that is still its inode's alias is trusted as it is in the
+// middle of a path. The last component, and anything else met (a symlink to follow, a
+// file that would end the walk with ENOTDIR), is revalidated (Inode.revalidate: one
+// host lstat of its full path, which must still name the same file). A failed
+// revalidation restarts the whole walk asking the filesystem at every step (Linux's
+// LOOKUP_REVAL retry after ESTALE). Other filesystems are asked at every step.
+import { ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP, ESTALE } from '../../abi/linux/errno.js';
 import { PATH_MAX, NAME_MAX, MAXSYMLINKS } from '../../abi/linux/fs.js';
-import { FsCred, permission, MAY_EXEC } from './inode.js';
-import { lookupChild } from './dentry.js';
+import { FsCred, Inode, permission, MAY_EXEC } from './inode.js';
+import { Dentry, lookupChild } from './dentry.js';
 import { Path, followDown } from './mount.js';
 
 export class NameData {
   links = 0;
+  /** Trust the dentry cache (cleared for the retry after a failed revalidation). */
+  cached = true;
+  /** An inode whose attributes this walk has just read from the backing store: callers skip their refresh() of it. */
+  fresh: Inode | null = null;
   constructor(readonly root: Path, readonly cred: FsCred) {}
 }
 
@@ -33,8 +45,11 @@ export function dotdot(p: Path, root: Path): Path {
   return followDown({ mnt, d: d.parent });
 }
 
-/** One step: name inside the directory cur. */
-export function step(nd: NameData, cur: Path, name: string): Path | number {
+/**
+ * One step: name inside the directory cur. `last`: the final component of the walk (a
+ * cached dentry there is revalidated; -ESTALE asks the caller to walk again uncached).
+ */
+export function step(nd: NameData, cur: Path, name: string, last: boolean): Path | number {
   const dir = cur.d.inode;
   if (!dir.isDir) return -ENOTDIR;
   const e = permission(dir, nd.cred, MAY_EXEC);
@@ -42,9 +57,24 @@ export function step(nd: NameData, cur: Path, name: string): Path | number {
   if (name.length > NAME_MAX) return -ENAMETOOLONG;
   if (name === '.') return cur;
   if (name === '..') return dotdot(cur, nd.root);
-  const d = lookupChild(cur.d, name);
-  if (typeof d === 'number') return d;
-  return followDown({ mnt: cur.mnt, d });
+  let d: Dentry | undefined;
+  if (dir.sb.cachedLookup && nd.cached) {
+    d = cur.d.children.get(name);
+    // Only a dentry its inode still names by: the inode's host path is then this very path.
+    if (d !== undefined && d.inode.alias === d) {
+      if (last || !d.inode.isDir) {
+        if (d.inode.revalidate(d) < 0) return -ESTALE;
+        nd.fresh = d.inode;
+      }
+    } else d = undefined;
+  }
+  if (d === undefined) {
+    const l = lookupChild(cur.d, name);
+    if (typeof l === 'number') return l;
+    d = l;
+    if (dir.sb.cachedLookup) nd.fresh = d.inode;   // looked up just now: its attributes are fresh
+  }
+  return d.mounted > 0 ? followDown({ mnt: cur.mnt, d }) : { mnt: cur.mnt, d };
 }
 
 /** Walk `comps` from `cur`. The last component's symlink is followed if `follow`. */
@@ -52,7 +82,7 @@ function walkComps(nd: NameData, cur: Path, comps: string[], follow: boolean, mu
   let i = 0;
   while (i < comps.length) {
     const last = i === comps.length - 1;
-    const r = step(nd, cur, comps[i]);
+    const r = step(nd, cur, comps[i], last);
     if (typeof r === 'number') return r;
     const ino = r.d.inode;
     if (ino.isLnk && (!last || follow || mustDir)) {
@@ -88,7 +118,11 @@ export function walk(nd: NameData, start: Path, path: string, follow: boolean): 
   const e = checkPathLen(path);
   if (e) return e;
   const cur = path[0] === '/' ? nd.root : start;
-  return walkComps(nd, cur, splitPath(path), follow, path.endsWith('/'));
+  const comps = splitPath(path), links = nd.links;
+  const r = walkComps(nd, cur, comps, follow, path.endsWith('/'));
+  if (r !== -ESTALE || !nd.cached) return r;
+  nd.cached = false; nd.links = links;
+  return walkComps(nd, cur, comps, follow, path.endsWith('/'));
 }
 
 export interface ParentResult {
@@ -110,7 +144,9 @@ export function walkParent(nd: NameData, start: Path, path: string): ParentResul
   const last = comps.pop()!;
   if (last.length > NAME_MAX) return -ENAMETOOLONG;
   if (comps.length) {
-    const r = walkComps(nd, cur, comps, true, true);
+    const links = nd.links;
+    let r = walkComps(nd, cur, comps, true, true);
+    if (r === -ESTALE && nd.cached) { nd.cached = false; nd.links = links; r = walkComps(nd, cur, comps, true, true); }
     if (typeof r === 'number') return r;
     cur = r;
   } else if (!cur.d.inode.isDir) return -ENOTDIR;

@@ -21,6 +21,7 @@ import { FsCred, Inode, permission, isOwner, inGroup, nowTs, MAY_EXEC, MAY_READ,
 import { Dentry, lookupChild, dAdd, dDelete, dMove, dExchange } from './dentry.js';
 import { Path, followDown, pathName, Mount } from './mount.js';
 import { NameData, walk, walkParent } from './namei.js';
+export { NameData };
 import { File, InodeFile, Sleeper } from './file.js';
 import { DevFile } from './devfile.js';
 import type { FsContext } from './fscontext.js';
@@ -52,9 +53,13 @@ export function startAt(ctx: FsContext, files: FdTable, dirfd: number, path: str
 
 function nd(ctx: FsContext, cred: FsCred): NameData { return new NameData(ctx.root, cred); }
 
-/** Resolve a path (follow = follow a final symlink). */
-export function lookupPath(ctx: FsContext, cred: FsCred, start: Path, path: string, follow: boolean): Path | number {
-  return walk(nd(ctx, cred), start, path, follow);
+/**
+ * Resolve a path (follow = follow a final symlink). n: the walk's state, for a caller
+ * that wants n.fresh (the result's attributes were just read: no refresh() needed).
+ */
+export function lookupPath(ctx: FsContext, cred: FsCred, start: Path, path: string, follow: boolean,
+  n: NameData = nd(ctx, cred)): Path | number {
+  return walk(n, start, path, follow);
 }
 
 /** The entry named `last` in dir without stepping into a mount on it. */
@@ -210,9 +215,10 @@ export interface StatResult { inode: Inode; mnt: Mount; }
 
 /** Resolve for stat: AT_EMPTY_PATH with "" means the dirfd's own file. */
 export function statPath(ctx: FsContext, cred: FsCred, start: Path, path: string, follow: boolean): StatResult | number {
-  const r = walk(nd(ctx, cred), start, path, follow);
+  const n = nd(ctx, cred);
+  const r = walk(n, start, path, follow);
   if (typeof r === 'number') return r;
-  r.d.inode.refresh();
+  if (n.fresh !== r.d.inode) r.d.inode.refresh();
   return { inode: r.d.inode, mnt: r.mnt };
 }
 
@@ -540,16 +546,17 @@ export interface ExecFile {
 }
 
 export function openExec(ctx: FsContext, cred: FsCred, path: string, start: Path = ctx.cwd, follow = true): ExecFile | number {
-  const r = walk(nd(ctx, cred), start, path, follow);
+  const n = nd(ctx, cred);
+  const r = walk(n, start, path, follow);
   if (typeof r === 'number') return r;
   if (!follow && r.d.inode.isLnk) return -ELOOP; // execveat(AT_SYMLINK_NOFOLLOW)
-  return openExecPath(ctx, cred, r);
+  return openExecPath(ctx, cred, r, n.fresh === r.d.inode);
 }
 
-/** The executable at a resolved path (execveat(AT_EMPTY_PATH) on an fd). */
-export function openExecPath(ctx: FsContext, cred: FsCred, r: Path): ExecFile | number {
+/** The executable at a resolved path (execveat(AT_EMPTY_PATH) on an fd). fresh: its attributes were just read. */
+export function openExecPath(ctx: FsContext, cred: FsCred, r: Path, fresh = false): ExecFile | number {
   const inode = r.d.inode;
-  inode.refresh();
+  if (!fresh) inode.refresh();
   if (!inode.isReg) return -EACCES;
   if (r.mnt.flags & MS_NOEXEC) return -EACCES;
   const e = permission(inode, cred, MAY_EXEC);

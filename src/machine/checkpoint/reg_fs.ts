@@ -31,6 +31,7 @@ import { CkptError } from './graph.js';
 import { statSync } from 'node:fs';
 import { LockState } from '../../fs/locks.js';
 import { HostSb, HostInode } from '../../fs/hostfs/hostfs.js';
+import { HostFds } from '../../fs/hostfs/hostfd.js';
 import { Ext2Sb, Ext2Inode } from '../../fs/ext2/ext2.js';
 import { BlockDevice } from '../../drivers/block/blkdev.js';
 import { ubdDevices } from '../../drivers/block/ubd.js';
@@ -102,7 +103,7 @@ registerClass({
   name: 'HostInode', ctor: HostInode,
   skip: ['fds'],
   refuse: (i: HostInode) => (i.tmpHost ? 'an unnamed (O_TMPFILE) hostfs file is open (not checkpointable)' : null),
-  init: (i: HostInode) => { (i as unknown as { fds: Map<unknown, number> }).fds = new Map(); },
+  init: (i: HostInode) => { (i as unknown as { fds: HostFds }).fds = new HostFds(); },
 });
 
 // ext2/3/4 on a ubd device: the filesystem's in-memory state is saved (its metadata was
