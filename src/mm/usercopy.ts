@@ -115,6 +115,18 @@ export function writeI64(as: AddressSpace, va: number, v: number): void {
 
 /** A NUL-terminated string of at most max bytes (UTF-8 decoded), or null if too long. */
 export function readCString(as: AddressSpace, va: number, max = 4096): string | null {
+  // A short string within one page (most paths): decoded in place, no copies.
+  const u8 = as.mem.u8;
+  const pa = upa(as, va, ACC_R);
+  const lim = Math.min((pa | 4095) + 1, pa + SMALL + 1);
+  let p = pa;
+  while (p < lim && u8[p] !== 0) p++;
+  if (p < lim) {
+    if (p - pa > max) return null;
+    let s = '';
+    for (let i = pa; i < p; i++) s += String.fromCharCode(u8[i]);
+    return s;
+  }
   const bytes = readCBytes(as, va, max);
   return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
