@@ -21,11 +21,14 @@ export function processCpuNs(p: Task): number {
 
 /** Processes (leaders) with an armed CPU timer. */
 const armed = new WeakMap<object, Set<Task>>();
-function armedSet(p: Task): Set<Task> {
-  let s = armed.get(p.kernel);
-  if (s === undefined) { s = new Set(); armed.set(p.kernel, s); }
+function armedSet(p: Task): Set<Task> { return armedOf(p.kernel); }
+function armedOf(k: object): Set<Task> {
+  let s = armed.get(k);
+  if (s === undefined) { s = new Set(); armed.set(k, s); }
   return s;
 }
+/** The kernel's set of processes with an armed CPU timer, for the run loop to keep (size > 0: check). */
+export function itimersOf(k: object): ReadonlySet<Task> { return armedOf(k); }
 
 /** [value, interval] in ns: what getitimer reports (value 0: disarmed). */
 export function cpuItimerGet(p: Task, which: number): [number, number] {
@@ -62,5 +65,3 @@ export function itimerCheck(t: Task): void {
   if (p.itVirtAt === 0 && p.itProfAt === 0) s.delete(p);
 }
 
-/** Is any process's CPU timer armed on this kernel? (The run loop's cheap test.) */
-export function itimersArmed(k: object): boolean { const s = armed.get(k); return s !== undefined && s.size > 0; }

@@ -1,7 +1,7 @@
 // The run loop: picks a runnable task, runs its hart for a time slice, and turns
 // CPU exits into syscalls, page faults and signals. The Node event loop is the
 // interrupt controller: the loop yields to it regularly so host I/O is never starved.
-import { itimerCheck, itimersArmed } from '../kernel/itimer.js';
+import { itimerCheck, itimersOf } from '../kernel/itimer.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Task, TaskState } from '../kernel/task.js';
 import { runHart } from '../arch/riscv/jit/jit.js';
@@ -54,8 +54,12 @@ export class RunLoop {
   /** mconsole stop: no task runs until go (see machine/mgmt.ts). */
   paused = false;
 
+  /** Processes with an armed CPU timer (checked after every exit, so kept at hand). */
+  private readonly itimers: ReadonlySet<Task>;
+
   constructor(readonly k: Kernel) {
     k.onRunnable = () => this.kick();
+    this.itimers = itimersOf(k);
     computeArity();
   }
 
@@ -117,7 +121,7 @@ export class RunLoop {
       const ran = h.instret - before;
       left -= ran;
       k.clock.retire?.(ran);
-      if (itimersArmed(k)) itimerCheck(t);
+      if (this.itimers.size > 0) itimerCheck(t);
       switch (r) {
         case EXIT_BUDGET: break;
         case EXIT_ECALL:
