@@ -36,7 +36,7 @@ import { MachineConfig, ConfigError, VERSION } from './config.js';
 import { setJit } from '../arch/riscv/jit/jit.js';
 import { UTS_RELEASE } from '../abi/linux/misc.js';
 import { strerror } from './strerror.js';
-import { randomFillSync } from 'node:crypto';
+import { hostRandomFill } from '../lib/hostrandom.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -105,7 +105,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void, r
   const kernel = new Kernel(mem, vclock, { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });
   // random-seed= (default 0 under time-travel=inf-cpu) makes every random source reproducible.
   const seed = mg.randomSeed ?? (mg.timeTravel === 'inf-cpu' ? 0 : null);
-  kernel.random = seed === null ? pooledRandom((b) => { randomFillSync(b); }) : seededRandom(seed);
+  kernel.random = seed === null ? pooledRandom(hostRandomFill) : seededRandom(seed);
   setRandomSource(kernel.random);
   kernel.idleSkip = (next) => vclock.skipTo(next);
   kernel.log(`Linux version ${UTS_RELEASE} (tuml ${VERSION}) riscv64`);

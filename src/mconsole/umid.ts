@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { hostRandomFill } from '../lib/hostrandom.js';
 
 export class UmidError extends Error {}
 
@@ -15,7 +15,9 @@ export function defaultUmlDir(): string { return path.join(os.homedir(), '.uml')
 /** A random umid, six characters as UML's mkstemp-style default. */
 export function randomUmid(): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(6)].map((b) => chars[b % chars.length]).join('');
+  const b = new Uint8Array(6);
+  hostRandomFill(b);
+  return [...b].map((b) => chars[b % chars.length]).join('');
 }
 
 function alive(pid: number): boolean {

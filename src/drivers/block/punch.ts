@@ -5,14 +5,14 @@
 // one short child process each is cheap enough. When fallocate(1) is missing or the host
 // filesystem cannot punch holes, the discard is dropped: TRIM is a hint, and Linux
 // promises nothing about what discarded sectors read back (BLKDISCARDZEROES is 0).
-import { spawnSync } from 'node:child_process';
+import { nodeChildProcess } from '../../lib/nodemods.js';
 
 let usable: boolean | null = null;
 
 /** Deallocate [off, off+len) of the host file open as fd (keeping its size); true when done. */
 export function punchHole(fd: number, off: number, len: number): boolean {
   if (usable === false || len <= 0) return false;
-  const r = spawnSync('fallocate', ['--punch-hole', '--offset', String(off), '--length', String(len), `/proc/${process.pid}/fd/${fd}`],
+  const r = nodeChildProcess().spawnSync('fallocate', ['--punch-hole', '--offset', String(off), '--length', String(len), `/proc/${process.pid}/fd/${fd}`],
     { stdio: 'ignore' });
   const ok = r.status === 0;
   // A missing tool stays missing; a filesystem refusal may be per file, so keep trying.

@@ -1,5 +1,5 @@
 // The memory devices of major 1: null (3), zero (5), full (7), random (8), urandom (9).
-import { randomFillSync } from 'node:crypto';
+import { hostRandomFill } from '../../lib/hostrandom.js';
 import { ENOSPC } from '../../abi/linux/errno.js';
 import { CharDev, registerCharDevice } from './registry.js';
 
@@ -18,7 +18,7 @@ const fullDev: CharDev = {
   read: (b) => { b.fill(0); return b.length; },
   write: () => -ENOSPC,
 };
-let randomSource: (b: Uint8Array) => void = (b) => { randomFillSync(b); };
+let randomSource: (b: Uint8Array) => void = hostRandomFill;
 /** The bytes /dev/random and /dev/urandom give (seeded and reproducible with random-seed=). */
 export function setRandomSource(fn: (b: Uint8Array) => void): void { randomSource = fn; }
 

@@ -3,7 +3,7 @@
 // This is the only place the inet code touches the host network; everything here is
 // callback based and the caller wakes the run loop after each event.
 import * as net from 'node:net';
-import * as dgram from 'node:dgram';
+import { nodeDgram } from '../../lib/nodemods.js';
 import { readFileSync } from 'node:fs';
 
 export interface HostTcpEvents {
@@ -65,7 +65,7 @@ export function hostTcpListen(host: string, port: number, onConn: (accept: (ev: 
 export interface HostUdp { send(b: Uint8Array, port: number, host: string): void; close(): void; }
 
 export function hostUdp(onMessage: (b: Uint8Array, host: string, port: number) => void, onError: (m: string) => void): HostUdp {
-  const s = dgram.createSocket('udp4');
+  const s = nodeDgram().createSocket('udp4');
   s.on('message', (b: Buffer, r) => onMessage(new Uint8Array(b.buffer, b.byteOffset, b.length), r.address, r.port));
   s.on('error', (e: Error) => onError(e.message));
   s.bind(0);

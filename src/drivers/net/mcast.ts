@@ -4,7 +4,8 @@
 // host (and, TTL allowing, on the LAN) hear each other; a machine drops the copies of
 // its own frames. ucast (a tuml addition, as QEMU's -netdev socket,udp=) is a point-to-
 // point link: frames go to one peer's address and port, and only that peer is heard.
-import * as dgram from 'node:dgram';
+import type * as dgram from 'node:dgram';
+import { nodeDgram } from '../../lib/nodemods.js';
 
 export const MCAST_DEFAULT_ADDR = '239.192.168.1', MCAST_DEFAULT_PORT = 1102, MCAST_DEFAULT_TTL = 1;
 
@@ -29,7 +30,7 @@ function frameOf(b: Buffer): Uint8Array { return new Uint8Array(b.buffer, b.byte
  */
 export function openMcast(addr: string, port: number, ttl: number, mac: Uint8Array,
   deliver: (frame: Uint8Array) => void, log: (m: string) => void): UdpLink {
-  const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  const s = nodeDgram().createSocket({ type: 'udp4', reuseAddr: true });
   let open = true, txDropped = 0, ready = false;
   const early: Uint8Array[] = [];
   s.on('message', (b: Buffer) => { if (open && !fromSelf(b, mac)) deliver(frameOf(b)); });
@@ -60,7 +61,7 @@ export function openMcast(addr: string, port: number, ttl: number, mac: Uint8Arr
 /** A point-to-point UDP link: listen on localAddr:localPort, send to remote:remotePort. */
 export function openUcast(localAddr: string, localPort: number, remote: string, remotePort: number,
   deliver: (frame: Uint8Array) => void, log: (m: string) => void): UdpLink {
-  const s = dgram.createSocket({ type: 'udp4' });
+  const s = nodeDgram().createSocket({ type: 'udp4' });
   let open = true, txDropped = 0;
   s.on('message', (b: Buffer, r: dgram.RemoteInfo) => {
     if (open && r.port === remotePort && (r.address === remote || remote === '0.0.0.0')) deliver(frameOf(b));

@@ -35,7 +35,7 @@ export interface TtyJobControl {
   isOrphanedPgrp(pgid: number): boolean;
   /** Drop the ctty of every process in session sid (after a hangup/disassociation). */
   clearSessionCtty?(sid: number): void;
-  /** Monotonic time in milliseconds (VTIME); default performance.now(). */
+  /** Monotonic time in milliseconds (VTIME); default process.uptime() in ms. */
   now?(): number;
   /** Call fn after ms milliseconds (VTIME); returns a canceller. Default: unref'd setTimeout. */
   addTimer?(ms: number, fn: () => void): () => void;
@@ -48,7 +48,7 @@ export function setTtyJobControl(j: TtyJobControl | null): void { impl = j; }
 export function ttyJobControl(): TtyJobControl | null { return impl; }
 
 export function currentProc(): TtyProc | null { return impl ? impl.current() : null; }
-export function nowMs(): number { return impl?.now ? impl.now() : performance.now(); }
+export function nowMs(): number { return impl?.now ? impl.now() : process.uptime() * 1000; }
 export function addTimer(ms: number, fn: () => void): () => void {
   if (impl?.addTimer) return impl.addTimer(ms, fn);
   const h = setTimeout(fn, ms);

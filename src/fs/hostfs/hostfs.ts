@@ -8,7 +8,7 @@ import {
 } from '../../abi/linux/errno.js';
 import * as E from '../../abi/linux/errno.js';
 import { S_IFMT, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_ISGID, major, minor } from '../../abi/linux/stat.js';
-import { execFileSync } from 'node:child_process';
+import { nodeChildProcess } from '../../lib/nodemods.js';
 import { HOSTFS_SUPER_MAGIC } from '../../abi/linux/fs.js';
 import { O_ACCMODE, O_RDONLY, O_WRONLY, RENAME_NOREPLACE, RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
 import { Inode, SuperBlock, FsCred, DirEntry, StatFs, SetAttr } from '../vfs/inode.js';
@@ -280,7 +280,7 @@ export class HostInode extends Inode {
     if (fs.lstatSync(p, { throwIfNoEntry: false })) return -EEXIST;
     const args = ['-m', (mode & 0o7777).toString(8), p.toString('latin1'), kind];
     if (kind !== 'p') args.push(String(major(rdev)), String(minor(rdev)));
-    try { execFileSync('mknod', args, { stdio: 'ignore' }); } catch { return -EPERM; }
+    try { nodeChildProcess().execFileSync('mknod', args, { stdio: 'ignore' }); } catch { return -EPERM; }
     try { fs.chmodSync(p, mode & 0o7777); } catch (e) { return hostErrno(e); }
     return this.owned(p, cred);
   }

@@ -9,7 +9,7 @@
 // Tasks blocked in a syscall stay on their wait queues (their pc is at the ecall and the
 // syscall re-executes when they are woken, as always), so the restored machine continues
 // exactly where the stopped one was.
-import { serialize, deserialize } from 'node:v8';
+import { nodeV8 } from '../../lib/nodemods.js';
 import { writeFileSync, renameSync, readFileSync, unlinkSync } from 'node:fs';
 import type { Machine } from '../boot.js';
 import { stop, go } from '../mgmt.js';
@@ -79,7 +79,7 @@ export function saveMachine(m: Machine, argv: readonly string[]): Buffer {
   const rnd = (k.random as Partial<SeededRandom>).state;
   const machine: MachineSection = { clock, random: rnd ? rnd() : null };
   let graph: Buffer;
-  try { graph = serialize({ $o: root }); /* a plain object of the tagged graph (graph.ts) */ } catch (e) { throw new CkptError(`cannot serialize the kernel objects: ${(e as Error).message}`); }
+  try { graph = nodeV8().serialize({ $o: root }); /* a plain object of the tagged graph (graph.ts) */ } catch (e) { throw new CkptError(`cannot serialize the kernel objects: ${(e as Error).message}`); }
   const header: Omit<Header, 'sections'> = {
     tuml: VERSION, argv: [...argv], memBytes: k.mem.nframes * 4096,
     timeTravel: k.clock instanceof MachineClock ? k.clock.mode : 'host',
@@ -140,7 +140,7 @@ export function loadMachine(m: Machine, c: { header: Header; section(name: strin
   }
   loadMemory(k.mem, c.section('mem'));
   let plain: unknown;
-  try { plain = deserialize(c.section('graph')); } catch { throw new CkptError('corrupt checkpoint (object graph)'); }
+  try { plain = nodeV8().deserialize(c.section('graph')); } catch { throw new CkptError('corrupt checkpoint (object graph)'); }
   const made: object[] = [];
   const ctx: LoadCtx = { extern: restoreExterns(m) };
   const root = decodeGraph(plain, ctx, made) as Root;
