@@ -256,3 +256,30 @@ test('hostfs: the path walk sees changes made on the host behind cached dentries
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('hostfs: a cached directory replaced by a symlink to outside the root is not followed on the host', () => {
+  const base = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'tuml-hostfs-conf-'));
+  const root = nodePath.join(base, 'root'), outside = nodePath.join(base, 'outside');
+  try {
+    fs.mkdirSync(nodePath.join(root, 'x'), { recursive: true }); fs.mkdirSync(outside);
+    fs.writeFileSync(nodePath.join(root, 'x', 'f'), 'f');
+    fs.writeFileSync(nodePath.join(outside, 'secret'), 'SECRET');
+    // Two mounts of the same host tree: a change through one is a host change to the other.
+    const a = mountRootHostfs(root, false) as FsContext, b = mountRootHostfs(root, false) as FsContext;
+    assert.equal(readFile(a, '/x/f'), 'f');
+    const cwd = new FsContext(a.root, a.root);
+    assert.equal(V.chdirPath(cwd, C, cwd.cwd, '/x'), 0);
+    assert.equal(readFile(cwd, 'f'), 'f');
+    assert.equal(V.renameAt(b, C, b.cwd, '/x', b.cwd, '/x2', 0), 0);
+    assert.equal(V.symlinkAt(b, C, outside, b.cwd, '/x'), 0);
+    // Through the first mount's cached /x: the symlink is the guest's to resolve (inside the root).
+    assert.equal(readFile(a, '/x/secret'), -ENOENT);
+    assert.equal(V.openPath(a, C, a.cwd, '/x/new', O_RDWR | O_CREAT, 0o644), -ENOENT);
+    assert.equal(readFile(cwd, 'secret'), -ENOENT);
+    assert.equal(V.openPath(cwd, C, cwd.cwd, 'new', O_RDWR | O_CREAT, 0o644), -ENOENT);
+    assert.equal(readFile(a, '/x2/f'), 'f');
+    assert.deepEqual(fs.readdirSync(outside), ['secret']);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -21,6 +21,11 @@ export class NameData {
   cached = true;
   /** An inode whose attributes this walk has just read from the backing store: callers skip their refresh() of it. */
   fresh: Inode | null = null;
+  /**
+   * The walk stands on a dentry whose host path it has not checked (a trusted cached
+   * directory, the start directory, a `..`): see verifyDir.
+   */
+  unverified = true;
   constructor(readonly root: Path, readonly cred: FsCred) {}
 }
 
@@ -56,7 +61,7 @@ export function step(nd: NameData, cur: Path, name: string, last: boolean): Path
   if (e) return e;
   if (name.length > NAME_MAX) return -ENAMETOOLONG;
   if (name === '.') return cur;
-  if (name === '..') return dotdot(cur, nd.root);
+  if (name === '..') { nd.unverified = true; return dotdot(cur, nd.root); }
   let d: Dentry | undefined;
   if (dir.sb.cachedLookup && nd.cached) {
     d = cur.d.children.get(name);
@@ -65,16 +70,37 @@ export function step(nd: NameData, cur: Path, name: string, last: boolean): Path
       if (last || !d.inode.isDir) {
         if (d.inode.revalidate(d) < 0) return -ESTALE;
         nd.fresh = d.inode;
-      }
+        nd.unverified = false;
+      } else nd.unverified = true;
     } else d = undefined;
   }
   if (d === undefined) {
+    if (dir.sb.cachedLookup) {
+      const v = verifyDir(nd, cur);
+      if (v < 0) return v;
+    }
     const l = lookupChild(cur.d, name);
     if (typeof l === 'number') return l;
     d = l;
-    if (dir.sb.cachedLookup) nd.fresh = d.inode;   // looked up just now: its attributes are fresh
+    if (dir.sb.cachedLookup) { nd.fresh = d.inode; nd.unverified = false; }   // looked up just now
   }
   return d.mounted > 0 ? followDown({ mnt: cur.mnt, d }) : { mnt: cur.mnt, d };
+}
+
+/**
+ * Before the filesystem is asked for a name in (or a change to) directory p: on hostfs,
+ * the lookup goes to the host by p's host path, which must still lead to p. A cached
+ * directory trusted on the way, or the cwd, may have been replaced on the host (or
+ * through another mount of the same host tree) by a symlink to elsewhere, which the
+ * host would follow: one lstat checks it (the superblock's root is the confinement
+ * root itself). 0, or -ESTALE (walk again uncached) / -ENOENT.
+ */
+export function verifyDir(nd: NameData, p: Path): number {
+  if (!nd.unverified || p.d.isRoot || !p.d.inode.sb.cachedLookup) return 0;
+  const a = p.d.inode.alias;
+  if (a === null || p.d.inode.revalidate(a) < 0) return nd.cached ? -ESTALE : -ENOENT;
+  nd.unverified = false;
+  return 0;
 }
 
 /** Walk `comps` from `cur`. The last component's symlink is followed if `follow`. */
@@ -90,11 +116,11 @@ function walkComps(nd: NameData, cur: Path, comps: string[], follow: boolean, mu
       // Magic links (/proc/PID/fd/N, cwd, exe): jump to the open file's own path, which
       // also reaches deleted and O_TMPFILE files (Linux: nd_jump_link).
       const pf = (ino as { procFile?: () => { path: Path | null } | null }).procFile?.();
-      if (pf && pf.path) { cur = pf.path; i++; continue; }
+      if (pf && pf.path) { cur = pf.path; nd.unverified = true; i++; continue; }
       const target = ino.readlink();
       if (typeof target === 'number') return target;
       if (target.length === 0) return -ENOENT;
-      if (target[0] === '/') cur = nd.root;
+      if (target[0] === '/') { cur = nd.root; nd.unverified = true; }
       if (last && target.endsWith('/')) mustDir = true;
       comps = splitPath(target).concat(comps.slice(i + 1));
       i = 0;
@@ -121,7 +147,7 @@ export function walk(nd: NameData, start: Path, path: string, follow: boolean): 
   const comps = splitPath(path), links = nd.links;
   const r = walkComps(nd, cur, comps, follow, path.endsWith('/'));
   if (r !== -ESTALE || !nd.cached) return r;
-  nd.cached = false; nd.links = links;
+  nd.cached = false; nd.links = links; nd.unverified = true;
   return walkComps(nd, cur, comps, follow, path.endsWith('/'));
 }
 
@@ -143,12 +169,19 @@ export function walkParent(nd: NameData, start: Path, path: string): ParentResul
   if (comps.length === 0) return { dir: cur, last: '.', trailing: true };
   const last = comps.pop()!;
   if (last.length > NAME_MAX) return -ENAMETOOLONG;
-  if (comps.length) {
-    const links = nd.links;
-    let r = walkComps(nd, cur, comps, true, true);
-    if (r === -ESTALE && nd.cached) { nd.cached = false; nd.links = links; r = walkComps(nd, cur, comps, true, true); }
-    if (typeof r === 'number') return r;
-    cur = r;
-  } else if (!cur.d.inode.isDir) return -ENOTDIR;
-  return { dir: cur, last, trailing };
+  const links = nd.links;
+  for (;;) {
+    let dir = cur;
+    if (comps.length) {
+      const r = walkComps(nd, cur, comps, true, true);
+      if (r === -ESTALE && nd.cached) { nd.cached = false; nd.links = links; nd.unverified = true; continue; }
+      if (typeof r === 'number') return r;
+      dir = r;
+    } else if (!cur.d.inode.isDir) return -ENOTDIR;
+    // The caller asks the filesystem about `last` in dir (or changes it): its host path must hold.
+    const v = verifyDir(nd, dir);
+    if (v === -ESTALE) { nd.cached = false; nd.links = links; nd.unverified = true; continue; }
+    if (v < 0) return v;
+    return { dir, last, trailing };
+  }
 }
