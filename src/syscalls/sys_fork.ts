@@ -171,15 +171,27 @@ const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
 
 interface WaitResult { child: Task; status: number; code: number; sigstatus: number; reap: boolean; }
 
-/** Find a child matching (kind, id) with a reportable state; null if none yet; -ECHILD if no candidates. */
-function findWaitable(t: Task, match: (c: Task) => boolean, opts: number, exited: boolean): WaitResult | null | number {
+/** Which children a wait selects (no closure per call): all, a pid, a process group, one task (pidfd). */
+const SEL_ALL = 0, SEL_PID = 1, SEL_PGID = 2, SEL_TASK = 3;
+
+function selects(c: Task, sel: number, id: number, target: Task | null): boolean {
+  switch (sel) {
+    case SEL_ALL: return true;
+    case SEL_PID: return c.tgid === id;
+    case SEL_PGID: return c.pgid === id;
+    default: return c === target;
+  }
+}
+
+/** Find a child selected by (sel, id, target) with a reportable state; null if none yet; -ECHILD if no candidates. */
+function findWaitable(t: Task, sel: number, id: number, target: Task | null, opts: number, exited: boolean): WaitResult | null | number {
   let any = false;
   // Children of every thread in the group count (threads share children in Linux).
   for (const o of t.kernel.tasks.values()) {
     if (o.tgid !== t.tgid) continue;
     for (const c of o.children) {
       if (c.tid !== c.tgid) continue; // threads are not waited for here
-      if (!match(c)) continue;
+      if (!selects(c, sel, id, target)) continue;
       const isClone = c.exitSignal !== SIGCHLD;
       if (!(opts & __WALL) && (isClone !== ((opts & __WCLONE) !== 0))) continue;
       any = true;
@@ -216,9 +228,8 @@ function writeRusage(t: Task, p: number, c: Task | null): void {
 function wait4(t: Task, pid: number, status: number, options: number, rusage: number): number {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) return -EINVAL;
   pid |= 0;
-  const match = pid === -1 ? () => true : pid > 0 ? (c: Task) => c.tgid === pid
-    : pid === 0 ? (c: Task) => c.pgid === t.pgid : (c: Task) => c.pgid === -pid;
-  const r = findWaitable(t, match, options, true);
+  const sel = pid === -1 ? SEL_ALL : pid > 0 ? SEL_PID : SEL_PGID;
+  const r = findWaitable(t, sel, pid > 0 ? pid : pid === 0 ? t.pgid : -pid, null, options, true);
   if (typeof r === 'number') return r;
   if (r === null) {
     if (options & WNOHANG) return 0;
@@ -235,21 +246,20 @@ function wait4(t: Task, pid: number, status: number, options: number, rusage: nu
 function waitid(t: Task, idtype: number, id: number, infop: number, options: number, rusage: number): number {
   if (options & ~(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) return -EINVAL;
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
-  let match: (c: Task) => boolean;
+  let sel: number, sid = 0, target: Task | null = null;
   let nonblockFd = false;
-  if (idtype === P_ALL) match = () => true;
-  else if (idtype === P_PID) { if (id <= 0) return -EINVAL; match = (c) => c.tgid === id; }
-  else if (idtype === P_PGID) { const g = id === 0 ? t.pgid : id; if (id < 0) return -EINVAL; match = (c) => c.pgid === g; }
+  if (idtype === P_ALL) sel = SEL_ALL;
+  else if (idtype === P_PID) { if (id <= 0) return -EINVAL; sel = SEL_PID; sid = id; }
+  else if (idtype === P_PGID) { if (id < 0) return -EINVAL; sel = SEL_PGID; sid = id === 0 ? t.pgid : id; }
   else if (idtype === P_PIDFD) {
     if ((id | 0) < 0) return -EINVAL;
     const f = t.files.get(id | 0);
     if (!(f instanceof PidFdFile)) return -EBADF;
-    const target = f.target;
-    match = (c) => c === target;
+    sel = SEL_TASK; target = f.target;
     nonblockFd = (f.flags & O_NONBLOCK) !== 0;
   } else return -EINVAL;
   const opts = (options & WSTOPPED ? WUNTRACED : 0) | (options & (WCONTINUED | __WALL | __WCLONE));
-  const r = findWaitable(t, match, opts, (options & WEXITED) !== 0);
+  const r = findWaitable(t, sel, sid, target, opts, (options & WEXITED) !== 0);
   if (typeof r === 'number') return r;
   if (r === null) {
     if (options & WNOHANG) { if (infop !== 0) zeroOut(t.mm, infop, 128); return 0; }
