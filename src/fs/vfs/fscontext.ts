@@ -3,6 +3,9 @@ import { Path } from './mount.js';
 import { newTmpfsRoot } from './bootroot.js';
 
 const live = new Set<WeakRef<FsContext>>();
+/** Each context's entry in `live`, so that release() takes it out (a fork loop adds one per fork). */
+const refOf = new WeakMap<FsContext, WeakRef<FsContext>>();
+function track(c: FsContext): void { const r = new WeakRef(c); live.add(r); refOf.set(c, r); }
 
 /** Contexts still in use (umount's EBUSY check, pivot_root's root/cwd switch). */
 export function liveContexts(): FsContext[] {
@@ -27,7 +30,7 @@ export class FsContext {
   constructor(root?: Path, cwd?: Path) {
     this.root = root ?? newTmpfsRoot();
     this.cwd = cwd ?? this.root;
-    live.add(new WeakRef(this));
+    track(this);
   }
 
   clone(): FsContext {
@@ -37,8 +40,12 @@ export class FsContext {
   }
 
   /** The last task using this context exited (lets umount stop counting its cwd). */
-  release(): void { this.released = true; }
+  release(): void {
+    this.released = true;
+    const r = refOf.get(this);
+    if (r !== undefined) { live.delete(r); refOf.delete(this); }
+  }
 }
 
 /** Restore: a context rebuilt from a checkpoint joins the live set. */
-export function trackFsContext(c: FsContext): void { live.add(new WeakRef(c)); }
+export function trackFsContext(c: FsContext): void { track(c); }
