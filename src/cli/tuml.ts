@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     for (const t of m!.kernel.tasks.values()) n += t.hart.instret;
     process.stderr.write(`tuml: instret=${n + m!.kernel.retiredInstret}\n`);
     const j = jitMem(m!.kernel.mem);
-    if (j.enabled) process.stderr.write(`tuml: jit regions=${j.regions} dropped=${j.dropped} insts=${j.translatedInsts} calls=${j.calls} regionInsts=${j.regionInsts} steps=${j.steps} interps=${j.interps} interpInsts=${j.interpInsts}\n`);
+    if (j.enabled) process.stderr.write(`tuml: jit regions=${j.regions} wasm=${j.wasmRegions} dropped=${j.dropped} insts=${j.translatedInsts} calls=${j.calls} regionInsts=${j.regionInsts} steps=${j.steps} interps=${j.interps} interpInsts=${j.interpInsts}\n`);
   }
   process.exit(status);
 }

@@ -71,6 +71,7 @@ export class Kernel {
   /** Remove a zombie for good (wait reaped it, or its parent ignores SIGCHLD). */
   reap(t: Task): void {
     this.retiredInstret += t.hart.instret;
+    t.hart.release();
     t.state = TaskState.Dead;
     this.tasks.delete(t.tid);
     if (t.parent) t.parent.children.delete(t);

@@ -5,6 +5,7 @@
 import { parseUbdOption, UbdSpec } from '../drivers/block/ubd.js';
 import { MgmtConfig, defaultMgmt, parseMgmtOption, MGMT_HELP } from './mgmt_config.js';
 import { EthSpec, checkEthSpec } from '../net/inet/machine.js';
+import type { JitMode } from '../arch/riscv/jit/jit.js';
 
 export class ConfigError extends Error {}
 
@@ -31,8 +32,8 @@ export interface MachineConfig {
   mgmt: MgmtConfig;
   /** The command line this configuration came from (kept in a checkpoint; /proc/cmdline). */
   argv: string[];
-  /** Translate hot guest code (jit=on, the default); jit=off keeps the pure interpreter. */
-  jit: boolean;
+  /** Translate hot guest code: to wasm, JS where wasm cannot (jit=on, the default); to JS only (jit=js); jit=off keeps the pure interpreter. */
+  jit: JitMode;
   /** Network devices (eth<n>=slirp|daemon|mcast|ucast,...), extra hostfwd= rules, and ip=. */
   eth: EthSpec[];
   hostfwd: string[];
@@ -60,7 +61,7 @@ Options (UML's kernel command line):
   quiet               no boot messages on stderr
   strace, --strace    print every guest syscall to stderr, strace-style
   stats               print counters (instructions retired) on exit
-  jit=on|off          translate hot guest code to JavaScript (default on; off: interpreter only)
+  jit=on|js|off       translate hot guest code to WebAssembly (default on; js: JavaScript only; off: interpreter only)
   eth<n>=slirp[,MAC][,hostfwd=tcp:HADDR:HPORT-:GPORT]
                       network device with user-mode NAT (no root): guest 10.0.2.15/24,
                       gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3, DHCP
@@ -93,7 +94,7 @@ export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
     initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
-    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: true, eth: [], hostfwd: [], ip: null, argv: [],
+    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: 'on', eth: [], hostfwd: [], ip: null, argv: [],
   };
 }
 
@@ -131,8 +132,8 @@ export function parseArgs(argv: string[]): MachineConfig | { print: string } {
       case 'hostname': c.hostname = need(); break;
       case 'jit': {
         const v = need();
-        if (v !== 'on' && v !== 'off') throw new ConfigError(`jit=${v}: use jit=on or jit=off`);
-        c.jit = v === 'on'; break;
+        if (v !== 'on' && v !== 'off' && v !== 'js') throw new ConfigError(`jit=${v}: use jit=on, jit=js or jit=off`);
+        c.jit = v; break;
       }
       case 'hostfwd': c.hostfwd.push(need()); break;
       case 'ip': c.ip = need(); break;

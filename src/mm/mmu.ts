@@ -7,40 +7,57 @@ import { PageTable, PTE_R, PTE_W, PTE_X, pteFrame, USER_TOP } from './pagetable.
 
 export const ACC_R = 0, ACC_W = 1, ACC_X = 2;
 const TLB_BITS = 8, TLB_SIZE = 1 << TLB_BITS, TLB_MASK = TLB_SIZE - 1;
+/**
+ * The TLB lives in guest memory (a hart's state slot, see PhysMem.allocSlot) so that
+ * translated wasm code can read it: byte offsets of its arrays from the TLB's base.
+ * Tags are f64 virtual page numbers, NaN when empty; bases are i32 physical byte addresses.
+ */
+export const TLB_RTAG = 0, TLB_WTAG = 2048, TLB_XTAG = 4096, TLB_RBASE = 6144, TLB_WBASE = 7168,
+  TLB_XBASE = 8192, TLB_BYTES = 9216;
 
 /** Thrown (never allocated anew) when an access needs the kernel's attention. */
 export class MemFault { addr = 0; kind = 0; }
 export const FAULT = new MemFault();
 
 export class Mmu {
-  // Tags are virtual page numbers (doubles, exact); -1 = empty. Bases are physical byte addresses.
-  readonly rTag = new Float64Array(TLB_SIZE).fill(-1);
-  readonly wTag = new Float64Array(TLB_SIZE).fill(-1);
-  readonly xTag = new Float64Array(TLB_SIZE).fill(-1);
-  readonly rBase = new Int32Array(TLB_SIZE);
-  readonly wBase = new Int32Array(TLB_SIZE);
-  readonly xBase = new Int32Array(TLB_SIZE);
+  // Tags are virtual page numbers (doubles, exact); NaN = empty (equal to nothing). Bases are physical byte addresses.
+  readonly rTag: Float64Array;
+  readonly wTag: Float64Array;
+  readonly xTag: Float64Array;
+  readonly rBase: Int32Array;
+  readonly wBase: Int32Array;
+  readonly xBase: Int32Array;
   pt: PageTable | null = null;
 
-  constructor(readonly mem: PhysMem) {}
+  /** base: byte offset of the TLB in mem's memory (inside a hart's slot); a slot of its own if omitted. */
+  constructor(readonly mem: PhysMem, readonly base = mem.allocSlot()) {
+    const buf = mem.memory.buffer;
+    this.rTag = new Float64Array(buf, base + TLB_RTAG, TLB_SIZE);
+    this.wTag = new Float64Array(buf, base + TLB_WTAG, TLB_SIZE);
+    this.xTag = new Float64Array(buf, base + TLB_XTAG, TLB_SIZE);
+    this.rBase = new Int32Array(buf, base + TLB_RBASE, TLB_SIZE);
+    this.wBase = new Int32Array(buf, base + TLB_WBASE, TLB_SIZE);
+    this.xBase = new Int32Array(buf, base + TLB_XBASE, TLB_SIZE);
+    this.flush();
+  }
 
-  flush(): void { this.rTag.fill(-1); this.wTag.fill(-1); this.xTag.fill(-1); }
+  flush(): void { this.rTag.fill(NaN); this.wTag.fill(NaN); this.xTag.fill(NaN); }
 
   /** Forget the translations of one virtual page (its PTE changed). */
   flushPage(vpn: number): void {
     const i = vpn & TLB_MASK;
-    if (this.rTag[i] === vpn) this.rTag[i] = -1;
-    if (this.wTag[i] === vpn) this.wTag[i] = -1;
-    if (this.xTag[i] === vpn) this.xTag[i] = -1;
+    if (this.rTag[i] === vpn) this.rTag[i] = NaN;
+    if (this.wTag[i] === vpn) this.wTag[i] = NaN;
+    if (this.xTag[i] === vpn) this.xTag[i] = NaN;
   }
 
   /** Forget every write translation (fork write-protected the private pages; reads stay valid). */
-  flushWrites(): void { this.wTag.fill(-1); }
+  flushWrites(): void { this.wTag.fill(NaN); }
 
   /** Drop write-TLB entries that point at frame f (it now holds decoded code). */
   flushWriteFrame(f: number): void {
     const base = f << PAGE_SHIFT;
-    for (let i = 0; i < TLB_SIZE; i++) if (this.wBase[i] === base) this.wTag[i] = -1;
+    for (let i = 0; i < TLB_SIZE; i++) if (this.wBase[i] === base) this.wTag[i] = NaN;
   }
 
   setPageTable(pt: PageTable | null): void { this.pt = pt; this.flush(); }

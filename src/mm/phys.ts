@@ -1,8 +1,16 @@
 // Guest physical memory: one shared WebAssembly.Memory split into 4 KiB frames with
-// reference counts. Every address space maps its pages onto these frames.
+// reference counts. Every address space maps its pages onto these frames. Behind the
+// frames the same memory holds what translated WebAssembly code reads besides guest
+// data: a code generation per frame and one state slot (registers, TLB) per hart.
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 export const PAGE_MASK = 4095;
+
+/** Bytes of one hart's state slot (arch/riscv/hart.ts lays it out). */
+export const STATE_SLOT = 16384;
+const WASM_PAGE = 65536;
+/** State slots the memory may grow by (256 MiB of address space, reserved, touched only when used). */
+const MAX_STATE_PAGES = 4096;
 
 export class PhysMem {
   readonly memory: WebAssembly.Memory;
@@ -22,10 +30,20 @@ export class PhysMem {
   codeFrames = 0;
   /** Hook run when allocation fails, to reclaim memory (page cache, OOM kill). */
   reclaim: (() => boolean) | null = null;
+  /** Code generation of each frame, bumped whenever its decoded code is dropped (translated wasm checks it). */
+  readonly gen: Int32Array;
+  /** Byte offset of gen[0] in the memory. */
+  readonly genBase: number;
+  /** Free state slots (byte offsets), and the end of the slots handed out so far. */
+  private readonly freeSlots: number[] = [];
+  private slotEnd: number;
 
   constructor(bytes: number) {
-    const pages = Math.max(1, Math.ceil(bytes / 65536));
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
+    const genPages = Math.ceil(pages * (WASM_PAGE >>> PAGE_SHIFT) * 4 / WASM_PAGE);
+    this.memory = new WebAssembly.Memory({
+      initial: pages + genPages, maximum: pages + genPages + MAX_STATE_PAGES, shared: true,
+    });
     const buf = this.memory.buffer;
     this.u8 = new Uint8Array(buf);
     this.u16 = new Uint16Array(buf);
@@ -33,7 +51,10 @@ export class PhysMem {
     this.f32 = new Float32Array(buf);
     this.f64 = new Float64Array(buf);
     this.dv = new DataView(buf);
-    this.nframes = (pages * 65536) >>> PAGE_SHIFT;
+    this.nframes = (pages * WASM_PAGE) >>> PAGE_SHIFT;
+    this.genBase = pages * WASM_PAGE;
+    this.gen = new Int32Array(buf, this.genBase, this.nframes);
+    this.slotEnd = (pages + genPages) * WASM_PAGE;
     this.refs = new Int32Array(this.nframes);
     this.free = new Int32Array(this.nframes);
     this.code = new Array(this.nframes);
@@ -78,8 +99,40 @@ export class PhysMem {
   /** Forget decoded code of frame f; holders see op 0 (undecoded) and re-decode. */
   dropCode(f: number): void {
     const c = this.code[f];
-    if (c !== undefined) { c.fill(0); this.code[f] = undefined; this.codeFrames--; }
+    if (c !== undefined) {
+      c.fill(0); this.code[f] = undefined; this.codeFrames--; this.gen[f]++;
+      if (this.codeDropped !== null) this.codeDropped(f);
+    }
   }
+  /** Told when frame f's decoded code is dropped (the JIT frees that frame's translations). */
+  codeDropped: ((f: number) => void) | null = null;
+
+  /** A zeroed state slot for a hart (byte offset into the memory); grows the memory when all are in use. */
+  allocSlot(): number {
+    let off = this.freeSlots.pop();
+    if (off === undefined) {
+      const have = this.memory.buffer.byteLength;
+      if (this.slotEnd + STATE_SLOT > have) {
+        try { this.memory.grow(1); } catch { throw new Error('out of hart state slots'); }
+      }
+      off = this.slotEnd;
+      this.slotEnd += STATE_SLOT;
+    }
+    new Float64Array(this.memory.buffer, off, STATE_SLOT / 8).fill(0);
+    return off;
+  }
+
+  /** `bytes` (a multiple of 64 KiB) of zeroed memory behind the frames for the JIT's own tables; byte offset. */
+  allocArea(bytes: number): number {
+    const start = Math.ceil(this.slotEnd / WASM_PAGE) * WASM_PAGE;
+    const need = start + bytes - this.memory.buffer.byteLength;
+    if (need > 0) this.memory.grow(Math.ceil(need / WASM_PAGE));
+    this.slotEnd = start + bytes;
+    return start;
+  }
+
+  /** Give a slot back (its hart is gone). */
+  freeSlot(off: number): void { this.freeSlots.push(off); }
 
   /** fence.i: forget every decoded page. */
   dropAllCode(): void {

@@ -3,6 +3,14 @@
 import { Mmu } from '../../mm/mmu.js';
 import { PhysMem } from '../../mm/phys.js';
 
+/**
+ * A hart's state lives in a slot of guest memory (PhysMem.allocSlot), where translated
+ * wasm code reads and writes it; byte offsets within the slot:
+ * x0..x31 and the sink pair as int32 (lo, hi), f0..f31 raw, the pc and interpreter flag
+ * a translated region exits with, and the MMU's TLB.
+ */
+export const ST_X = 0, ST_F = 272, ST_PC = 528, ST_INTERP = 536, ST_TLB = 1024;
+
 /** Why run() returned. The CPU knows nothing of Linux; the kernel interprets these. */
 export const EXIT_BUDGET = 0, EXIT_ECALL = 1, EXIT_FAULT = 2, EXIT_EBREAK = 3, EXIT_ILLEGAL = 4,
   EXIT_MISALIGNED = 5;
@@ -17,12 +25,13 @@ export const X_SINK = 32;
 
 export class Hart {
   /** x0..x31 as (lo, hi) int32 pairs: x[2*i] low word, x[2*i+1] high word; pair 32 is a sink. */
-  readonly x = new Int32Array(66);
+  readonly x: Int32Array;
   /** f0..f31 as raw bits; f64[i] is the double view, fi[2*i]/fi[2*i+1] the lo/hi words. */
-  readonly fbuf = new ArrayBuffer(32 * 8);
-  readonly f64 = new Float64Array(this.fbuf);
-  readonly fi = new Int32Array(this.fbuf);
-  readonly f32 = new Float32Array(this.fbuf);
+  readonly f64: Float64Array;
+  readonly fi: Int32Array;
+  readonly f32: Float32Array;
+  /** Byte offset of this hart's state slot in mem's memory. */
+  readonly slot: number;
   /** Program counter (user addresses fit a double exactly). */
   pc = 0;
   /** fcsr fields: accrued exception flags (NV DZ OF UF NX = bits 4..0) and rounding mode. */
@@ -40,7 +49,19 @@ export class Hart {
   timeFn: () => number = () => 0;
   readonly mmu: Mmu;
 
-  constructor(readonly mem: PhysMem) { this.mmu = new Mmu(mem); }
+  constructor(readonly mem: PhysMem) {
+    const slot = mem.allocSlot(), buf = mem.memory.buffer;
+    this.slot = slot;
+    this.x = new Int32Array(buf, slot + ST_X, 66);
+    this.f64 = new Float64Array(buf, slot + ST_F, 32);
+    this.fi = new Int32Array(buf, slot + ST_F, 64);
+    this.f32 = new Float32Array(buf, slot + ST_F, 64);
+    this.mmu = new Mmu(mem, slot + ST_TLB);
+  }
+
+  /** The hart is gone for good (its task was reaped): its slot may be reused. */
+  release(): void { if (!this.released) { this.released = true; this.mem.freeSlot(this.slot); } }
+  private released = false;
 
   /** Register i as a JS number (exact only for |value| < 2^53; for addresses and small ints). */
   getNum(i: number): number { return this.x[2 * i + 1] * 4294967296 + (this.x[2 * i] >>> 0); }

@@ -41,6 +41,8 @@ export interface Region {
   /** Calls and instructions retired per call, to drop regions that exit too often. */
   calls: number;
   retired: number;
+  /** A wasm region's slot in the dispatch loop's table (fn is then unused); -1 for JS. */
+  slot: number;
 }
 
 /** Limits of one region. */
@@ -73,7 +75,7 @@ export function translatable(op: number): boolean {
   return true;
 }
 
-function endsBlock(op: number): boolean {
+export function endsBlock(op: number): boolean {
   switch (op) {
     case Op.J: case Op.JAL: case Op.JALR: case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE:
     case Op.BLTU: case Op.BGEU: case Op.BEQZ: case Op.BNEZ:
@@ -90,13 +92,13 @@ export interface PageRef {
 }
 
 /** One decoded instruction of a region; `off` is relative to the entry page (may be < 0 or >= 4096). */
-interface Inst { off: number; page: number; op: number; w: number; imm: number; raw: number; straddle: boolean; }
+export interface Inst { off: number; page: number; op: number; w: number; imm: number; raw: number; straddle: boolean; }
 
-interface Block { start: number; insts: Inst[]; }
+export interface Block { start: number; insts: Inst[]; }
 
 const SCRATCH = new Int32Array(4);
 
-class Pages {
+export class Pages {
   /** pages[k + 1] for k = -1, 0, 1; null where the neighbour is not mapped executable. */
   constructor(readonly u16: Uint16Array, readonly pages: (PageRef | null)[]) {}
   /** The translatable instruction at `off`, or null (untranslatable, unmapped neighbour, out of range). */
@@ -127,7 +129,7 @@ class Pages {
 }
 
 /** Pages other than the entry page that executing `i` depends on. */
-function needs(i: Inst): number[] {
+export function needs(i: Inst): number[] {
   const out: number[] = [];
   if (i.page !== 0) out.push(i.page);
   if (i.straddle && i.page + 1 !== 0) out.push(i.page + 1);
@@ -135,7 +137,7 @@ function needs(i: Inst): number[] {
 }
 
 /** Find the region's blocks from `entry`, breadth first, within the pages and the limits. */
-function discover(pg: Pages, entry: number): Block[] {
+export function discover(pg: Pages, entry: number): Block[] {
   const seen = new Set<number>();
   const blocks: Block[] = [];
   const queue = [entry];
@@ -448,6 +450,6 @@ export function compileRegion(u16: Uint16Array, pages: (PageRef | null)[], entry
   const none = new Int32Array(1);
   return {
     fn: factory(pages[0]?.code ?? none, pages[1]!.code, pages[2]?.code ?? none) as RegionFn,
-    starts: blocks.filter((b) => b.start >= 0 && b.start < 4096).map((b) => b.start), ninsts, src, calls: 0, retired: 0,
+    starts: blocks.filter((b) => b.start >= 0 && b.start < 4096).map((b) => b.start), ninsts, src, calls: 0, retired: 0, slot: -1,
   };
 }

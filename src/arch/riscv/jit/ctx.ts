@@ -18,6 +18,9 @@ export class JitCtx {
   readonly wBase: Int32Array;
   readonly xTag: Float64Array;
   readonly xBase: Int32Array;
+  /** The hart's state slot as f64 and i32 words (where wasm regions leave their exit pc and flag). */
+  readonly sf: Float64Array;
+  readonly si: Int32Array;
   /** Where a region exited to (a virtual address). */
   pc = 0;
   /** 1: the instruction at pc must be interpreted (a TLB miss, a misaligned access, an FP op it refused). */
@@ -29,6 +32,8 @@ export class JitCtx {
     this.u8 = mem.u8; this.u16 = mem.u16; this.i32 = mem.i32;
     this.rTag = mmu.rTag; this.rBase = mmu.rBase; this.wTag = mmu.wTag; this.wBase = mmu.wBase;
     this.xTag = mmu.xTag; this.xBase = mmu.xBase;
+    this.sf = new Float64Array(mem.memory.buffer, h.slot, 128);
+    this.si = new Int32Array(mem.memory.buffer, h.slot, 256);
   }
 
   // ---- helpers on the register file (operands committed to x by the caller)

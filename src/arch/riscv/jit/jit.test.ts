@@ -8,10 +8,14 @@ import { A } from '../asm.js';
 import { Box, CODE, DATA } from '../testkit.js';
 import { run } from '../cpu.js';
 import { EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT } from '../hart.js';
-import { runHart, setHot, jitMem, setJit } from './jit.js';
+import { runHart, setHot, jitMem, setJit, setBatch } from './jit.js';
 import { ACC_R, ACC_W } from '../../../mm/mmu.js';
 
 setHot(2);
+// Compile each wasm translation at the next runHart call instead of batching them.
+setBatch(1, 0);
+/** Both back ends: wasm (with JS for what wasm does not take) and JS alone. */
+const MODES = ['on', 'js'] as const;
 
 let seed = 1;
 function rnd(): number { seed = (Math.imul(seed, 1103515245) + 12345) | 0; return (seed >>> 8) & 0xffffff; }
@@ -81,12 +85,13 @@ function same(a: Box, b: Box, what: string): void {
   assert.equal(b.h.fflags, a.h.fflags, `${what}: fflags`);
 }
 
-test('random instruction streams: JIT and interpreter agree slice by slice', () => {
+for (const mode of MODES) test(`random instruction streams: JIT and interpreter agree slice by slice (${mode})`, () => {
   let translated = 0;
   for (let t = 0; t < 150; t++) {
     seed = 1000 + t;
     const prog = program(8 + rnd() % 40);
     const a = new Box(), b = new Box();
+    setJit(b.mem, mode);
     setup(a, prog, t); setup(b, prog, t);
     seed = 77 + t;
     for (let step = 0; ; step++) {
@@ -109,9 +114,10 @@ test('random instruction streams: JIT and interpreter agree slice by slice', () 
   assert.ok(jitMem(new Box().mem).regions === 0);
 });
 
-test('compressed code across pages (calls and returns)', () => {
+for (const mode of MODES) test(`compressed code across pages (calls and returns) (${mode})`, () => {
   const CALLS = CODE + 0x2000, LEAF = CODE + 0x3000;
   const boxes = [new Box(), new Box()];
+  setJit(boxes[1].mem, mode);
   for (const box of boxes) {
     box.loadHalves(CALLS, [0x4501, 0x4581, 0, 0, 0x0585, 0xbfed]);
     const jal = A.jal(1, LEAF - (CALLS + 4));
@@ -128,7 +134,7 @@ test('compressed code across pages (calls and returns)', () => {
   assert.ok(jitMem(b.mem).regions > 0);
 });
 
-test('self-modifying code: a store into a running translated loop takes effect at once', () => {
+for (const mode of MODES) test(`self-modifying code: a store into a running translated loop takes effect at once (${mode})`, () => {
   const prog = [
     A.addi(10, 10, 1),          // +0, patched to addi x10, x10, 100
     A.addi(21, 21, -1),         // +4
@@ -141,6 +147,7 @@ test('self-modifying code: a store into a running translated loop takes effect a
   const results: bigint[] = [];
   for (const jit of [false, true]) {
     const box = new Box();
+    setJit(box.mem, mode);
     box.load(CODE, prog);
     box.set(21, 200); box.set(22, 100); box.set(11, A.addi(10, 10, 100)); box.set(12, CODE);
     box.h.pc = CODE;
@@ -149,11 +156,13 @@ test('self-modifying code: a store into a running translated loop takes effect a
     assert.equal(r, EXIT_ECALL);
     results.push(box.get(10));
     if (jit) assert.ok(jitMem(box.mem).regions > 0);
+    if (jit && mode === 'on') assert.ok(jitMem(box.mem).wasmRegions > 0);
   }
   assert.deepEqual(results, [10100n, 10100n]);
 
   // Code rewritten from outside (the kernel, or fence.i after a loader) between runs.
   const box = new Box();
+  setJit(box.mem, mode);
   box.load(CODE, [A.addi(10, 10, 1), A.addi(21, 21, -1), A.bne(21, 0, -8), A.ecall()]);
   box.set(21, 100); box.h.pc = CODE;
   assert.equal(runHart(box.h, 1e6), EXIT_ECALL);
@@ -164,7 +173,7 @@ test('self-modifying code: a store into a running translated loop takes effect a
   assert.equal(box.get(10), 400n);
 });
 
-test('a fault in the middle of a translated block is precise', () => {
+for (const mode of MODES) test(`a fault in the middle of a translated block is precise (${mode})`, () => {
   const prog = [
     A.addi(10, 10, 1),   // +0
     A.ld(11, 12, 0),     // +4  faults once the page is unmapped
@@ -176,6 +185,7 @@ test('a fault in the middle of a translated block is precise', () => {
     A.ecall(),
   ];
   const boxes = [new Box(), new Box()];
+  setJit(boxes[1].mem, mode);
   for (const box of boxes) {
     box.load(CODE, prog);
     box.set(21, 1000); box.set(12, DATA); box.set(14, DATA + 0x1000);
@@ -183,7 +193,9 @@ test('a fault in the middle of a translated block is precise', () => {
   }
   const [a, b] = boxes;
   const step = (budget: number): number => { const r = run(a.h, budget); assert.equal(runHart(b.h, budget), r); same(a, b, 'step'); return r; };
-  assert.equal(step(7 * 50), EXIT_BUDGET);
+  // Two calls: a wasm translation is compiled at the start of the next runHart call.
+  assert.equal(step(7 * 25), EXIT_BUDGET);
+  assert.equal(step(7 * 25), EXIT_BUDGET);
   assert.ok(jitMem(b.mem).regions > 0);
   for (const box of boxes) box.unmap(DATA);
   assert.equal(step(1e6), EXIT_FAULT);

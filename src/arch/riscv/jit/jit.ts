@@ -18,9 +18,12 @@
 // new region; the instruction at every block start of a region is marked Op.JIT_ENTRY
 // in the decoded cache, so the interpreter stops there (EXIT_JIT) and the dispatcher
 // enters the region. Marks vanish with the decoded code, so they never outlive a region.
-import { Hart, EXIT_BUDGET, EXIT_FAULT, EXIT_JIT, EXIT_HOT } from '../hart.js';
+import { Hart, EXIT_BUDGET, EXIT_FAULT, EXIT_JIT, EXIT_HOT, ST_PC, ST_INTERP } from '../hart.js';
+import { fpExec } from '../fpu.js';
+import { translateWasm, instantiate, WasmRegion } from './wasmgen.js';
+import { WasmLoop } from './wasmloop.js';
 import { run, bump, hotReset } from '../cpu.js';
-import { FAULT, ACC_X } from '../../../mm/mmu.js';
+import { FAULT, ACC_X, ACC_R, ACC_W } from '../../../mm/mmu.js';
 import { PhysMem } from '../../../mm/phys.js';
 import { Op, PAGE_SLOTS_WORDS } from '../decode.js';
 import { JitCtx } from './ctx.js';
@@ -39,20 +42,38 @@ const PROBATION = 2048, MIN_PER_CALL = 40;
  * BURST regions at once and then one more per EARN instructions retired.
  */
 const BURST = 24, EARN = 40e6;
+/**
+ * wasm translations are cheap once batched (a module costs ~0.2-0.5 ms, a region in a
+ * batch of 16 ~0.02 ms), so they get a larger ration. A batch is compiled when it has
+ * BATCH regions or its oldest has waited BATCH_WAIT instructions.
+ */
+const BURST_WASM = 1024, EARN_WASM = 1e6;
+let BATCH = 16, BATCH_WAIT = 2e6;
+/** Batch size and wait (tests compile each translation at once). */
+export function setBatch(n: number, wait: number): void { BATCH = n; BATCH_WAIT = wait; }
+const COLD = 1, PENDING = 2;
 
 class JitPage {
   /** Region entered at the block starting at each 2-byte offset (that instruction is marked Op.JIT_ENTRY). */
   readonly regions: (Region | undefined)[] = new Array(2048);
   /** The decoded op under each mark. */
   readonly orig = new Int8Array(2048);
-  /** 1: do not translate a region entered here (dropped, see PROBATION, or untranslatable). */
+  /** Table slots of the wasm regions entered on this page (freed with the page's code). */
+  slots: number[] | null = null;
+  /** COLD: do not translate a region entered here (dropped, see PROBATION, or untranslatable); PENDING: queued. */
   readonly cold = new Uint8Array(2048);
   constructor(readonly code: Int32Array) {}
 }
 
+/** on: WebAssembly, JavaScript for regions wasm cannot take; js: JavaScript only; off: the interpreter only. */
+export type JitMode = 'on' | 'js' | 'off';
+
 /** JIT state of one guest physical memory (shared by every hart on it). */
 export class JitMem {
   enabled = true;
+  wasm = true;
+  /** Regions translated to wasm (the rest of `regions` went to JS). */
+  wasmRegions = 0;
   readonly pages: (JitPage | undefined)[];
   /** Statistics. */
   regions = 0;
@@ -60,9 +81,26 @@ export class JitMem {
   translatedInsts = 0;
   /** Dispatcher counters: region calls, single steps under a mark, interpreter runs, instructions they retired. */
   /** Regions that may be translated now (see BURST); instructions retired towards the next. */
-  tokens = BURST; earned = 0;
+  tokens = BURST_WASM; earned = 0;
   calls = 0; steps = 0; interps = 0; interpInsts = 0; regionInsts = 0;
+  /** The wasm dispatch loop, made with the first wasm region. */
+  loop: WasmLoop | null = null;
+  /** wasm translations waiting for their batch, and instructions retired since the batch began. */
+  pending: Pending[] = [];
+  pendingAge = 0;
   constructor(readonly mem: PhysMem) { this.pages = new Array(mem.nframes); }
+
+  wasmLoop(): WasmLoop {
+    if (this.loop === null) {
+      const loop = this.loop = new WasmLoop(this.mem);
+      // A frame's code is gone: so are the wasm regions entered on it (their hash entries die with the generation).
+      this.mem.codeDropped = (f: number): void => {
+        const jp = this.pages[f];
+        if (jp !== undefined && jp.slots !== null) { for (const s of jp.slots) loop.freeFunc(s); jp.slots = null; }
+      };
+    }
+    return this.loop;
+  }
 }
 
 const mems = new WeakMap<PhysMem, JitMem>();
@@ -71,8 +109,27 @@ export function jitMem(mem: PhysMem): JitMem {
   if (j === undefined) { j = new JitMem(mem); mems.set(mem, j); }
   return j;
 }
-/** Turn translation on or off for every hart on this memory (the `jit=` option). */
-export function setJit(mem: PhysMem, on: boolean): void { jitMem(mem).enabled = on; }
+/** Choose translation for every hart on this memory (the `jit=` option; true = on). */
+export function setJit(mem: PhysMem, mode: JitMode | boolean): void {
+  const j = jitMem(mem);
+  j.enabled = mode !== false && mode !== 'off';
+  j.wasm = mode === true || mode === 'on';
+  j.tokens = j.wasm ? BURST_WASM : BURST;
+}
+
+/** The hart whose wasm region is running (its F/D helper import needs it). */
+let cur: Hart | null = null;
+const fpImport = (_st: number, raw: number): number => fpExec(cur!, raw) ? 1 : 0;
+/** A wasm region's TLB miss: the physical address of va, or -1 to let the interpreter take the access. */
+const tlbImport = (va: number, write: number): number => {
+  const mmu = cur!.mmu, kind = write !== 0 ? ACC_W : ACC_R;
+  const pte = mmu.probe(va, kind);
+  // A store into a frame with decoded code must leave the region (it may be rewriting it).
+  if (pte === 0 || (write !== 0 && mmu.mem.code[pteFrame(pte)] !== undefined)) return -1;
+  return mmu.fill(va, kind);
+};
+const SF_PC = ST_PC >>> 3, SI_INTERP = ST_INTERP >>> 2;
+const notJs = (): number => { throw new Error('jit: a wasm region runs through the dispatch loop'); };
 
 const ctxs = new WeakMap<Hart, JitCtx>();
 function ctxOf(h: Hart): JitCtx {
@@ -105,14 +162,52 @@ function neighbour(h: Hart, jm: JitMem, va: number): PageRef | null {
   return { frame: f, code: jp.code, orig: jp.orig };
 }
 
-/** Translate a region entered at pc (page offset off of frame f) and mark its block starts. */
+/** A wasm translation waiting for its batch (see flush). */
+interface Pending { wr: WasmRegion; jp: JitPage; f: number; off: number }
+
+/**
+ * Translate the region entered at pc (page offset off of frame f): to wasm, queued for
+ * the next batch, where possible; else to JS, at once.
+ */
 function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off: number): void {
-  const pageVa = pc - off;
-  const region = compileRegion(h.mem.u16, [neighbour(h, jm, pageVa - 4096), { frame: f, code: jp.code, orig: jp.orig },
-    neighbour(h, jm, pageVa + 4096)], off);
+  const pageVa = pc - off, mem = h.mem;
+  const pages = [neighbour(h, jm, pageVa - 4096), { frame: f, code: jp.code, orig: jp.orig }, neighbour(h, jm, pageVa + 4096)];
   // The neighbour look-ups may have replaced this page's JitPage (never its code: creating
   // code only happens for frames without any); a stale jp is simply dropped.
-  if (region === null || jm.pages[f] !== jp) { jp.cold[off >>> 1] = 1; return; }
+  if (jm.pages[f] !== jp) { jp.cold[off >>> 1] = COLD; return; }
+  if (jm.wasm) {
+    const wr = translateWasm(mem.u16, pages, off, mem.gen, mem.genBase);
+    if (wr !== null) {
+      if (jm.pending.length === 0) jm.pendingAge = 0;
+      jm.pending.push({ wr, jp, f, off });
+      jp.cold[off >>> 1] = PENDING;
+      return;
+    }
+  }
+  const region = compileRegion(mem.u16, pages, off);
+  if (region === null) { jp.cold[off >>> 1] = COLD; return; }
+  install(jm, jp, f, region, null);
+}
+
+/** Compile the queued wasm translations in one module and install those whose code is unchanged. */
+function flush(jm: JitMem): void {
+  const batch = jm.pending, mem = jm.mem;
+  jm.pending = [];
+  const fns = instantiate(batch.map((p) => p.wr), mem.memory, fpImport, tlbImport);
+  const loop = jm.wasmLoop();
+  for (let i = 0; i < batch.length; i++) {
+    const { wr, jp, f, off } = batch[i];
+    if (jp.cold[off >>> 1] === PENDING) jp.cold[off >>> 1] = 0;
+    if (jm.pages[f] !== jp || mem.code[f] !== jp.code) continue;
+    const slot = loop.addFunc(fns[i]);
+    (jp.slots ??= []).push(slot);
+    jm.wasmRegions++;
+    install(jm, jp, f, { fn: notJs, starts: wr.starts, ninsts: wr.ninsts, src: '', calls: 0, retired: 0, slot }, wr.index);
+  }
+}
+
+/** Mark a region's block starts in its page (and enter wasm ones in the loop's hash table). */
+function install(jm: JitMem, jp: JitPage, f: number, region: Region, index: Map<number, number> | null): void {
   jm.regions++;
   jm.translatedInsts += region.ninsts;
   const code = jp.code;
@@ -121,6 +216,7 @@ function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off:
     if (jp.regions[k] !== undefined || op === Op.UNDECODED) continue;
     jp.regions[k] = region;
     if (op !== Op.JIT_ENTRY) { jp.orig[k] = op; code[s << 1] = Op.JIT_ENTRY; }
+    if (index !== null) jm.wasmLoop().insert(f * 4096 + s, jm.mem.gen[f], region.slot, index.get(s)!);
   }
 }
 
@@ -129,7 +225,7 @@ function drop(jm: JitMem, jp: JitPage, rg: Region): void {
   for (const s of rg.starts) {
     const k = s >>> 1;
     if (jp.regions[k] !== rg) continue;
-    jp.regions[k] = undefined; jp.cold[k] = 1;
+    jp.regions[k] = undefined; jp.cold[k] = COLD;
     jp.code[s << 1] = jp.orig[k];
   }
   jm.dropped++;
@@ -145,7 +241,12 @@ export function runHart(h: Hart, budget: number): number {
   /** 1: the last step left a region at h.pc (not for the interpreter). */
   let exited = 0;
   jm.earned += budget;
-  if (jm.earned >= EARN) { jm.earned -= EARN; if (jm.tokens < BURST) jm.tokens++; }
+  const earn = jm.wasm ? EARN_WASM : EARN, burst = jm.wasm ? BURST_WASM : BURST;
+  if (jm.earned >= earn) { jm.earned -= earn; if (jm.tokens < burst) jm.tokens++; }
+  if (jm.pending.length > 0) {
+    jm.pendingAge += budget;
+    if (jm.pending.length >= BATCH || jm.pendingAge >= BATCH_WAIT) flush(jm);
+  }
   try {
     while (n > 0) {
       const pc = h.pc;
@@ -160,9 +261,16 @@ export function runHart(h: Hart, budget: number): number {
       let r: number;
       if (rg !== undefined) {
         if (c.interp === 0) {
-          const left = rg.fn(c, pc - off, n, off);
+          let left: number;
+          if (rg.slot >= 0) {
+            // wasm: the dispatch loop runs this region and every wasm region it leads to.
+            cur = h;
+            left = jm.loop!.run(h.slot, n, pc);
+            c.pc = c.sf[SF_PC]; c.interp = c.si[SI_INTERP];
+          } else left = rg.fn(c, pc - off, n, off);
           if (left !== n) {
-            if (++rg.calls === PROBATION) {
+            if (rg.slot >= 0) { /* chained wasm regions are not judged: leaving them is cheap */ }
+            else if (++rg.calls === PROBATION) {
               // Code that leaves its region every few instructions (an interpreter's
               // computed-goto dispatch, say) pays more for entry and exit than it gains.
               if (rg.retired < PROBATION * MIN_PER_CALL) drop(jm, jp, rg);

@@ -1,0 +1,400 @@
+// The JIT's WebAssembly back end: a region (the blocks found by compile.ts's discover())
+// becomes one wasm function over the shared guest memory,
+//
+//     r(st, n, blk, pageVa: i64) -> n'     st: the hart's state slot; blk: the block to enter
+//
+// called by the wasm dispatch loop (wasmloop.ts), which chains regions without returning to JS
+//
+// with guest registers in i64 locals (loaded at entry, written back at exit), native
+// 64-bit arithmetic, and loads and stores inlined against the hart's TLB, which lives in
+// the slot (hart.ts ST_*, mmu.ts TLB_*). Control inside the region is a loop around a
+// br_table over the blocks, emitted in address order so that fall-through costs nothing.
+// The rules are compile.ts's: a block checks its whole budget first; a TLB miss or a
+// page-crossing access leaves with the interpreter flag set so the interpreter performs
+// it; neighbour pages are used only after a once-per-call guard (X-TLB entry and the
+// frame's code generation, PhysMem.gen); F/D arithmetic calls fpExec through an import.
+// Returns null for a region with an instruction it does not translate (the JS back end
+// takes those).
+import { Op } from '../decode.js';
+import { ST_X, ST_F, ST_PC, ST_INTERP, ST_TLB } from '../hart.js';
+import { TLB_RTAG, TLB_WTAG, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE } from '../../../mm/mmu.js';
+import { Block, Inst, Pages, PageRef, discover, endsBlock, needs } from './compile.js';
+import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
+
+/** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch. */
+const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38, L_XPC = 39,
+  L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44;
+const reg = (r: number): number => L_PV + r;
+/** Function indices in a batch module: the fp and tlb imports, mulhu, then the regions. */
+const F_FP = 0, F_TLB = 1, F_MULHU = 2, F_FIRST = 3;
+
+/** A region translated to a wasm function body, waiting to be compiled in a batch (instantiate()). */
+export interface WasmRegion {
+  body: Bytes;
+  /** Block index of each block start (page offset -> index). */
+  index: Map<number, number>;
+  starts: number[];
+  ninsts: number;
+}
+
+const TYPES = [
+  { params: [I32, I32, I32, I64], results: [I32] },       // 0: a region
+  { params: [I32, I32], results: [I32] },                 // 1: fp(st, raw) -> ok
+  { params: [I64, I64], results: [I64] },                 // 2: mulhu(a, b)
+  { params: [F64, I32], results: [I32] },                 // 3: tlb(va, write) -> physical address or -1
+];
+
+/** Ops with a wasm translation. */
+function supported(op: number): boolean {
+  switch (op) {
+    case Op.ILLEGAL: case Op.UNDECODED: case Op.ECALL: case Op.EBREAK: case Op.CSR: case Op.FENCE_I:
+    case Op.LR_W: case Op.LR_D: case Op.SC_W: case Op.SC_D: case Op.AMO_W: case Op.AMO_D: case Op.JIT_ENTRY:
+      return false;
+  }
+  return true;
+}
+
+/** The body of mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32-bit halves. */
+function mulhuBody(): Bytes {
+  const b = new Bytes();
+  const A = 0, B = 1, AL = 2, AH = 3, BL = 4, BH = 5, LL = 6, LH = 7, HL = 8;
+  const M = 0xffffffff;
+  b.get(A).i64(M).op(W.i64_and).set(AL).get(A).i64(32).op(W.i64_shr_u).set(AH);
+  b.get(B).i64(M).op(W.i64_and).set(BL).get(B).i64(32).op(W.i64_shr_u).set(BH);
+  b.get(AL).get(BL).op(W.i64_mul).set(LL);
+  b.get(AL).get(BH).op(W.i64_mul).set(LH);
+  b.get(AH).get(BL).op(W.i64_mul).set(HL);
+  // mid = (ll >> 32) + (lh & M) + (hl & M); hi = ah*bh + (lh >> 32) + (hl >> 32) + (mid >> 32)
+  b.get(AH).get(BH).op(W.i64_mul)
+    .get(LH).i64(32).op(W.i64_shr_u).op(W.i64_add)
+    .get(HL).i64(32).op(W.i64_shr_u).op(W.i64_add)
+    .get(LL).i64(32).op(W.i64_shr_u).get(LH).i64(M).op(W.i64_and).op(W.i64_add)
+    .get(HL).i64(M).op(W.i64_and).op(W.i64_add).i64(32).op(W.i64_shr_u).op(W.i64_add);
+  return b;
+}
+
+/**
+ * Translate the region entered at page offset `entry` of pages[1]; gen[f] is the code
+ * generation of frame f now (neighbour guards compare against it). null: not translatable here.
+ */
+export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry: number, gen: Int32Array,
+  genBase: number): WasmRegion | null {
+  const pg = new Pages(u16, pages);
+  const blocks = discover(pg, entry);
+  if (blocks.length === 0) return null;
+  for (const b of blocks) for (const i of b.insts) if (!supported(i.op)) return null;
+  const index = new Map<number, number>();
+  blocks.forEach((b, i) => index.set(b.start, i));
+  const nb = blocks.length;
+  /** Blocks where a call made in this region returns (a JALR may stay in the region by going there). */
+  const retSites = new Set<number>();
+  for (const x of blocks) for (const y of x.insts) if (y.op === Op.JAL) retSites.add(y.off + (y.w >>> 24));
+  const used = new Set<number>(), written = new Set<number>();
+  const b = new Bytes();
+  /** Nesting depth inside the current block's code (ifs opened), for branch depths. */
+  let depth = 0;
+  let bi = 0;
+  const toTop = (): number => depth + (nb - 1 - bi);
+  const toExit = (): number => depth + (nb - bi);
+
+  /** Push register r (x0 reads as 0). */
+  const rd = (k: number): void => { const r = k >> 1; if (r === 0) b.i64(0); else { used.add(r); b.get(reg(r)); } };
+  /** The destination register of pair index k, or 0 when the result is discarded. */
+  const dst = (k: number): number => { const r = k >> 1; if (r === 0 || r >= 32) return 0; used.add(r); written.add(r); return r; };
+  /** Store the i64 on the stack into rd (or drop it). */
+  const put = (r: number): void => { if (r === 0) b.op(W.drop); else b.set(reg(r)); };
+  /** Exit the region with pc = pageVa + off (or the i64 in L_T0 when off is null). */
+  const exitAt = (off: number, giveBack: number, interp: boolean): void => {
+    if (giveBack > 0) b.get(P_N).i32(giveBack).op(W.i32_add).set(P_N);
+    b.get(L_PV).i64(off).op(W.i64_add).set(L_T0);
+    if (interp) b.i32(1).set(L_INTERP);
+    b.br(toExit());
+  };
+  const goto = (t: number): void => {
+    const j = index.get(t);
+    if (j !== undefined) { b.i32(j).set(P_BLK).br(toTop()); }
+    else exitAt(t, 0, false);
+  };
+  /** Open an if (void) / close it, keeping `depth` right. */
+  const ifOpen = (): void => { b.op(W.if_).byte(VOID); depth++; };
+  const ifElse = (): void => { b.op(W.else_); };
+  const ifEnd = (): void => { b.op(W.end); depth--; };
+
+  // Neighbour-page guards.
+  const guard = (k: number, off: number, rem: number): void => {
+    const p = pages[k + 1]!;
+    const flag = k < 0 ? L_GP : L_GN;
+    b.get(flag).op(W.i32_eqz); ifOpen();
+    // vp = (pageVa >> 12) + k; ti = vp & 255
+    b.get(L_PV).i64(12).op(W.i64_shr_s).i64(k).op(W.i64_add).set(L_T1);
+    b.get(L_T1).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
+    b.get(P_ST).get(L_TI).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.f64_load, 3, ST_TLB + TLB_XTAG);
+    b.get(L_T1).op(W.f64_convert_i64_s).op(W.f64_ne);
+    b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, ST_TLB + TLB_XBASE);
+    b.i32(p.frame * 4096).op(W.i32_ne).op(W.i32_or);
+    b.i32(0).mem(W.i32_load, 2, genBase + p.frame * 4).i32(gen[p.frame]).op(W.i32_ne).op(W.i32_or);
+    ifOpen(); exitAt(off, rem, false); ifEnd();
+    b.i32(1).set(flag);
+    ifEnd();
+  };
+
+  /**
+   * Inline memory access: va = rs1 + imm into L_VA; on a TLB hit (and no page crossing)
+   * L_P = physical address and `fast` runs; otherwise leave for the interpreter.
+   */
+  const access = (a: number, imm: number, size: number, store: boolean, off: number, rem: number, fast: () => void): void => {
+    rd(a); if (imm !== 0) b.i64(imm).op(W.i64_add);
+    b.set(L_VA);
+    const crossing = (): void => {   // pushes 1 when the access crosses into the next page
+      b.get(L_VA).op(W.i32_wrap_i64).i32(4095).op(W.i32_and).i32(4096 - size).op(W.i32_gt_u);
+    };
+    b.op(W.block).byte(VOID); depth++;                     // $ok: L_P is the physical address
+    b.op(W.block).byte(VOID); depth++;                     // $slow
+    b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
+    b.get(P_ST).get(L_TI).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.f64_load, 3, ST_TLB + (store ? TLB_WTAG : TLB_RTAG));
+    b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.f64_convert_i64_u).op(W.f64_eq);
+    ifOpen();
+    if (size > 1) { crossing(); b.op(W.br_if).u32(1); }
+    b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, ST_TLB + (store ? TLB_WBASE : TLB_RBASE));
+    b.get(L_VA).op(W.i32_wrap_i64).i32(4095).op(W.i32_and).op(W.i32_add).set(L_P);
+    b.br(2);
+    ifEnd();
+    // A TLB miss: the MMU walks the page table (no fault is taken here: an access the
+    // page table does not allow, or a store to a page holding code, goes to the interpreter).
+    if (size > 1) { crossing(); b.op(W.br_if).u32(0); }
+    b.get(L_VA).op(W.f64_convert_i64_s).i32(store ? 1 : 0).op(W.call).u32(F_TLB).tee(L_P);
+    b.i32(0).op(W.i32_ge_s).op(W.br_if).u32(1);
+    b.op(W.end); depth--;
+    exitAt(off, rem, true);
+    b.op(W.end); depth--;
+    fast();
+  };
+  const load = (a: number, imm: number, k: number, size: number, o: W, off: number, rem: number): void => {
+    const r = dst(k);
+    access(a, imm, size, false, off, rem, () => { b.get(L_P).mem(o, 0, 0); put(r); });
+  };
+  const store = (a: number, imm: number, k: number, size: number, o: W, off: number, rem: number): void => {
+    access(a, imm, size, true, off, rem, () => { b.get(L_P); rd(k); b.mem(o, 0, 0); });
+  };
+  /** rd = op(rs1, rs2) on i64 */
+  const bin = (k: number, a: number, c: number, o: W): void => { const r = dst(k); rd(a); rd(c); b.op(o); put(r); };
+  const bini = (k: number, a: number, imm: number, o: W): void => { const r = dst(k); rd(a); b.i64(imm); b.op(o); put(r); };
+  /** rd = sext32(op(lo32 rs1, lo32 rs2)) */
+  const bin32 = (k: number, a: number, c: number, o: W): void => {
+    const r = dst(k); rd(a); b.op(W.i32_wrap_i64); rd(c); b.op(W.i32_wrap_i64); b.op(o).op(W.i64_extend_i32_s); put(r);
+  };
+  const bin32i = (k: number, a: number, imm: number, o: W): void => {
+    const r = dst(k); rd(a); b.op(W.i32_wrap_i64).i32(imm).op(o).op(W.i64_extend_i32_s); put(r);
+  };
+  /** rd = (cmp) as 0/1 */
+  const setCmp = (k: number, pushArgs: () => void, o: W): void => { const r = dst(k); pushArgs(); b.op(o).op(W.i64_extend_i32_u); put(r); };
+  /** Write register r back to the slot (before a helper reads the register file) / reload it after. */
+  const spill = (r: number): void => { if (r !== 0 && r < 32) { used.add(r); b.get(P_ST).get(reg(r)).mem(W.i64_store, 3, ST_X + 8 * r); } };
+  const reload = (r: number): void => { if (r !== 0 && r < 32) { b.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r)); } };
+
+  /** Signed/unsigned 64-bit division and remainder with RISC-V's results for /0 and overflow. */
+  const divide = (k: number, a: number, c: number, op: number): void => {
+    const r = dst(k);
+    rd(a); b.set(L_T0); rd(c); b.set(L_T1);
+    const ifr = (): void => { b.op(W.if_).byte(I64); };
+    b.get(L_T1).op(W.i64_eqz); ifr();
+    if (op === Op.DIV || op === Op.DIVU) b.i64(-1); else b.get(L_T0);
+    b.op(W.else_);
+    if (op === Op.DIV || op === Op.REM) {
+      b.get(L_T1).i64(-1).op(W.i64_eq); ifr();
+      if (op === Op.DIV) b.i64(0).get(L_T0).op(W.i64_sub); else b.i64(0);
+      b.op(W.else_).get(L_T0).get(L_T1).op(op === Op.DIV ? W.i64_div_s : W.i64_rem_s).op(W.end);
+    } else b.get(L_T0).get(L_T1).op(op === Op.DIVU ? W.i64_div_u : W.i64_rem_u);
+    b.op(W.end);
+    put(r);
+  };
+  /** The same on the low 32 bits, sign-extended (DIVW, DIVUW, REMW, REMUW). */
+  const divide32 = (k: number, a: number, c: number, op: number): void => {
+    const r = dst(k);
+    rd(a); b.set(L_T0); rd(c); b.set(L_T1);
+    const lo = (l: number): void => { b.get(l).op(W.i32_wrap_i64); };
+    const ifr = (): void => { b.op(W.if_).byte(I32); };
+    lo(L_T1); b.op(W.i32_eqz); ifr();
+    if (op === Op.DIVW || op === Op.DIVUW) b.i32(-1); else lo(L_T0);
+    b.op(W.else_);
+    if (op === Op.DIVW || op === Op.REMW) {
+      lo(L_T1); b.i32(-1).op(W.i32_eq); ifr();
+      if (op === Op.DIVW) { b.i32(0); lo(L_T0); b.op(W.i32_sub); } else b.i32(0);
+      b.op(W.else_); lo(L_T0); lo(L_T1); b.op(op === Op.DIVW ? W.i32_div_s : W.i32_rem_s).op(W.end);
+    } else { lo(L_T0); lo(L_T1); b.op(op === Op.DIVUW ? W.i32_div_u : W.i32_rem_u); }
+    b.op(W.end).op(W.i64_extend_i32_s);
+    put(r);
+  };
+  const mulh = (k: number, a: number, c: number, op: number): void => {
+    const r = dst(k);
+    rd(a); b.set(L_T0); rd(c); b.set(L_T1);
+    b.get(L_T0).get(L_T1).op(W.call).u32(F_MULHU);
+    // mulh: - (a < 0 ? b : 0) - (b < 0 ? a : 0); mulhsu: - (a < 0 ? b : 0)
+    if (op !== Op.MULHU) {
+      b.get(L_T1).i64(0).get(L_T0).i64(0).op(W.i64_lt_s).op(W.select).op(W.i64_sub);
+      if (op === Op.MULH) b.get(L_T0).i64(0).get(L_T1).i64(0).op(W.i64_lt_s).op(W.select).op(W.i64_sub);
+    }
+    put(r);
+  };
+
+  let ninsts = 0;
+  // Dispatch: block $b(nb-1) … block $b0, br_table over P_BLK, then each block's code.
+  b.op(W.block).byte(VOID);           // $exit
+  b.op(W.loop).byte(VOID);            // $top
+  for (let i = 0; i < nb; i++) b.op(W.block).byte(VOID);
+  b.get(P_BLK).op(W.br_table).u32(nb);
+  for (let i = 0; i < nb; i++) b.u32(i);
+  b.u32(nb + 1);                      // default: $exit (never: the caller passes a valid block)
+  b.op(W.end);
+  for (bi = 0; bi < nb; bi++) {
+    const blk: Block = blocks[bi];
+    const len = blk.insts.length;
+    ninsts += len;
+    depth = 0;
+    // Budget for the whole block.
+    b.get(P_N).i32(len).op(W.i32_lt_s); ifOpen(); exitAt(blk.start, 0, false); ifEnd();
+    b.get(P_N).i32(len).op(W.i32_sub).set(P_N);
+    const have = new Set<number>([0]);
+    for (let ii = 0; ii < len; ii++) {
+      const ins: Inst = blk.insts[ii];
+      const { off, op, w, imm, raw } = ins;
+      const ilen = w >>> 24, next = off + ilen;
+      const k = w & 255, a = (w >>> 8) & 255, c = (w >>> 16) & 255;
+      const rem = len - ii;
+      for (const pk of needs(ins)) if (!have.has(pk)) { guard(pk, off, rem); have.add(pk); }
+      const branch = (o: W | null, zero: boolean): void => {
+        rd(a); if (!zero) rd(c);
+        if (o !== null) b.op(o);
+        ifOpen(); goto(off + imm); ifEnd();
+        if (!(ii === len - 1 && bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
+      };
+      switch (op) {
+        case Op.LUI: case Op.LI: { const r = dst(k); b.i64(imm | 0); put(r); break; }
+        case Op.AUIPC: { const r = dst(k); b.get(L_PV).i64(off + imm).op(W.i64_add); put(r); break; }
+        case Op.J: goto(off + imm); break;
+        case Op.JAL: { const r = dst(k); b.get(L_PV).i64(next).op(W.i64_add); put(r); goto(off + imm); break; }
+        case Op.JALR: {
+          rd(a); if (imm !== 0) b.i64(imm).op(W.i64_add);
+          b.i64(-2).op(W.i64_and).set(L_T1);
+          const r = dst(k); b.get(L_PV).i64(next).op(W.i64_add); put(r);
+          // A return into this region (a call's return site) stays inside; anything else leaves.
+          for (const [s, j] of index) {
+            if (!retSites.has(s)) continue;
+            b.get(L_T1).get(L_PV).i64(s).op(W.i64_add).op(W.i64_eq); ifOpen(); b.i32(j).set(P_BLK).br(toTop()); ifEnd();
+          }
+          b.get(L_T1).set(L_T0).br(toExit());
+          break;
+        }
+        case Op.BEQ: branch(W.i64_eq, false); break;
+        case Op.BNE: branch(W.i64_ne, false); break;
+        case Op.BLT: branch(W.i64_lt_s, false); break;
+        case Op.BGE: branch(W.i64_ge_s, false); break;
+        case Op.BLTU: branch(W.i64_lt_u, false); break;
+        case Op.BGEU: branch(W.i64_ge_u, false); break;
+        case Op.BEQZ: branch(W.i64_eqz, true); break;
+        case Op.BNEZ: rd(a); b.op(W.i64_eqz).op(W.i32_eqz); ifOpen(); goto(off + imm); ifEnd();
+          if (!(ii === len - 1 && bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
+          break;
+
+        case Op.LB: load(a, imm, k, 1, W.i64_load8_s, off, rem); break;
+        case Op.LBU: load(a, imm, k, 1, W.i64_load8_u, off, rem); break;
+        case Op.LH: load(a, imm, k, 2, W.i64_load16_s, off, rem); break;
+        case Op.LHU: load(a, imm, k, 2, W.i64_load16_u, off, rem); break;
+        case Op.LW: load(a, imm, k, 4, W.i64_load32_s, off, rem); break;
+        case Op.LWU: load(a, imm, k, 4, W.i64_load32_u, off, rem); break;
+        case Op.LD: load(a, imm, k, 8, W.i64_load, off, rem); break;
+        case Op.SB: store(a, imm, c, 1, W.i64_store8, off, rem); break;
+        case Op.SH: store(a, imm, c, 2, W.i64_store16, off, rem); break;
+        case Op.SW: store(a, imm, c, 4, W.i64_store32, off, rem); break;
+        case Op.SD: store(a, imm, c, 8, W.i64_store, off, rem); break;
+        case Op.FLW: access(a, imm, 4, false, off, rem, () => {
+          b.get(P_ST).get(L_P).mem(W.i64_load32_u, 0, 0).i64(-4294967296).op(W.i64_or).mem(W.i64_store, 3, ST_F + 4 * k);
+        }); break;
+        case Op.FLD: access(a, imm, 8, false, off, rem, () => {
+          b.get(P_ST).get(L_P).mem(W.i64_load, 0, 0).mem(W.i64_store, 3, ST_F + 4 * k);
+        }); break;
+        case Op.FSW: access(a, imm, 4, true, off, rem, () => {
+          b.get(L_P).get(P_ST).mem(W.i64_load, 3, ST_F + 4 * c).mem(W.i64_store32, 0, 0);
+        }); break;
+        case Op.FSD: access(a, imm, 8, true, off, rem, () => {
+          b.get(L_P).get(P_ST).mem(W.i64_load, 3, ST_F + 4 * c).mem(W.i64_store, 0, 0);
+        }); break;
+
+        case Op.MV: { const r = dst(k); rd(a); put(r); break; }
+        case Op.ADDI: bini(k, a, imm, W.i64_add); break;
+        case Op.SLTI: setCmp(k, () => { rd(a); b.i64(imm); }, W.i64_lt_s); break;
+        case Op.SLTIU: setCmp(k, () => { rd(a); b.i64(imm); }, W.i64_lt_u); break;
+        case Op.XORI: bini(k, a, imm, W.i64_xor); break;
+        case Op.ORI: bini(k, a, imm, W.i64_or); break;
+        case Op.ANDI: bini(k, a, imm, W.i64_and); break;
+        case Op.SLLI: bini(k, a, imm, W.i64_shl); break;
+        case Op.SRLI: bini(k, a, imm, W.i64_shr_u); break;
+        case Op.SRAI: bini(k, a, imm, W.i64_shr_s); break;
+        case Op.ADD: bin(k, a, c, W.i64_add); break;
+        case Op.SUB: bin(k, a, c, W.i64_sub); break;
+        case Op.SLL: bin(k, a, c, W.i64_shl); break;
+        case Op.SRL: bin(k, a, c, W.i64_shr_u); break;
+        case Op.SRA: bin(k, a, c, W.i64_shr_s); break;
+        case Op.SLT: setCmp(k, () => { rd(a); rd(c); }, W.i64_lt_s); break;
+        case Op.SLTU: setCmp(k, () => { rd(a); rd(c); }, W.i64_lt_u); break;
+        case Op.XOR: bin(k, a, c, W.i64_xor); break;
+        case Op.OR: bin(k, a, c, W.i64_or); break;
+        case Op.AND: bin(k, a, c, W.i64_and); break;
+        case Op.ADDIW: bin32i(k, a, imm, W.i32_add); break;
+        case Op.SLLIW: bin32i(k, a, imm, W.i32_shl); break;
+        case Op.SRLIW: bin32i(k, a, imm, W.i32_shr_u); break;
+        case Op.SRAIW: bin32i(k, a, imm, W.i32_shr_s); break;
+        case Op.ADDW: bin32(k, a, c, W.i32_add); break;
+        case Op.SUBW: bin32(k, a, c, W.i32_sub); break;
+        case Op.SLLW: bin32(k, a, c, W.i32_shl); break;
+        case Op.SRLW: bin32(k, a, c, W.i32_shr_u); break;
+        case Op.SRAW: bin32(k, a, c, W.i32_shr_s); break;
+        case Op.MULW: bin32(k, a, c, W.i32_mul); break;
+        case Op.MUL: bin(k, a, c, W.i64_mul); break;
+        case Op.MULH: case Op.MULHSU: case Op.MULHU: mulh(k, a, c, op); break;
+        case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU: divide(k, a, c, op); break;
+        case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: divide32(k, a, c, op); break;
+        case Op.FP: {
+          // fpExec may read integer rs1 and write integer rd (fmv, fcvt, compares, fclass).
+          const isInt = (raw & 127) === 0x53;
+          const r1 = (raw >>> 15) & 31, r = isInt ? dst(2 * ((raw >>> 7) & 31)) : 0;
+          if (isInt) { spill(r1); spill(r); }
+          b.get(P_ST).i32(raw).op(W.call).u32(F_FP).op(W.i32_eqz);
+          ifOpen(); exitAt(off, rem, true); ifEnd();
+          if (isInt) reload(r);
+          break;
+        }
+        case Op.FENCE: break;
+        default: throw new Error(`jit: no wasm for op ${op} at ${off}`);
+      }
+    }
+    const last = blk.insts[len - 1];
+    if (!endsBlock(last.op)) {
+      const next = last.off + (last.w >>> 24);
+      if (!(bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
+    }
+    if (bi < nb - 1) b.op(W.end);     // closes $b(bi+1): its code follows
+  }
+  b.op(W.end);                         // $top
+  b.op(W.end);                         // $exit
+  // Exit: write back, record pc and the interpreter flag, return the budget left.
+  const body = new Bytes();
+  body.get(P_PV).set(L_PV);
+  for (const r of [...used].sort((p, q) => p - q)) body.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r));
+  body.append(b);
+  for (const r of [...written].sort((p, q) => p - q)) body.get(P_ST).get(reg(r)).mem(W.i64_store, 3, ST_X + 8 * r);
+  body.get(P_ST).get(L_T0).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);
+  body.get(P_ST).get(L_INTERP).mem(W.i32_store, 2, ST_INTERP);
+  body.get(P_N);
+  return { body, index, ninsts, starts: blocks.filter((x) => x.start >= 0 && x.start < 4096).map((x) => x.start) };
+}
+
+/** Compile translated regions into one module (a module's fixed cost dwarfs a region's); their functions in order. */
+export function instantiate(regions: WasmRegion[], memory: WebAssembly.Memory, fp: (st: number, raw: number) => number,
+  tlb: (va: number, write: number) => number): Function[] {
+  const funcs = [{ type: 2, locals: [[7, I64]] as [number, number][], body: mulhuBody() }];
+  for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32]], body: r.body });
+  const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }], funcs);
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, fp, tlb } });
+  return regions.map((_, i) => inst.exports[`f${F_FIRST + i}`] as Function);
+}

@@ -1,0 +1,166 @@
+// The wasm dispatch loop: runs translated wasm regions one after another without
+// returning to JavaScript. Where a region exits to (a jump out of it, an indirect jump,
+// a return) is translated through the hart's execute TLB and looked up in a hash table
+// of region entries kept in guest memory, keyed by physical address:
+//
+//     entry (16 bytes): key = physical address (0 empty, 1 deleted), code generation of
+//                       its frame when inserted, value = table slot << 8 | block index
+//
+// An entry is used only while its frame's generation (PhysMem.gen) is unchanged, so
+// dropping a frame's decoded code invalidates its entries with no further work. The loop
+// returns to the JS dispatcher (jit.ts) when the budget is spent, on a lookup miss, or
+// when a region leaves for the interpreter; the exit pc is in the slot (ST_PC).
+import { ST_PC, ST_INTERP, ST_TLB } from '../hart.js';
+import { TLB_XTAG, TLB_XBASE } from '../../../mm/mmu.js';
+import { PhysMem } from '../../../mm/phys.js';
+import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
+
+/** The hash table starts with 2^HT_BITS entries and doubles when over half full. */
+const HT_BITS = 14;
+const HASH_K = 0x9e3779b1 | 0;
+const EMPTY = 0, DELETED = 1;
+
+/** run(st, n, pc) -> budget left; the pc it stopped at is in the slot. */
+export type LoopFn = (st: number, n: number, pc: number) => number;
+
+function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
+  const HT_MASK = (1 << bits) - 1, HT_SHIFT = 32 - bits;
+  const P_ST = 0, P_N = 1, P_PC = 2, L_PC = 3, L_VPN = 4, L_TI = 5, L_P = 6, L_H = 7, L_E = 8, L_K = 9, L_V = 10, L_L = 11;
+  const b = new Bytes();
+  b.get(P_ST).i32(0).mem(W.i32_store, 2, ST_INTERP);
+  b.get(P_PC).op(W.i64_trunc_f64_s).set(L_PC);
+  b.op(W.block).byte(VOID);                       // $out
+  b.op(W.loop).byte(VOID);                        // $next
+  // Physical address of pc through the X-TLB, or out.
+  b.get(L_PC).i64(12).op(W.i64_shr_u).set(L_VPN);
+  b.get(L_VPN).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
+  b.get(P_ST).get(L_TI).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.f64_load, 3, ST_TLB + TLB_XTAG);
+  b.get(L_VPN).op(W.f64_convert_i64_u).op(W.f64_ne).op(W.br_if).u32(1);
+  b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, ST_TLB + TLB_XBASE);
+  b.get(L_PC).op(W.i32_wrap_i64).i32(4095).op(W.i32_and).op(W.i32_add).set(L_P);
+  // Probe the hash table.
+  b.get(L_P).i32(HASH_K).op(W.i32_mul).i32(HT_SHIFT).op(W.i32_shr_u).set(L_H);
+  b.op(W.block).byte(VOID);                       // $found
+  b.op(W.loop).byte(VOID);                        // $probe
+  b.get(L_H).i32(4).op(W.i32_shl).i32(htBase).op(W.i32_add).tee(L_E).mem(W.i32_load, 2, 0).tee(L_K);
+  b.op(W.i32_eqz).op(W.br_if).u32(3);             // empty: miss -> $out
+  b.get(L_K).get(L_P).op(W.i32_eq).op(W.br_if).u32(1);   // -> $found
+  b.get(L_H).i32(1).op(W.i32_add).i32(HT_MASK).op(W.i32_and).set(L_H);
+  b.br(0);
+  b.op(W.end).op(W.end);
+  // Stale (the frame's code changed since)? out.
+  b.get(L_E).mem(W.i32_load, 2, 4);
+  b.get(L_P).i32(12).op(W.i32_shr_u).i32(2).op(W.i32_shl).mem(W.i32_load, 2, genBase);
+  b.op(W.i32_ne).op(W.br_if).u32(1);
+  b.get(L_E).mem(W.i32_load, 2, 8).set(L_V);
+  // left = region(st, n, block, pageVa)
+  b.get(P_ST).get(P_N).get(L_V).i32(255).op(W.i32_and).get(L_PC).i64(-4096).op(W.i64_and);
+  b.get(L_V).i32(8).op(W.i32_shr_u).op(W.call_indirect).u32(0).u32(0).tee(L_L);
+  b.get(P_N).op(W.i32_eq).op(W.br_if).u32(1);     // could not start: out (the region left pc and the flag)
+  b.get(L_L).set(P_N);
+  b.get(P_ST).mem(W.f64_load, 3, ST_PC).op(W.i64_trunc_f64_s).set(L_PC);
+  b.get(P_ST).mem(W.i32_load, 2, ST_INTERP).op(W.br_if).u32(1);
+  b.get(P_N).op(W.i32_eqz).op(W.i32_eqz).op(W.br_if).u32(0);
+  b.op(W.end).op(W.end);
+  b.get(P_ST).get(L_PC).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);
+  b.get(P_N);
+  return module(
+    [{ params: [I32, I32, I32, I64], results: [I32] }, { params: [I32, I32, F64], results: [I32] }],
+    [], [{ type: 1, locals: [[2, I64], [8, I32]], body: b }], true);
+}
+
+/** The loop, its table of region functions and the entry hash table of one guest memory. */
+export class WasmLoop {
+  readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
+  run: LoopFn;
+  private ht: Int32Array;
+  private htBase: number;
+  private bits = HT_BITS;
+  private mask = (1 << HT_BITS) - 1;
+  /** Live entries by key, to rebuild the table when deleted entries pile up. */
+  private readonly live = new Map<number, number>();
+  private used = 0;
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
+
+  constructor(readonly mem: PhysMem) {
+    this.htBase = 0; this.ht = new Int32Array(0); this.run = (): number => 0;
+    this.make(HT_BITS);
+  }
+
+  /** A fresh empty hash table of 2^bits entries and the loop compiled for it. */
+  private make(bits: number): void {
+    const mem = this.mem;
+    this.bits = bits; this.mask = (1 << bits) - 1;
+    this.htBase = mem.allocArea((1 << bits) * 16);
+    this.ht = new Int32Array(mem.memory.buffer, this.htBase, (1 << bits) * 4);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(loopModule(this.htBase, bits, mem.genBase) as Uint8Array<ArrayBuffer>),
+      { m: { mem: mem.memory, tab: this.table } });
+    this.run = inst.exports.r as LoopFn;
+    this.used = 0;
+  }
+
+  /** A table slot holding fn. */
+  addFunc(fn: Function): number {
+    let s = this.freeSlots.pop();
+    if (s === undefined) {
+      s = this.nextSlot++;
+      if (s >= this.table.length) this.table.grow(this.table.length);
+    }
+    this.table.set(s, fn);
+    return s;
+  }
+
+  /** The slot's region is gone (its code was dropped or it was given up). */
+  freeFunc(s: number): void { this.table.set(s, null); this.freeSlots.push(s); }
+
+  /** Enter block `blk` of the region in `slot` at physical address p (frame generation g). */
+  insert(p: number, g: number, slot: number, blk: number): void {
+    if (this.used >= (this.mask + 1) >> 1) this.rebuild();
+    const v = (slot << 8) | blk;
+    let h = Math.imul(p, HASH_K) >>> (32 - this.bits), tomb = -1;
+    for (;;) {
+      const e = h << 2, k = this.ht[e];
+      if (k === p) { this.ht[e + 1] = g; this.ht[e + 2] = v; break; }
+      if (k === DELETED && tomb < 0) tomb = e;
+      if (k === EMPTY) {
+        const at = tomb >= 0 ? tomb : e;
+        if (tomb < 0) this.used++;
+        this.ht[at] = p; this.ht[at + 1] = g; this.ht[at + 2] = v;
+        break;
+      }
+      h = (h + 1) & this.mask;
+    }
+    this.live.set(p, v);
+    this.gens.set(p, g);
+  }
+  /** The generation each live entry was inserted with. */
+  private readonly gens = new Map<number, number>();
+
+  /** Forget the entry at p. */
+  remove(p: number): void {
+    let h = Math.imul(p, HASH_K) >>> (32 - this.bits);
+    for (;;) {
+      const e = h << 2, k = this.ht[e];
+      if (k === EMPTY) break;
+      if (k === p) { this.ht[e] = DELETED; break; }
+      h = (h + 1) & this.mask;
+    }
+    this.live.delete(p); this.gens.delete(p);
+  }
+
+  /**
+   * Start over with only the live entries whose frames still have the same code, in a
+   * table twice the size if they would fill more than a quarter of this one (the old
+   * area is not reused: areas cannot be freed).
+   */
+  private rebuild(): void {
+    const gen = this.mem.gen;
+    const old: [number, number, number][] = [];
+    for (const [p, v] of this.live) { const g = this.gens.get(p)!; if (gen[p >>> 12] === g) old.push([p, g, v]); }
+    this.live.clear(); this.gens.clear();
+    if (old.length * 4 > this.mask + 1) this.make(this.bits + 1);
+    else { this.ht.fill(0); this.used = 0; }
+    for (const [p, g, v] of old) this.insert(p, g, v >>> 8, v & 255);
+  }
+}
