@@ -23,7 +23,7 @@ import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 
 /** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch. */
 const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38, L_XPC = 39,
-  L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44;
+  L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45;
 const reg = (r: number): number => L_PV + r;
 /** Function indices in a batch module: the fp and tlb imports, mulhu, then the regions. */
 const F_FP = 0, F_TLB = 1, F_MULHU = 2, F_FIRST = 3;
@@ -98,11 +98,35 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   const toExit = (): number => depth + (nb - bi);
 
   /** Push register r (x0 reads as 0). */
-  const rd = (k: number): void => { const r = k >> 1; if (r === 0) b.i64(0); else { used.add(r); b.get(reg(r)); } };
+  /**
+   * Where guest registers live: in locals (loaded at entry, written back at exit) for a
+   * region with a loop in it, where they are reused many times per call; in the slot
+   * itself otherwise (straight-line code between calls and indirect jumps, like an
+   * interpreter's opcode handlers), where entry and exit then cost nothing.
+   */
+  const inLocals = blocks.some((x) => {
+    const last = x.insts[x.insts.length - 1];
+    return endsBlock(last.op) && last.op !== Op.JALR && last.off + last.imm <= x.start && index.has(last.off + last.imm);
+  });
+  const rd = (k: number): void => {
+    const r = k >> 1;
+    if (r === 0) b.i64(0);
+    else if (inLocals) { used.add(r); b.get(reg(r)); }
+    else b.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r);
+  };
   /** The destination register of pair index k, or 0 when the result is discarded. */
-  const dst = (k: number): number => { const r = k >> 1; if (r === 0 || r >= 32) return 0; used.add(r); written.add(r); return r; };
+  const dst = (k: number): number => {
+    const r = k >> 1;
+    if (r === 0 || r >= 32) return 0;
+    if (inLocals) { used.add(r); written.add(r); }
+    return r;
+  };
   /** Store the i64 on the stack into rd (or drop it). */
-  const put = (r: number): void => { if (r === 0) b.op(W.drop); else b.set(reg(r)); };
+  const put = (r: number): void => {
+    if (r === 0) b.op(W.drop);
+    else if (inLocals) b.set(reg(r));
+    else b.set(L_PUT).get(P_ST).get(L_PUT).mem(W.i64_store, 3, ST_X + 8 * r);
+  };
   /** Exit the region with pc = pageVa + off (or the i64 in L_T0 when off is null). */
   const exitAt = (off: number, giveBack: number, interp: boolean): void => {
     if (giveBack > 0) b.get(P_N).i32(giveBack).op(W.i32_add).set(P_N);
@@ -189,8 +213,8 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   /** rd = (cmp) as 0/1 */
   const setCmp = (k: number, pushArgs: () => void, o: W): void => { const r = dst(k); pushArgs(); b.op(o).op(W.i64_extend_i32_u); put(r); };
   /** Write register r back to the slot (before a helper reads the register file) / reload it after. */
-  const spill = (r: number): void => { if (r !== 0 && r < 32) { used.add(r); b.get(P_ST).get(reg(r)).mem(W.i64_store, 3, ST_X + 8 * r); } };
-  const reload = (r: number): void => { if (r !== 0 && r < 32) { b.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r)); } };
+  const spill = (r: number): void => { if (inLocals && r !== 0 && r < 32) { used.add(r); b.get(P_ST).get(reg(r)).mem(W.i64_store, 3, ST_X + 8 * r); } };
+  const reload = (r: number): void => { if (inLocals && r !== 0 && r < 32) { b.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r)); } };
 
   /** Signed/unsigned 64-bit division and remainder with RISC-V's results for /0 and overflow. */
   const divide = (k: number, a: number, c: number, op: number): void => {
@@ -393,7 +417,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
 export function instantiate(regions: WasmRegion[], memory: WebAssembly.Memory, fp: (st: number, raw: number) => number,
   tlb: (va: number, write: number) => number): Function[] {
   const funcs = [{ type: 2, locals: [[7, I64]] as [number, number][], body: mulhuBody() }];
-  for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32]], body: r.body });
+  for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64]], body: r.body });
   const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }], funcs);
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, fp, tlb } });
   return regions.map((_, i) => inst.exports[`f${F_FIRST + i}`] as Function);
