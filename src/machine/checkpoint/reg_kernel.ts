@@ -36,7 +36,10 @@ registerClass({
     hart: {
       save: (h: Hart): HartState => {
         const scalars: Record<string, number | boolean> = {};
-        for (const [k, v] of Object.entries(h)) if (typeof v === 'number' || typeof v === 'boolean') scalars[k] = v;
+        for (const [k, v] of Object.entries(h)) {
+          // Not the state slot: the restored hart gets a slot of its own in the new memory.
+          if ((typeof v === 'number' || typeof v === 'boolean') && k !== 'slot' && k !== 'released') scalars[k] = v;
+        }
         return { x: h.x.slice(), f: h.fi.slice(), scalars };
       },
       load: (s: HartState, _t, ctx) => {

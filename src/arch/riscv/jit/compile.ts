@@ -100,7 +100,8 @@ const SCRATCH = new Int32Array(4);
 
 export class Pages {
   /** pages[k + 1] for k = -1, 0, 1; null where the neighbour is not mapped executable. */
-  constructor(readonly u16: Uint16Array, readonly pages: (PageRef | null)[]) {}
+  /** ecall: true when the back end translates ecall (it ends a block; wasm leaves with EXIT_ECALL). */
+  constructor(readonly u16: Uint16Array, readonly pages: (PageRef | null)[], readonly ecall = false) {}
   /** The translatable instruction at `off`, or null (untranslatable, unmapped neighbour, out of range). */
   inst(off: number): Inst | null {
     const k = Math.floor(off / 4096);
@@ -123,7 +124,7 @@ export class Pages {
       op = pg.code[s]; w = pg.code[s + 1]; imm = pg.code[s + 2]; raw = pg.code[s + 3];
       if (op === Op.JIT_ENTRY) op = pg.orig[po >>> 1];
     }
-    if (!translatable(op)) return null;
+    if (!translatable(op) && !(this.ecall && op === Op.ECALL)) return null;
     return { off, page: k, op, w, imm, raw, straddle };
   }
 }
@@ -152,7 +153,7 @@ export function discover(pg: Pages, entry: number): Block[] {
       const i = pg.inst(off);
       if (i === null) break;
       insts.push(i);
-      if (endsBlock(i.op)) break;
+      if (endsBlock(i.op) || i.op === Op.ECALL) break;
       off += i.w >>> 24;
     }
     if (insts.length === 0) continue;
@@ -165,7 +166,7 @@ export function discover(pg: Pages, entry: number): Block[] {
     switch (last.op) {
       case Op.J: add(target); break;
       case Op.JAL: add(target); add(next); break;   // next: where the call returns
-      case Op.JALR: add(next); break;
+      case Op.JALR: case Op.ECALL: add(next); break;   // next: where a call or a syscall returns
       default: if (endsBlock(last.op)) { add(target); add(next); }
     }
   }

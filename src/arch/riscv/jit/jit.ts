@@ -18,9 +18,9 @@
 // new region; the instruction at every block start of a region is marked Op.JIT_ENTRY
 // in the decoded cache, so the interpreter stops there (EXIT_JIT) and the dispatcher
 // enters the region. Marks vanish with the decoded code, so they never outlive a region.
-import { Hart, EXIT_BUDGET, EXIT_FAULT, EXIT_JIT, EXIT_HOT, ST_PC, ST_INTERP } from '../hart.js';
+import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_JIT, EXIT_HOT, ST_PC, ST_INTERP } from '../hart.js';
 import { fpExec } from '../fpu.js';
-import { translateWasm, instantiate, WasmRegion } from './wasmgen.js';
+import { translateWasm, instantiate, WasmRegion, EXIT_FLAG_ECALL } from './wasmgen.js';
 import { WasmLoop } from './wasmloop.js';
 import { run, bump, hotReset } from '../cpu.js';
 import { FAULT, ACC_X, ACC_R, ACC_W } from '../../../mm/mmu.js';
@@ -104,9 +104,12 @@ export class JitMem {
 }
 
 const mems = new WeakMap<PhysMem, JitMem>();
+let lastMem: PhysMem | null = null, lastJm: JitMem | null = null;
 export function jitMem(mem: PhysMem): JitMem {
+  if (mem === lastMem) return lastJm!;
   let j = mems.get(mem);
   if (j === undefined) { j = new JitMem(mem); mems.set(mem, j); }
+  lastMem = mem; lastJm = j;
   return j;
 }
 /** Choose translation for every hart on this memory (the `jit=` option; true = on). */
@@ -132,9 +135,13 @@ const SF_PC = ST_PC >>> 3, SI_INTERP = ST_INTERP >>> 2;
 const notJs = (): number => { throw new Error('jit: a wasm region runs through the dispatch loop'); };
 
 const ctxs = new WeakMap<Hart, JitCtx>();
+/** The last hart and its context: a syscall-heavy task re-enters runHart with the same hart. */
+let lastHart: Hart | null = null, lastCtx: JitCtx | null = null;
 function ctxOf(h: Hart): JitCtx {
+  if (h === lastHart) return lastCtx!;
   let c = ctxs.get(h);
   if (c === undefined) { c = new JitCtx(h); ctxs.set(h, c); }
+  lastHart = h; lastCtx = c;
   return c;
 }
 
@@ -267,6 +274,13 @@ export function runHart(h: Hart, budget: number): number {
             cur = h;
             left = jm.loop!.run(h.slot, n, pc);
             c.pc = c.sf[SF_PC]; c.interp = c.si[SI_INTERP];
+            if (c.interp === EXIT_FLAG_ECALL) {
+              // Stopped at an ecall it retired: the kernel takes it from here.
+              c.interp = 0;
+              h.instret += n - left; jm.calls++; jm.regionInsts += n - left;
+              h.pc = c.pc;
+              return EXIT_ECALL;
+            }
           } else left = rg.fn(c, pc - off, n, off);
           if (left !== n) {
             if (rg.slot >= 0) { /* chained wasm regions are not judged: leaving them is cheap */ }

@@ -28,6 +28,9 @@ const reg = (r: number): number => L_PV + r;
 /** Function indices in a batch module: the fp and tlb imports, mulhu, then the regions. */
 const F_FP = 0, F_TLB = 1, F_MULHU = 2, F_FIRST = 3;
 
+/** The exit flag of a region that stopped at an ecall (pc), which it counted as retired. */
+export const EXIT_FLAG_ECALL = 2;
+
 /** A region translated to a wasm function body, waiting to be compiled in a batch (instantiate()). */
 export interface WasmRegion {
   body: Bytes;
@@ -47,7 +50,7 @@ const TYPES = [
 /** Ops with a wasm translation. */
 function supported(op: number): boolean {
   switch (op) {
-    case Op.ILLEGAL: case Op.UNDECODED: case Op.ECALL: case Op.EBREAK: case Op.CSR: case Op.FENCE_I:
+    case Op.ILLEGAL: case Op.UNDECODED: case Op.EBREAK: case Op.CSR: case Op.FENCE_I:
     case Op.LR_W: case Op.LR_D: case Op.SC_W: case Op.SC_D: case Op.AMO_W: case Op.AMO_D: case Op.JIT_ENTRY:
       return false;
   }
@@ -79,7 +82,7 @@ function mulhuBody(): Bytes {
  */
 export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry: number, gen: Int32Array,
   genBase: number): WasmRegion | null {
-  const pg = new Pages(u16, pages);
+  const pg = new Pages(u16, pages, true);
   const blocks = discover(pg, entry);
   if (blocks.length === 0) return null;
   for (const b of blocks) for (const i of b.insts) if (!supported(i.op)) return null;
@@ -128,10 +131,11 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     else b.set(L_PUT).get(P_ST).get(L_PUT).mem(W.i64_store, 3, ST_X + 8 * r);
   };
   /** Exit the region with pc = pageVa + off (or the i64 in L_T0 when off is null). */
-  const exitAt = (off: number, giveBack: number, interp: boolean): void => {
+  /** interp: the flag the region leaves with (1: interpret the instruction at pc; EXIT_FLAG_ECALL: pc is a retired ecall). */
+  const exitAt = (off: number, giveBack: number, interp: boolean | number): void => {
     if (giveBack > 0) b.get(P_N).i32(giveBack).op(W.i32_add).set(P_N);
     b.get(L_PV).i64(off).op(W.i64_add).set(L_T0);
-    if (interp) b.i32(1).set(L_INTERP);
+    if (interp !== false) b.i32(interp === true ? 1 : interp).set(L_INTERP);
     b.br(toExit());
   };
   const goto = (t: number): void => {
@@ -389,11 +393,12 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           break;
         }
         case Op.FENCE: break;
+        case Op.ECALL: exitAt(off, 0, EXIT_FLAG_ECALL); break;   // retired, as the interpreter counts it
         default: throw new Error(`jit: no wasm for op ${op} at ${off}`);
       }
     }
     const last = blk.insts[len - 1];
-    if (!endsBlock(last.op)) {
+    if (!endsBlock(last.op) && last.op !== Op.ECALL) {
       const next = last.off + (last.w >>> 24);
       if (!(bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
     }
