@@ -17,6 +17,9 @@
 //       a blocking AF_UNIX stream connect that writes `request` and reads exactly
 //       replyLen bytes (uml_switch answers a REQ_NEW_CONTROL at once); the fd stays open
 //   rxStart/rxRead/rxDropped: a receive thread and ring (rxring.c)
+// and for the host process itself:
+//   mallocTrim() -> 1 | 0             glibc's malloc_trim(0): free heap pages back to the
+//                                     host (1 if any went; always 0 without glibc)
 #include <node_api.h>
 #include <uv.h>
 #include <errno.h>
@@ -28,6 +31,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, #call " failed"); return NULL; } } while (0)
 
@@ -277,6 +283,15 @@ static napi_value js_ctl_connect(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value js_malloc_trim(napi_env env, napi_callback_info info) {
+  (void)info;
+#ifdef __GLIBC__
+  return num(env, malloc_trim(0));
+#else
+  return num(env, 0);
+#endif
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "socket", NULL, js_socket, NULL, NULL, NULL, napi_default, NULL },
@@ -291,6 +306,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "recvInto", NULL, js_recv_into, NULL, NULL, NULL, napi_default, NULL },
     { "setBufs", NULL, js_set_bufs, NULL, NULL, NULL, napi_default, NULL },
     { "ctlConnect", NULL, js_ctl_connect, NULL, NULL, NULL, napi_default, NULL },
+    { "mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   rxring_register(env, exports);

@@ -22,6 +22,8 @@ export interface Addon {
   rxRead(fd: number, buf: Uint8Array): number;
   rxDropped(fd: number): number;
   ctlConnect(path: Uint8Array, request: Uint8Array, replyLen: number, timeoutMs: number): [number, Buffer] | number;
+  // for the host process (machine/idletrim.ts); absent from an addon built before it
+  mallocTrim?(): number;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/unix_dgram.node', import.meta.url));

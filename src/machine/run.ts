@@ -19,6 +19,7 @@ import { futexNoRestart } from '../syscalls/sys_futex.js';
 import { NR } from '../abi/linux/unistd.js';
 import { sampleLoad } from '../proc/index.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
+import { IdleTrim } from './idletrim.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
@@ -53,6 +54,8 @@ export class RunLoop {
   private timer: NodeJS.Timeout | null = null;
   /** mconsole stop: no task runs until go (see machine/mgmt.ts). */
   paused = false;
+  /** Gives freed host memory back once the machine sits idle. */
+  private readonly trim = new IdleTrim();
 
   /** Processes with an armed CPU timer (checked after every exit, so kept at hand). */
   private readonly itimers: ReadonlySet<Task>;
@@ -84,6 +87,7 @@ export class RunLoop {
     // node:perf_hooks (~0.4 MB of host memory). A wall clock that steps back ends the tick.
     const start = Date.now(), end = start + YIELD_MS;
     let now;
+    this.trim.tick();
     sampleLoad(k);
     do {
       k.timers.run(k.now());
@@ -97,6 +101,7 @@ export class RunLoop {
     } while ((now = Date.now()) < end && now >= start);
     if (k.haltStatus !== null) {
       syncAllPageCaches(); // dirty shared mappings reach their files before the machine stops
+      this.trim.stop();
       const d = this.done; this.done = null;
       if (d) d(k.haltStatus);
       return;
@@ -110,6 +115,7 @@ export class RunLoop {
       this.timer = setTimeout(() => { this.timer = null; this.kick(); }, Math.ceil(ms));
     }
     // Otherwise: idle until a host event wakes a task (kick via onRunnable).
+    this.trim.idle();
   };
 
   /** Run one task for up to one slice. */
