@@ -220,3 +220,24 @@ test('jit off runs the interpreter', () => {
   assert.equal(box.get(10), 100n);
   assert.equal(jitMem(box.mem).regions, 0);
 });
+
+for (const mode of MODES) test(`a small function on a far page runs inside its caller's region and its rewrite is seen (${mode})`, () => {
+  const box = new Box();
+  setJit(box.mem, mode);
+  const leaf = CODE + 0x3000;    // three pages away: not a neighbour
+  box.load(CODE, [A.jal(1, leaf - CODE), A.addi(21, 21, -1), A.bne(21, 0, -8), A.ecall()]);
+  box.load(leaf, [A.addi(10, 10, 1), A.jalr(0, 1, 0)]);
+  box.set(21, 1000); box.h.pc = CODE;
+  let r: number;
+  do r = runHart(box.h, 500); while (r === EXIT_BUDGET);
+  assert.equal(r, EXIT_ECALL);
+  assert.equal(box.get(10), 1000n);
+  assert.ok(jitMem(box.mem).regions > 0);
+  // Only the leaf's page is rewritten (as the kernel would): the caller's region must notice.
+  box.w32(leaf, A.addi(10, 10, 5));
+  box.mem.dropCode(box.pa(leaf) >>> 12);
+  box.set(21, 100); box.h.pc = CODE;
+  do r = runHart(box.h, 500); while (r === EXIT_BUDGET);
+  assert.equal(r, EXIT_ECALL);
+  assert.equal(box.get(10), 1500n);
+});

@@ -183,7 +183,7 @@ function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off:
   // code only happens for frames without any); a stale jp is simply dropped.
   if (jm.pages[f] !== jp) { jp.cold[off >>> 1] = COLD; return; }
   if (jm.wasm) {
-    const wr = translateWasm(mem.u16, pages, off, mem.gen, mem.genBase);
+    const wr = translateWasm(mem.u16, pages, off, mem.gen, mem.genBase, (k) => neighbour(h, jm, pageVa + k * 4096));
     if (wr !== null) {
       if (jm.pending.length === 0) jm.pendingAge = 0;
       jm.pending.push({ wr, jp, f, off });

@@ -18,12 +18,12 @@
 import { Op } from '../decode.js';
 import { ST_X, ST_F, ST_PC, ST_INTERP, ST_TLB } from '../hart.js';
 import { TLB_RTAG, TLB_WTAG, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE } from '../../../mm/mmu.js';
-import { Block, Inst, Pages, PageRef, discover, endsBlock, needs } from './compile.js';
+import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 
 /** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch. */
 const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38, L_XPC = 39,
-  L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45;
+  L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45, L_EXTRA = 46;
 const reg = (r: number): number => L_PV + r;
 /** Function indices in a batch module: the fp and tlb imports, mulhu, then the regions. */
 const F_FP = 0, F_TLB = 1, F_MULHU = 2, F_FIRST = 3;
@@ -34,6 +34,8 @@ export const EXIT_FLAG_ECALL = 2;
 /** A region translated to a wasm function body, waiting to be compiled in a batch (instantiate()). */
 export interface WasmRegion {
   body: Bytes;
+  /** Guard flags (i32 locals) beyond the two neighbours'. */
+  guards: number;
   /** Block index of each block start (page offset -> index). */
   index: Map<number, number>;
   starts: number[];
@@ -81,9 +83,9 @@ function mulhuBody(): Bytes {
  * generation of frame f now (neighbour guards compare against it). null: not translatable here.
  */
 export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry: number, gen: Int32Array,
-  genBase: number): WasmRegion | null {
-  const pg = new Pages(u16, pages, true);
-  const blocks = discover(pg, entry);
+  genBase: number, resolve: ((k: number) => PageRef | null) | null = null): WasmRegion | null {
+  const pg = new Pages(u16, pages, true, resolve);
+  const blocks = discover(pg, entry, WASM_MAX_BLOCKS, WASM_MAX_INSTS);
   if (blocks.length === 0) return null;
   for (const b of blocks) for (const i of b.insts) if (!supported(i.op)) return null;
   const index = new Map<number, number>();
@@ -148,10 +150,12 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   const ifElse = (): void => { b.op(W.else_); };
   const ifEnd = (): void => { b.op(W.end); depth--; };
 
-  // Neighbour-page guards.
+  // Guards of the pages other than the entry page: a flag local per page, set once checked.
+  const flags = new Map<number, number>([[-1, L_GP], [1, L_GN]]);
   const guard = (k: number, off: number, rem: number): void => {
-    const p = pages[k + 1]!;
-    const flag = k < 0 ? L_GP : L_GN;
+    const p = pg.page(k)!;
+    let flag = flags.get(k);
+    if (flag === undefined) { flag = L_EXTRA + flags.size - 2; flags.set(k, flag); }
     b.get(flag).op(W.i32_eqz); ifOpen();
     // vp = (pageVa >> 12) + k; ti = vp & 255
     b.get(L_PV).i64(12).op(W.i64_shr_s).i64(k).op(W.i64_add).set(L_T1);
@@ -415,14 +419,14 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   body.get(P_ST).get(L_T0).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);
   body.get(P_ST).get(L_INTERP).mem(W.i32_store, 2, ST_INTERP);
   body.get(P_N);
-  return { body, index, ninsts, starts: blocks.filter((x) => x.start >= 0 && x.start < 4096).map((x) => x.start) };
+  return { body, index, ninsts, guards: flags.size - 2, starts: blocks.filter((x) => x.start >= 0 && x.start < 4096).map((x) => x.start) };
 }
 
 /** Compile translated regions into one module (a module's fixed cost dwarfs a region's); their functions in order. */
 export function instantiate(regions: WasmRegion[], memory: WebAssembly.Memory, fp: (st: number, raw: number) => number,
   tlb: (va: number, write: number) => number): Function[] {
   const funcs = [{ type: 2, locals: [[7, I64]] as [number, number][], body: mulhuBody() }];
-  for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64]], body: r.body });
+  for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64], [r.guards, I32]], body: r.body });
   const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }], funcs);
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, fp, tlb } });
   return regions.map((_, i) => inst.exports[`f${F_FIRST + i}`] as Function);

@@ -4,7 +4,7 @@
 // of region entries kept in guest memory, keyed by physical address:
 //
 //     entry (16 bytes): key = physical address (0 empty, 1 deleted), code generation of
-//                       its frame when inserted, value = table slot << 8 | block index
+//                       its frame when inserted, value = table slot << BLK_BITS | block index
 //
 // An entry is used only while its frame's generation (PhysMem.gen) is unchanged, so
 // dropping a frame's decoded code invalidates its entries with no further work. The loop
@@ -19,6 +19,8 @@ import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 const HT_BITS = 14;
 const HASH_K = 0x9e3779b1 | 0;
 const EMPTY = 0, DELETED = 1;
+/** Bits of an entry's value that hold the block index (a region has fewer blocks than this). */
+export const BLK_BITS = 10, BLK_MASK = (1 << BLK_BITS) - 1;
 
 /** run(st, n, pc) -> budget left; the pc it stopped at is in the slot. */
 export type LoopFn = (st: number, n: number, pc: number) => number;
@@ -54,8 +56,8 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
   b.op(W.i32_ne).op(W.br_if).u32(1);
   b.get(L_E).mem(W.i32_load, 2, 8).set(L_V);
   // left = region(st, n, block, pageVa)
-  b.get(P_ST).get(P_N).get(L_V).i32(255).op(W.i32_and).get(L_PC).i64(-4096).op(W.i64_and);
-  b.get(L_V).i32(8).op(W.i32_shr_u).op(W.call_indirect).u32(0).u32(0).tee(L_L);
+  b.get(P_ST).get(P_N).get(L_V).i32(BLK_MASK).op(W.i32_and).get(L_PC).i64(-4096).op(W.i64_and);
+  b.get(L_V).i32(BLK_BITS).op(W.i32_shr_u).op(W.call_indirect).u32(0).u32(0).tee(L_L);
   b.get(P_N).op(W.i32_eq).op(W.br_if).u32(1);     // could not start: out (the region left pc and the flag)
   b.get(L_L).set(P_N);
   b.get(P_ST).mem(W.f64_load, 3, ST_PC).op(W.i64_trunc_f64_s).set(L_PC);
@@ -117,7 +119,7 @@ export class WasmLoop {
   /** Enter block `blk` of the region in `slot` at physical address p (frame generation g). */
   insert(p: number, g: number, slot: number, blk: number): void {
     if (this.used >= (this.mask + 1) >> 1) this.rebuild();
-    const v = (slot << 8) | blk;
+    const v = (slot << BLK_BITS) | blk;
     let h = Math.imul(p, HASH_K) >>> (32 - this.bits), tomb = -1;
     for (;;) {
       const e = h << 2, k = this.ht[e];
@@ -161,6 +163,6 @@ export class WasmLoop {
     this.live.clear(); this.gens.clear();
     if (old.length * 4 > this.mask + 1) this.make(this.bits + 1);
     else { this.ht.fill(0); this.used = 0; }
-    for (const [p, g, v] of old) this.insert(p, g, v >>> 8, v & 255);
+    for (const [p, g, v] of old) this.insert(p, g, v >>> BLK_BITS, v & BLK_MASK);
   }
 }
