@@ -136,6 +136,41 @@ test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive 
   } finally { m.child.kill('SIGKILL'); s.cleanup(); }
 });
 
+// tests/ckpt/itimer.c arms ITIMER_VIRTUAL and ITIMER_PROF (process CPU time), prints
+// "armed" and blocks in read; the checkpoint is taken there, before either expires. After
+// the input it spins until both handlers ran (bounded: "not fired" if they never do), so a
+// restored process must get its armed CPU timers back.
+const ITIMER_OUT = 'fired: vtalrm 1 prof 1\nstatus 0\n';
+
+test('checkpoint: CPU interval timers armed at the checkpoint fire after restore', { skip: skipC, timeout: 240_000 }, async () => {
+  const s = scratch('tuml-ckpt-');
+  const root = path.join(s.dir, 'root');
+  for (const d of ['bin', 'dev']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  fs.copyFileSync(BUSYBOX, path.join(root, 'bin', 'busybox'));
+  fs.chmodSync(path.join(root, 'bin', 'busybox'), 0o755);
+  fs.symlinkSync('busybox', path.join(root, 'bin', 'sh'));
+  const cc = spawnSync(CC, ['-static', '-O2', '-o', path.join(root, 'itimer'), path.join(REPO, 'tests', 'ckpt', 'itimer.c')], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const q = spawnSync(QEMU, [path.join(root, 'itimer')], { input: 'go\n', encoding: 'utf8', timeout: 60_000 });
+  assert.equal(`${q.stdout}status ${q.status}\n`, `armed\n${ITIMER_OUT}`, q.stderr);
+  const file = path.join(s.dir, 'i.ckpt');
+  const m = boot(s.dir, ['rootfstype=hostfs', `hostfs=${root}`, '--', '/bin/sh', '-c', '/itimer; echo status $?']);
+  try {
+    await m.settle(/armed\n/);
+    const cut = m.out.length;
+    const r = await m.mc('checkpoint', file);
+    assert.equal(r.code, 0, r.out);
+    m.child.stdin.end('go\n');
+    assert.equal(await m.exited, 0, m.err);
+    assert.equal(m.out.slice(cut), ITIMER_OUT, 'the original run');
+  } finally { m.child.kill('SIGKILL'); }
+  try {
+    const back = restore(file, 'go\n');
+    assert.equal(back.status, 0, back.stderr);
+    assert.equal(back.stdout, ITIMER_OUT, 'the restore');
+  } finally { s.cleanup(); }
+});
+
 test('checkpoint in host time: a sleep pending at the checkpoint ends after restore', { skip, timeout: 120_000 }, async () => {
   const s = scratch('tuml-ckpt-');
   const file = path.join(s.dir, 't.ckpt');

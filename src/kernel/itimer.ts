@@ -46,6 +46,11 @@ export function cpuItimerSet(p: Task, which: number, value: number, interval: nu
   if (p.itVirtAt !== 0 || p.itProfAt !== 0) s.add(p); else s.delete(p);
 }
 
+/** A process loaded from a checkpoint: put it back in its kernel's set if a CPU timer is armed. */
+export function itimerRestored(p: Task): void {
+  if (p.itVirtAt !== 0 || p.itProfAt !== 0) armedSet(p).add(p);
+}
+
 /** After t ran: fire its process's expired CPU timers (one signal per timer per check, as Linux). */
 export function itimerCheck(t: Task): void {
   const s = armed.get(t.kernel);

@@ -15,6 +15,7 @@ import { PageTable } from '../../mm/pagetable.js';
 import { WaitQueue } from '../../lib/waitqueue.js';
 import { PosixTimer, ProcTimers } from '../../kernel/posix_timer.js';
 import { FutexTable } from '../../kernel/futex.js';
+import { itimerRestored } from '../../kernel/itimer.js';
 import { IpcPerm, ShmSeg, SemSet, MsgQueue, ShmBacking, IpcNs } from '../../kernel/sysvipc.js';
 
 registerClass({
@@ -50,7 +51,9 @@ registerClass({
       },
     },
   },
-  init: (t: Task) => { t.sleepTimer = null; t.itRealTimer = null; },
+  // init hooks run once the whole graph is loaded: t.kernel is the fresh machine's Kernel,
+  // whose armed-CPU-timer set the run loop holds
+  init: (t: Task) => { t.sleepTimer = null; t.itRealTimer = null; itimerRestored(t); },
 });
 
 for (const [name, ctor] of [['SigAction', SigAction], ['SigHand', SigHand], ['SharedPending', SharedPending],
