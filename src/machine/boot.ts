@@ -33,7 +33,7 @@ import { fileBacking } from '../kernel/filemap.js';
 import { setMmapFileSource } from '../syscalls/sys_mm.js';
 import { pathName } from '../fs/index.js';
 import { MachineConfig, ConfigError, VERSION } from './config.js';
-import { setJit } from '../arch/riscv/jit/jit.js';
+import { setJit, setJitWarmup } from '../arch/riscv/jit/jit.js';
 import { UTS_RELEASE } from '../abi/linux/misc.js';
 import { strerror } from './strerror.js';
 import { hostRandomFill } from '../lib/hostrandom.js';
@@ -100,6 +100,7 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void, r
   const fsctx = mountRoot(cfg, notes, restore !== undefined);
   const mem = new PhysMem(cfg.memBytes);
   setJit(mem, cfg.jit);
+  setJitWarmup(cfg.jitWarm);
   const mg = cfg.mgmt;
   const vclock = new MachineClock(mg.timeTravel, mg.timeTravelStart);
   const kernel = new Kernel(mem, vclock, { quiet: cfg.quiet, strace: cfg.strace, hostname: cfg.hostname, console: log });

@@ -34,6 +34,8 @@ export interface MachineConfig {
   argv: string[];
   /** Translate hot guest code: to wasm, JS where wasm cannot (jit=on, the default); to JS only (jit=js); jit=off keeps the pure interpreter. */
   jit: JitMode;
+  /** Instructions the machine runs in the interpreter before the JIT starts (jitwarm=). */
+  jitWarm: number;
   /** Network devices (eth<n>=slirp|daemon|mcast|ucast,...), extra hostfwd= rules, and ip=. */
   eth: EthSpec[];
   hostfwd: string[];
@@ -62,6 +64,7 @@ Options (UML's kernel command line):
   strace, --strace    print every guest syscall to stderr, strace-style
   stats               print counters (instructions retired) on exit
   jit=on|js|off       translate hot guest code to WebAssembly (default on; js: JavaScript only; off: interpreter only)
+  jitwarm=N           instructions run before the JIT starts (default 4000000: an idle machine stays small)
   eth<n>=slirp[,MAC][,hostfwd=tcp:HADDR:HPORT-:GPORT]
                       network device with user-mode NAT (no root): guest 10.0.2.15/24,
                       gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3, DHCP
@@ -94,7 +97,7 @@ export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
     initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
-    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: 'on', eth: [], hostfwd: [], ip: null, argv: [],
+    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: 'on', jitWarm: 4e6, eth: [], hostfwd: [], ip: null, argv: [],
   };
 }
 
@@ -134,6 +137,11 @@ export function parseArgs(argv: string[]): MachineConfig | { print: string } {
         const v = need();
         if (v !== 'on' && v !== 'off' && v !== 'js') throw new ConfigError(`jit=${v}: use jit=on, jit=js or jit=off`);
         c.jit = v; break;
+      }
+      case 'jitwarm': {
+        const v = need();
+        if (!/^\d{1,12}$/.test(v)) throw new ConfigError(`jitwarm=${v}: expected a number of instructions`);
+        c.jitWarm = Number(v); break;
       }
       case 'hostfwd': c.hostfwd.push(need()); break;
       case 'ip': c.ip = need(); break;

@@ -52,6 +52,14 @@ let BATCH = 16, BATCH_WAIT = 2e6;
 /** Batch size and wait (tests compile each translation at once). */
 export function setBatch(n: number, wait: number): void { BATCH = n; BATCH_WAIT = wait; }
 const COLD = 1, PENDING = 2;
+/**
+ * Instructions a machine retires before the JIT starts (the `jitwarm=` option; the kernel
+ * sets 4M: a boot to a busybox prompt retires ~3.6M). Until then runHart only interprets:
+ * an idle machine's dispatcher and translations cost ~11 MB of host memory (V8's
+ * compilers) that it would never earn back.
+ */
+let WARMUP = 0;
+export function setJitWarmup(n: number): void { WARMUP = n; }
 
 class JitPage {
   /** Region entered at the block starting at each 2-byte offset (that instruction is marked Op.JIT_ENTRY). */
@@ -85,6 +93,8 @@ export class JitMem {
   calls = 0; steps = 0; interps = 0; interpInsts = 0; regionInsts = 0;
   /** The wasm dispatch loop, made with the first wasm region. */
   loop: WasmLoop | null = null;
+  /** Instructions retired before the JIT started (see WARMUP). */
+  warm = 0;
   /** wasm translations waiting for their batch, and instructions retired since the batch began. */
   pending: Pending[] = [];
   pendingAge = 0;
@@ -242,6 +252,12 @@ function drop(jm: JitMem, jp: JitPage, rg: Region): void {
 export function runHart(h: Hart, budget: number): number {
   const jm = jitMem(h.mem);
   if (!jm.enabled) return run(h, budget);
+  if (jm.warm < WARMUP) {
+    // Not warm yet (see WARMUP).
+    const before = h.instret, r = run(h, budget);
+    jm.warm += h.instret - before;
+    return r;
+  }
   const c = ctxOf(h);
   const mem = h.mem, mmu = h.mmu, xTag = mmu.xTag, xBase = mmu.xBase;
   let n = budget;
