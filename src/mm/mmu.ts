@@ -83,6 +83,11 @@ export class Mmu {
   fill(va: number, kind: number): number {
     const pte = this.probe(va, kind);
     if (pte === 0) { FAULT.addr = va; FAULT.kind = kind; throw FAULT; }
+    return this.enter(va, kind, pte);
+  }
+
+  /** Enter pte (which allows access `kind` at va, see probe) in the TLB; the physical address of va. */
+  enter(va: number, kind: number, pte: number): number {
     const vpn = Math.floor(va / 4096);
     const i = vpn & TLB_MASK;
     const f = pteFrame(pte);

@@ -139,7 +139,7 @@ const tlbImport = (va: number, write: number): number => {
   const pte = mmu.probe(va, kind);
   // A store into a frame with decoded code must leave the region (it may be rewriting it).
   if (pte === 0 || (write !== 0 && mmu.mem.code[pteFrame(pte)] !== undefined)) return -1;
-  return mmu.fill(va, kind);
+  return mmu.enter(va, kind, pte);
 };
 const SF_PC = ST_PC >>> 3, SI_INTERP = ST_INTERP >>> 2;
 const notJs = (): number => { throw new Error('jit: a wasm region runs through the dispatch loop'); };

@@ -21,8 +21,8 @@ import { TLB_RTAG, TLB_WTAG, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE } from '.
 import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 
-/** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch. */
-const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38, L_XPC = 39,
+/** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch (39 unused). */
+const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38,
   L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45, L_EXTRA = 46;
 const reg = (r: number): number => L_PV + r;
 /** Function indices in a batch module: the fp and tlb imports, mulhu, then the regions. */

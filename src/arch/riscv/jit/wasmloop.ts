@@ -3,7 +3,7 @@
 // a return) is translated through the hart's execute TLB and looked up in a hash table
 // of region entries kept in guest memory, keyed by physical address:
 //
-//     entry (16 bytes): key = physical address (0 empty, 1 deleted), code generation of
+//     entry (16 bytes): key = physical address (0 empty), code generation of
 //                       its frame when inserted, value = table slot << BLK_BITS | block index
 //
 // An entry is used only while its frame's generation (PhysMem.gen) is unchanged, so
@@ -18,7 +18,7 @@ import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 /** The hash table starts with 2^HT_BITS entries and doubles when over half full. */
 const HT_BITS = 14;
 const HASH_K = 0x9e3779b1 | 0;
-const EMPTY = 0, DELETED = 1;
+const EMPTY = 0;
 /** Bits of an entry's value that hold the block index (a region has fewer blocks than this). */
 export const BLK_BITS = 10, BLK_MASK = (1 << BLK_BITS) - 1;
 
@@ -79,8 +79,6 @@ export class WasmLoop {
   private htBase: number;
   private bits = HT_BITS;
   private mask = (1 << HT_BITS) - 1;
-  /** Live entries by key, to rebuild the table when deleted entries pile up. */
-  private readonly live = new Map<number, number>();
   private used = 0;
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
@@ -119,50 +117,38 @@ export class WasmLoop {
   /** Enter block `blk` of the region in `slot` at physical address p (frame generation g). */
   insert(p: number, g: number, slot: number, blk: number): void {
     if (this.used >= (this.mask + 1) >> 1) this.rebuild();
-    const v = (slot << BLK_BITS) | blk;
-    let h = Math.imul(p, HASH_K) >>> (32 - this.bits), tomb = -1;
-    for (;;) {
-      const e = h << 2, k = this.ht[e];
-      if (k === p) { this.ht[e + 1] = g; this.ht[e + 2] = v; break; }
-      if (k === DELETED && tomb < 0) tomb = e;
-      if (k === EMPTY) {
-        const at = tomb >= 0 ? tomb : e;
-        if (tomb < 0) this.used++;
-        this.ht[at] = p; this.ht[at + 1] = g; this.ht[at + 2] = v;
-        break;
-      }
-      h = (h + 1) & this.mask;
-    }
-    this.live.set(p, v);
-    this.gens.set(p, g);
+    this.put(this.ht, this.mask, p, g, (slot << BLK_BITS) | blk);
   }
-  /** The generation each live entry was inserted with. */
-  private readonly gens = new Map<number, number>();
 
-  /** Forget the entry at p. */
-  remove(p: number): void {
+  /** Linear probing: overwrite p's entry or take the first empty one. */
+  private put(ht: Int32Array, mask: number, p: number, g: number, v: number): void {
     let h = Math.imul(p, HASH_K) >>> (32 - this.bits);
     for (;;) {
-      const e = h << 2, k = this.ht[e];
-      if (k === EMPTY) break;
-      if (k === p) { this.ht[e] = DELETED; break; }
-      h = (h + 1) & this.mask;
+      const e = h << 2, k = ht[e];
+      if (k === p || k === EMPTY) {
+        if (k === EMPTY) this.used++;
+        ht[e] = p; ht[e + 1] = g; ht[e + 2] = v;
+        return;
+      }
+      h = (h + 1) & mask;
     }
-    this.live.delete(p); this.gens.delete(p);
   }
 
   /**
-   * Start over with only the live entries whose frames still have the same code, in a
-   * table twice the size if they would fill more than a quarter of this one (the old
-   * area is not reused: areas cannot be freed).
+   * Start over with only the entries whose frames still have the same code (stale ones
+   * are what fills the table), in a table twice the size if they would fill more than a
+   * quarter of this one (the old area is not reused: areas cannot be freed).
    */
   private rebuild(): void {
-    const gen = this.mem.gen;
-    const old: [number, number, number][] = [];
-    for (const [p, v] of this.live) { const g = this.gens.get(p)!; if (gen[p >>> 12] === g) old.push([p, g, v]); }
-    this.live.clear(); this.gens.clear();
-    if (old.length * 4 > this.mask + 1) this.make(this.bits + 1);
-    else { this.ht.fill(0); this.used = 0; }
-    for (const [p, g, v] of old) this.insert(p, g, v >>> BLK_BITS, v & BLK_MASK);
+    const gen = this.mem.gen, old = this.ht.slice();
+    let live = 0;
+    for (let e = 0; e < old.length; e += 4) if (old[e] !== EMPTY && gen[old[e] >>> 12] === old[e + 1]) live++;
+    if (live * 4 > this.mask + 1) this.make(this.bits + 1);
+    this.ht.fill(0);
+    this.used = 0;
+    for (let e = 0; e < old.length; e += 4) {
+      const p = old[e];
+      if (p !== EMPTY && gen[p >>> 12] === old[e + 1]) this.put(this.ht, this.mask, p, old[e + 1], old[e + 2]);
+    }
   }
 }
