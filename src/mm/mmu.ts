@@ -11,9 +11,13 @@ const TLB_BITS = 8, TLB_SIZE = 1 << TLB_BITS, TLB_MASK = TLB_SIZE - 1;
  * The TLB lives in guest memory (a hart's state slot, see PhysMem.allocSlot) so that
  * translated wasm code can read it: byte offsets of its arrays from the TLB's base.
  * Tags are f64 virtual page numbers, NaN when empty; bases are i32 physical byte addresses.
+ * TLB_STAMP (f64) names this hart's current view of the page table (see Mmu.stamp).
  */
 export const TLB_RTAG = 0, TLB_WTAG = 2048, TLB_XTAG = 4096, TLB_RBASE = 6144, TLB_WBASE = 7168,
-  TLB_XBASE = 8192, TLB_BYTES = 9216;
+  TLB_XBASE = 8192, TLB_STAMP = 9216, TLB_BYTES = 9224;
+
+/** The last stamp handed out (a double: it never wraps). */
+let stamps = 0;
 
 /** Thrown (never allocated anew) when an access needs the kernel's attention. */
 export class MemFault { addr = 0; kind = 0; }
@@ -28,6 +32,13 @@ export class Mmu {
   readonly wBase: Int32Array;
   readonly xBase: Int32Array;
   pt: PageTable | null = null;
+  /**
+   * stamp[0]: a number no other MMU or earlier view of this one ever had, renewed whenever
+   * a translation may have changed (flush, flushPage, a new page table). The JIT's direct
+   * links between regions (jit/wasmgen.ts) hold the stamp they were made under, so one
+   * stamp compare proves the va->frame mapping they cached still holds for this hart.
+   */
+  readonly stamp: Float64Array;
 
   /** base: byte offset of the TLB in mem's memory (inside a hart's slot); a slot of its own if omitted. */
   constructor(readonly mem: PhysMem, readonly base = mem.allocSlot()) {
@@ -38,14 +49,16 @@ export class Mmu {
     this.rBase = new Int32Array(buf, base + TLB_RBASE, TLB_SIZE);
     this.wBase = new Int32Array(buf, base + TLB_WBASE, TLB_SIZE);
     this.xBase = new Int32Array(buf, base + TLB_XBASE, TLB_SIZE);
+    this.stamp = new Float64Array(buf, base + TLB_STAMP, 1);
     this.flush();
   }
 
-  flush(): void { this.rTag.fill(NaN); this.wTag.fill(NaN); this.xTag.fill(NaN); }
+  flush(): void { this.rTag.fill(NaN); this.wTag.fill(NaN); this.xTag.fill(NaN); this.stamp[0] = ++stamps; }
 
   /** Forget the translations of one virtual page (its PTE changed). */
   flushPage(vpn: number): void {
     const i = vpn & TLB_MASK;
+    this.stamp[0] = ++stamps;     // even when not cached here: a link may still remember it
     if (this.rTag[i] === vpn) this.rTag[i] = NaN;
     if (this.wTag[i] === vpn) this.wTag[i] = NaN;
     if (this.xTag[i] === vpn) this.xTag[i] = NaN;

@@ -6,10 +6,10 @@ import { PhysMem } from '../../mm/phys.js';
 /**
  * A hart's state lives in a slot of guest memory (PhysMem.allocSlot), where translated
  * wasm code reads and writes it; byte offsets within the slot:
- * x0..x31 and the sink pair as int32 (lo, hi), f0..f31 raw, the pc and interpreter flag
- * a translated region exits with, and the MMU's TLB.
+ * x0..x31 and the sink pair as int32 (lo, hi), f0..f31 raw, the pc, interpreter flag and
+ * link cell (i32, see jit/wasmloop.ts) a translated region exits with, and the MMU's TLB.
  */
-export const ST_X = 0, ST_F = 272, ST_PC = 528, ST_INTERP = 536, ST_TLB = 1024;
+export const ST_X = 0, ST_F = 272, ST_PC = 528, ST_INTERP = 536, ST_LINK = 540, ST_TLB = 1024;
 
 /** Why run() returned. The CPU knows nothing of Linux; the kernel interprets these. */
 export const EXIT_BUDGET = 0, EXIT_ECALL = 1, EXIT_FAULT = 2, EXIT_EBREAK = 3, EXIT_ILLEGAL = 4,

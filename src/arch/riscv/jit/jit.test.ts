@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { A } from '../asm.js';
 import { Box, CODE, DATA } from '../testkit.js';
 import { run } from '../cpu.js';
-import { EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT } from '../hart.js';
+import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT } from '../hart.js';
+import { PageTable, makePte, PTE_R, PTE_X } from '../../../mm/pagetable.js';
 import { runHart, setHot, jitMem, setJit, setBatch } from './jit.js';
 import { ACC_R, ACC_W } from '../../../mm/mmu.js';
 
@@ -240,4 +241,54 @@ for (const mode of MODES) test(`a small function on a far page runs inside its c
   do r = runHart(box.h, 500); while (r === EXIT_BUDGET);
   assert.equal(r, EXIT_ECALL);
   assert.equal(box.get(10), 1500n);
+});
+
+/**
+ * Direct links between wasm regions (wasmloop.ts): a call from a loop to a function on a
+ * far page and its return chain region to region. Each case changes what the callee's
+ * address means and checks the links notice: the callee's code rewritten in place (its
+ * frame's code generation), its page remapped to another frame while the old one keeps
+ * its code (the MMU stamp), and a second address space sharing the caller's frames but
+ * mapping another callee at the same address (a forked and exec'd process).
+ */
+const CALLEE = CODE + 0x3000;    // three pages away: not a neighbour of the caller
+/** A callee too long to be followed inline: 25 additions of k to x10, then ret. */
+const callee = (k: number): number[] => [...new Array(25).fill(A.addi(10, 10, k)), A.jalr(0, 1, 0)];
+const caller = [A.jal(1, CALLEE - CODE), A.addi(21, 21, -1), A.bne(21, 0, -8), A.ecall()];
+/** Run h from CODE with x21 = n, x10 = 0 in slices of 300 to the ecall; x10. */
+function calls(h: Hart, n: number): number {
+  h.x.fill(0); h.x[42] = n; h.pc = CODE;
+  let r: number;
+  do r = runHart(h, 300); while (r === EXIT_BUDGET);
+  assert.equal(r, EXIT_ECALL);
+  return h.x[20];
+}
+for (const mode of MODES) test(`links between regions notice a rewritten callee, a remapped callee and another address space (${mode})`, () => {
+  const box = new Box();
+  setJit(box.mem, mode);
+  box.load(CODE, caller);
+  box.load(CALLEE, callee(1));
+  assert.equal(calls(box.h, 1000), 25000);
+  assert.equal(calls(box.h, 1000), 25000);
+  if (mode === 'on') assert.ok(jitMem(box.mem).wasmRegions >= 2);
+  // Rewritten in place (as the kernel writes a page-cache page): the generation changes.
+  callee(2).forEach((w, i) => box.w32(CALLEE + 4 * i, w));
+  box.mem.dropCode(box.pa(CALLEE) >>> 12);
+  assert.equal(calls(box.h, 1000), 50000);
+  // Remapped to another frame (munmap and mmap of another file) while the old frame keeps its code.
+  const vpn = CALLEE / 4096, old = box.pt.get(vpn), f2 = box.mem.alloc();
+  box.pt.set(vpn, makePte(f2, PTE_R | PTE_X));
+  callee(3).forEach((w, i) => { for (let k = 0; k < 4; k++) box.mem.u8[f2 * 4096 + 4 * i + k] = (w >>> (8 * k)) & 255; });
+  box.h.mmu.flushPage(vpn);
+  assert.equal(calls(box.h, 1000), 75000);
+  assert.equal(calls(box.h, 1000), 75000);
+  // Back to the old frame: its translations (and links into it) are still good.
+  box.pt.set(vpn, old); box.h.mmu.flushPage(vpn);
+  assert.equal(calls(box.h, 1000), 50000);
+  // A second address space: the same caller frames, another callee frame at the same address.
+  const pt2 = new PageTable(), h2 = new Hart(box.mem);
+  for (let i = 0; i < 4; i++) pt2.set(CODE / 4096 + i, box.pt.get(CODE / 4096 + i));
+  pt2.set(vpn, makePte(f2, PTE_R | PTE_X));
+  h2.mmu.setPageTable(pt2);
+  for (let i = 0; i < 3; i++) { assert.equal(calls(h2, 700), 52500); assert.equal(calls(box.h, 700), 35000); }
 });

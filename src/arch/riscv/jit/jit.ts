@@ -193,7 +193,8 @@ function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off:
   // code only happens for frames without any); a stale jp is simply dropped.
   if (jm.pages[f] !== jp) { jp.cold[off >>> 1] = COLD; return; }
   if (jm.wasm) {
-    const wr = translateWasm(mem.u16, pages, off, mem.gen, mem.genBase, (k) => neighbour(h, jm, pageVa + k * 4096));
+    const wr = translateWasm(mem.u16, pages, off, mem.gen, mem.genBase, (k) => neighbour(h, jm, pageVa + k * 4096),
+      jm.wasmLoop().newCell);
     if (wr !== null) {
       if (jm.pending.length === 0) jm.pendingAge = 0;
       jm.pending.push({ wr, jp, f, off });
@@ -210,13 +211,14 @@ function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off:
 function flush(jm: JitMem): void {
   const batch = jm.pending, mem = jm.mem;
   jm.pending = [];
-  const fns = instantiate(batch.map((p) => p.wr), mem.memory, fpImport, tlbImport);
   const loop = jm.wasmLoop();
+  const fns = instantiate(batch.map((p) => p.wr), mem.memory, loop.table, fpImport, tlbImport);
   for (let i = 0; i < batch.length; i++) {
     const { wr, jp, f, off } = batch[i];
     if (jp.cold[off >>> 1] === PENDING) jp.cold[off >>> 1] = 0;
-    if (jm.pages[f] !== jp || mem.code[f] !== jp.code) continue;
+    if (jm.pages[f] !== jp || mem.code[f] !== jp.code) { loop.giveBack(wr.cells); continue; }
     const slot = loop.addFunc(fns[i]);
+    loop.setCells(slot, wr.cells);
     (jp.slots ??= []).push(slot);
     jm.wasmRegions++;
     install(jm, jp, f, { fn: notJs, starts: wr.starts, ninsts: wr.ninsts, src: '', calls: 0, retired: 0, slot }, wr.index);

@@ -3,7 +3,9 @@
 //
 //     r(st, n, blk, pageVa: i64) -> n'     st: the hart's state slot; blk: the block to enter
 //
-// called by the wasm dispatch loop (wasmloop.ts), which chains regions without returning to JS
+// called by the wasm dispatch loop (wasmloop.ts), which chains regions without returning to JS;
+// an exit to code outside the region goes on to the next region directly, with a tail call,
+// when its link cell (wasmloop.ts) is valid: see the epilogue,
 //
 // with guest registers in i64 locals (loaded at entry, written back at exit), native
 // 64-bit arithmetic, and loads and stores inlined against the hart's TLB, which lives in
@@ -16,13 +18,14 @@
 // Returns null for a region with an instruction it does not translate (the JS back end
 // takes those).
 import { Op } from '../decode.js';
-import { ST_X, ST_F, ST_PC, ST_INTERP, ST_TLB } from '../hart.js';
-import { TLB_RTAG, TLB_WTAG, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE } from '../../../mm/mmu.js';
+import { ST_X, ST_F, ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
+import { TLB_RTAG, TLB_WTAG, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
+import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, BLK_BITS, BLK_MASK } from './wasmloop.js';
 import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 
-/** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch (39 unused). */
-const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38,
+/** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch. */
+const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38, L_LINK = 39,
   L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45, L_EXTRA = 46;
 const reg = (r: number): number => L_PV + r;
 /** Function indices in a batch module: the fp and tlb imports, mulhu, then the regions. */
@@ -40,6 +43,8 @@ export interface WasmRegion {
   index: Map<number, number>;
   starts: number[];
   ninsts: number;
+  /** Link cells of its exits (wasmloop.ts), to be given back with the region. */
+  cells: number[];
 }
 
 const TYPES = [
@@ -83,7 +88,7 @@ function mulhuBody(): Bytes {
  * generation of frame f now (neighbour guards compare against it). null: not translatable here.
  */
 export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry: number, gen: Int32Array,
-  genBase: number, resolve: ((k: number) => PageRef | null) | null = null): WasmRegion | null {
+  genBase: number, resolve: ((k: number) => PageRef | null) | null = null, newCell: (() => number) | null = null): WasmRegion | null {
   const pg = new Pages(u16, pages, true, resolve);
   const blocks = discover(pg, entry, WASM_MAX_BLOCKS, WASM_MAX_INSTS);
   if (blocks.length === 0) return null;
@@ -140,10 +145,20 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     if (interp !== false) b.i32(interp === true ? 1 : interp).set(L_INTERP);
     b.br(toExit());
   };
+  /** Link cells, one per exit to code outside the region: the exit goes straight to the region it found last. */
+  const cells: number[] = [];
+  const link = (): void => {
+    if (newCell === null) return;
+    const c = newCell();
+    cells.push(c);
+    b.i32(c).set(L_LINK);
+  };
   const goto = (t: number): void => {
     const j = index.get(t);
-    if (j !== undefined) { b.i32(j).set(P_BLK).br(toTop()); }
-    else exitAt(t, 0, false);
+    // Forward: straight to the end of the wasm block that block j's code follows. Backward: through the br_table.
+    if (j !== undefined && j > bi) b.br(depth + j - bi - 1);
+    else if (j !== undefined) { b.i32(j).set(P_BLK).br(toTop()); }
+    else { link(); exitAt(t, 0, false); }
   };
   /** Open an if (void) / close it, keeping `depth` right. */
   const ifOpen = (): void => { b.op(W.if_).byte(VOID); depth++; };
@@ -184,7 +199,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     b.op(W.block).byte(VOID); depth++;                     // $slow
     b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
     b.get(P_ST).get(L_TI).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.f64_load, 3, ST_TLB + (store ? TLB_WTAG : TLB_RTAG));
-    b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.f64_convert_i64_u).op(W.f64_eq);
+    b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.f64_convert_i64_s).op(W.f64_eq);
     ifOpen();
     if (size > 1) { crossing(); b.op(W.br_if).u32(1); }
     b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, ST_TLB + (store ? TLB_WBASE : TLB_RBASE));
@@ -314,7 +329,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
             if (!retSites.has(s)) continue;
             b.get(L_T1).get(L_PV).i64(s).op(W.i64_add).op(W.i64_eq); ifOpen(); b.i32(j).set(P_BLK).br(toTop()); ifEnd();
           }
-          b.get(L_T1).set(L_T0).br(toExit());
+          link(); b.get(L_T1).set(L_T0).br(toExit());
           break;
         }
         case Op.BEQ: branch(W.i64_eq, false); break;
@@ -416,18 +431,29 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   for (const r of [...used].sort((p, q) => p - q)) body.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r));
   body.append(b);
   for (const r of [...written].sort((p, q) => p - q)) body.get(P_ST).get(reg(r)).mem(W.i64_store, 3, ST_X + 8 * r);
+  // An exit with a link cell that is valid for pc and this hart now (see wasmloop.ts)
+  // goes straight on to the region the cell names, as a tail call.
+  body.op(W.block).byte(VOID);
+  body.get(L_LINK).op(W.i32_eqz).op(W.br_if).u32(0);
+  body.get(L_LINK).mem(W.i64_load, 3, C_VA).get(L_T0).op(W.i64_ne).op(W.br_if).u32(0);
+  body.get(L_LINK).mem(W.f64_load, 3, C_STAMP).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).op(W.f64_ne).op(W.br_if).u32(0);
+  body.get(L_LINK).mem(W.i32_load, 2, C_GENADDR).mem(W.i32_load, 2, 0).get(L_LINK).mem(W.i32_load, 2, C_GEN).op(W.i32_ne).op(W.br_if).u32(0);
+  body.get(P_ST).get(P_N).get(L_LINK).mem(W.i32_load, 2, C_VAL).i32(BLK_MASK).op(W.i32_and).get(L_T0).i64(-4096).op(W.i64_and);
+  body.get(L_LINK).mem(W.i32_load, 2, C_VAL).i32(BLK_BITS).op(W.i32_shr_u).op(W.return_call_indirect).u32(0).u32(0);
+  body.op(W.end);
   body.get(P_ST).get(L_T0).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);
   body.get(P_ST).get(L_INTERP).mem(W.i32_store, 2, ST_INTERP);
+  body.get(P_ST).get(L_LINK).mem(W.i32_store, 2, ST_LINK);
   body.get(P_N);
-  return { body, index, ninsts, guards: flags.size - 2, starts: blocks.filter((x) => x.start >= 0 && x.start < 4096).map((x) => x.start) };
+  return { body, index, ninsts, guards: flags.size - 2, starts: blocks.filter((x) => x.start >= 0 && x.start < 4096).map((x) => x.start), cells };
 }
 
 /** Compile translated regions into one module (a module's fixed cost dwarfs a region's); their functions in order. */
-export function instantiate(regions: WasmRegion[], memory: WebAssembly.Memory, fp: (st: number, raw: number) => number,
-  tlb: (va: number, write: number) => number): Function[] {
+export function instantiate(regions: WasmRegion[], memory: WebAssembly.Memory, table: WebAssembly.Table,
+  fp: (st: number, raw: number) => number, tlb: (va: number, write: number) => number): Function[] {
   const funcs = [{ type: 2, locals: [[7, I64]] as [number, number][], body: mulhuBody() }];
   for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64], [r.guards, I32]], body: r.body });
-  const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }], funcs);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, fp, tlb } });
+  const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }], funcs, true);
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, tab: table, fp, tlb } });
   return regions.map((_, i) => inst.exports[`f${F_FIRST + i}`] as Function);
 }

@@ -10,10 +10,26 @@
 // dropping a frame's decoded code invalidates its entries with no further work. The loop
 // returns to the JS dispatcher (jit.ts) when the budget is spent, on a lookup miss, or
 // when a region leaves for the interpreter; the exit pc is in the slot (ST_PC).
-import { ST_PC, ST_INTERP, ST_TLB } from '../hart.js';
-import { TLB_XTAG, TLB_XBASE } from '../../../mm/mmu.js';
+//
+// Direct links: every exit of a region to code outside it owns a *link cell* in guest
+// memory, an inline cache of where that exit went last:
+//
+//     cell (32 bytes): va (i64) it went to, the hart's MMU stamp then (f64, mmu.ts),
+//                      address and value of the target frame's code generation (i32 x2),
+//                      the hash entry's value (table slot << BLK_BITS | block)
+//
+// A region leaving through a cell whose va, stamp and generation all still match goes
+// straight on to that region with a tail call (return_call_indirect), never back here;
+// else it leaves the cell's address in the slot (ST_LINK) and this loop, once the hash
+// table has found the next region, fills the cell. The stamp changes whenever any
+// translation of that hart may have changed (TLB flush, page flush, a new page table),
+// and no two views share one, so a matching stamp proves the va still maps that frame
+// executable for this hart; the generation proves the frame still holds the same code.
+import { ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
+import { TLB_XTAG, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
 import { PhysMem } from '../../../mm/phys.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
+import { setFlagsFromString } from 'node:v8';
 
 /** The hash table starts with 2^HT_BITS entries and doubles when over half full. */
 const HT_BITS = 14;
@@ -21,13 +37,17 @@ const HASH_K = 0x9e3779b1 | 0;
 const EMPTY = 0;
 /** Bits of an entry's value that hold the block index (a region has fewer blocks than this). */
 export const BLK_BITS = 10, BLK_MASK = (1 << BLK_BITS) - 1;
+/** Link cell field offsets and size (see above). */
+export const C_VA = 0, C_STAMP = 8, C_GENADDR = 16, C_GEN = 20, C_VAL = 24, CELL_BYTES = 32;
+/** Link cells are carved from areas of this size. */
+const CELL_AREA = 65536;
 
 /** run(st, n, pc) -> budget left; the pc it stopped at is in the slot. */
 export type LoopFn = (st: number, n: number, pc: number) => number;
 
 function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
   const HT_MASK = (1 << bits) - 1, HT_SHIFT = 32 - bits;
-  const P_ST = 0, P_N = 1, P_PC = 2, L_PC = 3, L_VPN = 4, L_TI = 5, L_P = 6, L_H = 7, L_E = 8, L_K = 9, L_V = 10, L_L = 11;
+  const P_ST = 0, P_N = 1, P_PC = 2, L_PC = 3, L_VPN = 4, L_TI = 5, L_P = 6, L_H = 7, L_E = 8, L_K = 9, L_V = 10, L_L = 11, L_LNK = 12;
   const b = new Bytes();
   b.get(P_ST).i32(0).mem(W.i32_store, 2, ST_INTERP);
   b.get(P_PC).op(W.i64_trunc_f64_s).set(L_PC);
@@ -37,7 +57,7 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
   b.get(L_PC).i64(12).op(W.i64_shr_u).set(L_VPN);
   b.get(L_VPN).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
   b.get(P_ST).get(L_TI).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.f64_load, 3, ST_TLB + TLB_XTAG);
-  b.get(L_VPN).op(W.f64_convert_i64_u).op(W.f64_ne).op(W.br_if).u32(1);
+  b.get(L_VPN).op(W.f64_convert_i64_s).op(W.f64_ne).op(W.br_if).u32(1);
   b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, ST_TLB + TLB_XBASE);
   b.get(L_PC).op(W.i32_wrap_i64).i32(4095).op(W.i32_and).op(W.i32_add).set(L_P);
   // Probe the hash table.
@@ -55,12 +75,22 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
   b.get(L_P).i32(12).op(W.i32_shr_u).i32(2).op(W.i32_shl).mem(W.i32_load, 2, genBase);
   b.op(W.i32_ne).op(W.br_if).u32(1);
   b.get(L_E).mem(W.i32_load, 2, 8).set(L_V);
+  // The last region left through a link cell: point it here.
+  b.get(L_LNK); b.op(W.if_).byte(VOID);
+
+  b.get(L_LNK).get(L_PC).mem(W.i64_store, 3, C_VA);
+  b.get(L_LNK).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).mem(W.f64_store, 3, C_STAMP);
+  b.get(L_LNK).get(L_P).i32(12).op(W.i32_shr_u).i32(2).op(W.i32_shl).i32(genBase).op(W.i32_add).mem(W.i32_store, 2, C_GENADDR);
+  b.get(L_LNK).get(L_E).mem(W.i32_load, 2, 4).mem(W.i32_store, 2, C_GEN);
+  b.get(L_LNK).get(L_V).mem(W.i32_store, 2, C_VAL);
+  b.op(W.end);
   // left = region(st, n, block, pageVa)
   b.get(P_ST).get(P_N).get(L_V).i32(BLK_MASK).op(W.i32_and).get(L_PC).i64(-4096).op(W.i64_and);
   b.get(L_V).i32(BLK_BITS).op(W.i32_shr_u).op(W.call_indirect).u32(0).u32(0).tee(L_L);
   b.get(P_N).op(W.i32_eq).op(W.br_if).u32(1);     // could not start: out (the region left pc and the flag)
   b.get(L_L).set(P_N);
   b.get(P_ST).mem(W.f64_load, 3, ST_PC).op(W.i64_trunc_f64_s).set(L_PC);
+  b.get(P_ST).mem(W.i32_load, 2, ST_LINK).set(L_LNK);
   b.get(P_ST).mem(W.i32_load, 2, ST_INTERP).op(W.br_if).u32(1);
   b.get(P_N).op(W.i32_eqz).op(W.i32_eqz).op(W.br_if).u32(0);
   b.op(W.end).op(W.end);
@@ -68,7 +98,20 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
   b.get(P_N);
   return module(
     [{ params: [I32, I32, I32, I64], results: [I32] }, { params: [I32, I32, F64], results: [I32] }],
-    [], [{ type: 1, locals: [[2, I64], [8, I32]], body: b }], true);
+    [], [{ type: 1, locals: [[2, I64], [9, I32]], body: b }], true);
+}
+
+/**
+ * V8 compiles every wasm function with Liftoff, then recompiles it with TurboFan once it
+ * has run a budget of ~1.8 MB of its code. TurboFan costs ~1-10 ms per region; most
+ * regions of an interpreter like CPython (~1,400 in the python3 bench) never earn that
+ * back, so the JIT raises the budget (before its first module: V8 reads it per module)
+ * and only the really hot regions are optimized. Measured, user CPU (see docs/jit.md).
+ */
+const TIERING_BUDGET = 600e6;
+let tiered = false;
+function tiering(): void {
+  if (!tiered) { tiered = true; setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`); }
 }
 
 /** The loop, its table of region functions and the entry hash table of one guest memory. */
@@ -82,8 +125,15 @@ export class WasmLoop {
   private used = 0;
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
+  /** Link cells: given back ones, and the unused rest of the current area. */
+  private readonly freeCells: number[] = [];
+  private cellNext = 0;
+  private cellEnd = 0;
+  /** The link cells of the region in each table slot (given back with it). */
+  private readonly slotCells: (number[] | undefined)[] = [];
 
   constructor(readonly mem: PhysMem) {
+    tiering();
     this.htBase = 0; this.ht = new Int32Array(0); this.run = (): number => 0;
     this.make(HT_BITS);
   }
@@ -111,8 +161,31 @@ export class WasmLoop {
     return s;
   }
 
-  /** The slot's region is gone (its code was dropped or it was given up). */
-  freeFunc(s: number): void { this.table.set(s, null); this.freeSlots.push(s); }
+  /** The slot's region is gone (its code was dropped or it was given up); so are its link cells. */
+  freeFunc(s: number): void {
+    this.table.set(s, null); this.freeSlots.push(s);
+    const cells = this.slotCells[s];
+    if (cells !== undefined) { this.giveBack(cells); this.slotCells[s] = undefined; }
+  }
+
+  /** An empty link cell (zeroed: its stamp 0 matches no hart). */
+  newCell = (): number => {
+    const c = this.freeCells.pop();
+    if (c !== undefined) return c;
+    if (this.cellNext === this.cellEnd) { this.cellNext = this.mem.allocArea(CELL_AREA); this.cellEnd = this.cellNext + CELL_AREA; }
+    const n = this.cellNext;
+    this.cellNext += CELL_BYTES;
+    return n;
+  };
+
+  /** The cells belong to the region now in slot s. */
+  setCells(s: number, cells: number[]): void { this.slotCells[s] = cells; }
+
+  /** Give cells back (their region is gone or was never installed): zero them for reuse. */
+  giveBack(cells: number[]): void {
+    const m = new Int32Array(this.mem.memory.buffer);
+    for (const c of cells) { m.fill(0, c >>> 2, (c + CELL_BYTES) >>> 2); this.freeCells.push(c); }
+  }
 
   /** Enter block `blk` of the region in `slot` at physical address p (frame generation g). */
   insert(p: number, g: number, slot: number, blk: number): void {
