@@ -141,6 +141,7 @@ export class Task implements Waiter {
     this.sighand = sighand ?? new SigHand();
     this.rlim = rlim ?? new Rlimits();
     this.hart = new Hart(mm.mem);
+    this.hart.owner = this;
     mm.attach(this.hart.mmu);
     this.pgid = tgid;
     this.sid = tgid;

@@ -5,7 +5,8 @@ import { itimerCheck, itimersOf } from '../kernel/itimer.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Task, TaskState } from '../kernel/task.js';
 import { runHart } from '../arch/riscv/jit/jit.js';
-import { EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED } from '../arch/riscv/hart.js';
+import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED } from '../arch/riscv/hart.js';
+import { setEcallFast } from '../arch/riscv/cpu.js';
 import { TABLE, MAX_NR } from '../syscalls/table.js';
 import { UserFault } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
@@ -45,6 +46,24 @@ function computeArity(): void {
   }
 }
 
+/**
+ * Syscalls the CPU may complete in place (cpu.setEcallFast): they take no arguments,
+ * return a small number, and cannot block, fault, signal or change what runs next.
+ */
+const FAST = new Uint8Array(MAX_NR);
+for (const nr of [NR.getpid, NR.getppid, NR.gettid, NR.getuid, NR.geteuid, NR.getgid, NR.getegid]) FAST[nr] = 1;
+
+/** The in-place path: a FAST syscall of an untraced machine (strace prints every call). */
+function fastSyscall(h: Hart): boolean {
+  const x = h.x, nr = x[34];
+  if (x[35] !== 0 || nr < 0 || nr >= MAX_NR || FAST[nr] === 0) return false;
+  const t = h.owner as Task, d = TABLE[nr];
+  if (t.kernel.cfg.strace || d === null || d.handler === null) return false;
+  const r = (d.handler as AnyHandler)(t);
+  x[20] = r | 0; x[21] = r < 0 ? -1 : 0;
+  return true;
+}
+
 /** Syscall argument register i (a0..a5) as a number. */
 function arg(x: Int32Array, i: number): number { return x[21 + 2 * i] * 4294967296 + (x[20 + 2 * i] >>> 0); }
 
@@ -64,6 +83,7 @@ export class RunLoop {
     k.onRunnable = () => this.kick();
     this.itimers = itimersOf(k);
     computeArity();
+    setEcallFast(fastSyscall);
   }
 
   /** Run until the kernel halts; resolves with the machine's exit status. */

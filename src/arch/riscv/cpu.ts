@@ -38,6 +38,16 @@ export function bump(t: number, hot: number): boolean { const i = (t / 2) & HOT_
 /** Restart the count of jump target t (after the JIT looked at it). */
 export function hotReset(t: number): void { HOTC[(t / 2) & HOT_MASK] = 0; }
 
+/**
+ * The kernel's in-place syscall path: called at an ecall, it completes the call without
+ * leaving the CPU loop (result in a0; h.pc and h.instret are stale) and returns true, or
+ * returns false to let the ecall exit as usual (EXIT_ECALL). For syscalls that cannot
+ * block, fault, signal or need the pc: a getpid then costs a call, not a run() exit and
+ * re-entry through the dispatcher and the run loop.
+ */
+export let ecallFast: ((h: Hart) => boolean) | null = null;
+export function setEcallFast(f: ((h: Hart) => boolean) | null): void { ecallFast = f; }
+
 /** Translate pc for execution and return the slot array holding its decoded form. */
 function lookup(h: Hart, pc: number): Int32Array {
   const mem = h.mem;
@@ -519,7 +529,10 @@ export function run(h: Hart, budget: number, hot = 0): number {
         // ---- system
         case Op.FENCE: break;
         case Op.FENCE_I: mem.dropAllCode(); break;
-        case Op.ECALL: ret = EXIT_ECALL; break loop;
+        case Op.ECALL:
+          // Not for the JIT's cold-code runs (hot > 0): its dispatcher handles the exit (jit.ts).
+          if (hot === 0 && ecallFast !== null && ecallFast(h)) break;
+          ret = EXIT_ECALL; break loop;
         case Op.EBREAK: n++; ret = EXIT_EBREAK; break loop;
         case Op.CSR:
           if (!csr(h, code[s + 3], h.instret + (budget - n - 1))) {

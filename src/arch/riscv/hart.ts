@@ -48,6 +48,8 @@ export class Hart {
   /** rdtime source; the kernel installs its clock (ticks of 10 MHz, as Linux/riscv reports). */
   timeFn: () => number = () => 0;
   readonly mmu: Mmu;
+  /** Opaque to the CPU: the kernel's task running on this hart (for its in-place syscalls, see cpu.setEcallFast). */
+  owner: unknown = null;
 
   constructor(readonly mem: PhysMem) {
     const slot = mem.allocSlot(), buf = mem.memory.buffer;

@@ -22,7 +22,7 @@ import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_JIT, EXIT_HOT, ST_PC, S
 import { fpExec } from '../fpu.js';
 import { translateWasm, instantiate, WasmRegion, EXIT_FLAG_ECALL } from './wasmgen.js';
 import { WasmLoop } from './wasmloop.js';
-import { run, bump, hotReset } from '../cpu.js';
+import { run, bump, hotReset, ecallFast } from '../cpu.js';
 import { FAULT, ACC_X, ACC_R, ACC_W } from '../../../mm/mmu.js';
 import { PhysMem } from '../../../mm/phys.js';
 import { Op, PAGE_SLOTS_WORDS } from '../decode.js';
@@ -297,6 +297,8 @@ export function runHart(h: Hart, budget: number): number {
               c.interp = 0;
               h.instret += n - left; jm.calls++; jm.regionInsts += n - left;
               h.pc = c.pc;
+              // A syscall the kernel completes in place (cpu.ecallFast): carry on after it.
+              if (ecallFast !== null && left > 0 && ecallFast(h)) { h.pc += 4; n = left; continue; }
               return EXIT_ECALL;
             }
           } else left = rg.fn(c, pc - off, n, off);
