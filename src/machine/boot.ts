@@ -26,6 +26,7 @@ import { mountRootBlock } from '../fs/ext2/index.js';
 import { setHostfsConfinement } from '../fs/hostfs/confine.js';
 import { hostOutput } from '../drivers/chan/hostfd.js';
 import { RunLoop } from './run.js';
+import { optWarmStart } from './optwarm.js';
 import { setupInet, configureEth } from '../net/inet/machine.js';
 import { childExited, sendSignal } from '../kernel/signal.js';
 import { SigInfo, SI_KERNEL } from '../kernel/siginfo.js';
@@ -94,6 +95,7 @@ export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio.
  * restore() load a checkpoint into it (it throws to refuse; the CLI prints one line).
  */
 export function createMachine(cfg: MachineConfig, log: (line: string) => void, restore?: (m: Machine) => void): Machine {
+  optWarmStart(cfg.optWarm); // before the initramfs is unpacked (its parser gets hot)
   const notes: string[] = [];
   setHostfsConfinement(cfg.hostfs);
   tmpfsRam.bytes = cfg.memBytes;

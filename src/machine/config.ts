@@ -36,6 +36,8 @@ export interface MachineConfig {
   jit: JitMode;
   /** Instructions the machine runs in the interpreter before the JIT starts (jitwarm=). */
   jitWarm: number;
+  /** Work (instructions, 1000 per syscall) this process's machines do before V8's optimizing compiler starts (optwarm=; machine/optwarm.ts). */
+  optWarm: number;
   /** Network devices (eth<n>=slirp|daemon|mcast|ucast,...), extra hostfwd= rules, and ip=. */
   eth: EthSpec[];
   hostfwd: string[];
@@ -65,6 +67,9 @@ Options (UML's kernel command line):
   stats               print counters (instructions retired) on exit
   jit=on|js|off       translate hot guest code to WebAssembly (default on; js: JavaScript only; off: interpreter only)
   jitwarm=N           instructions run before the JIT starts (default 4000000: an idle machine stays small)
+  optwarm=N           work (instructions, 1000 per syscall) before V8's optimizing compiler starts,
+                      unless a task runs 1M without blocking or 20 tasks ran (default 8000000: an
+                      idle machine stays small; 0: at once)
   eth<n>=slirp[,MAC][,hostfwd=tcp:HADDR:HPORT-:GPORT]
                       network device with user-mode NAT (no root): guest 10.0.2.15/24,
                       gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3, DHCP
@@ -97,7 +102,7 @@ export function defaultConfig(): MachineConfig {
   return {
     memBytes: 64 << 20, rootfstype: null, root: null, hostfs: null, initrd: null, init: null,
     initArgs: [], initFromArgs: false, initEnv: ['HOME=/', 'TERM=linux'], quiet: false, strace: false, stats: false,
-    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: 'on', jitWarm: 4e6, eth: [], hostfwd: [], ip: null, argv: [],
+    readonly: false, hostname: 'tuml', ubd: [], mgmt: defaultMgmt(), jit: 'on', jitWarm: 4e6, optWarm: 8e6, eth: [], hostfwd: [], ip: null, argv: [],
   };
 }
 
@@ -142,6 +147,11 @@ export function parseArgs(argv: string[]): MachineConfig | { print: string } {
         const v = need();
         if (!/^\d{1,12}$/.test(v)) throw new ConfigError(`jitwarm=${v}: expected a number of instructions`);
         c.jitWarm = Number(v); break;
+      }
+      case 'optwarm': {
+        const v = need();
+        if (!/^\d{1,12}$/.test(v)) throw new ConfigError(`optwarm=${v}: expected a number of instructions`);
+        c.optWarm = Number(v); break;
       }
       case 'hostfwd': c.hostfwd.push(need()); break;
       case 'ip': c.ip = need(); break;

@@ -21,6 +21,7 @@ import { NR } from '../abi/linux/unistd.js';
 import { sampleLoad } from '../proc/index.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
 import { IdleTrim } from './idletrim.js';
+import { optWarmSlice, SYSCALL_WORK } from './optwarm.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
@@ -75,6 +76,8 @@ export class RunLoop {
   paused = false;
   /** Gives freed host memory back once the machine sits idle. */
   private readonly trim = new IdleTrim();
+  /** V8's optimizing compiler is still held back (machine/optwarm.ts). */
+  private warming = true;
 
   /** Processes with an armed CPU timer (checked after every exit, so kept at hand). */
   private readonly itimers: ReadonlySet<Task>;
@@ -151,7 +154,7 @@ export class RunLoop {
   private runTask(t: Task): void {
     const h = t.hart;
     const k = this.k;
-    let left = SLICE;
+    let left = SLICE, calls = 0;
     while (left > 0 && t.state === TaskState.Runnable) {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
       const before = h.instret;
@@ -163,7 +166,7 @@ export class RunLoop {
       switch (r) {
         case EXIT_BUDGET: break;
         case EXIT_ECALL:
-          this.syscall(t); left -= 50;
+          this.syscall(t); left -= 50; calls++;
           if (t.yieldSlice) { t.yieldSlice = false; left = 0; }
           break;
         case EXIT_FAULT:
@@ -176,6 +179,7 @@ export class RunLoop {
       }
       if (k.haltStatus !== null) return;
     }
+    if (this.warming) this.warming = optWarmSlice(t, SLICE - left + calls * SYSCALL_WORK, left > 0 || t.state !== TaskState.Runnable);
   }
 
   private readonly reexec = (t: Task): void => this.syscall(t);

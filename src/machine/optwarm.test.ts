@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OptWarm } from './optwarm.js';
+
+test('optimizer warm-up: ends once, on total work', () => {
+  const ends: boolean[] = [];
+  const w = new OptWarm(1000, (jit) => { ends.push(jit); });
+  const a = {}, b = {};
+  assert.equal(w.slice(a, 400, true), true);
+  assert.equal(w.slice(b, 400, true), true);
+  assert.equal(w.slice(a, 199, false), true);
+  assert.deepEqual(ends, []);
+  assert.equal(w.slice(b, 1, true), false, 'the threshold is reached');
+  assert.deepEqual(ends, [false], 'used up: the JIT keeps its own warm-up');
+  assert.equal(w.slice(a, 1e9, false), false);
+  assert.deepEqual(ends, [false], 'ends once');
+});
+
+test('optimizer warm-up: a task running 1M units without blocking ends it, and the JIT warm-up', () => {
+  const ends: boolean[] = [];
+  const w = new OptWarm(1e9, (jit) => { ends.push(jit); });
+  const a = {}, b = {};
+  for (let i = 0; i < 4; i++) assert.equal(w.slice(a, 200000, false), true);
+  assert.equal(w.slice(a, 150000, true), true, 'blocked at 950K: starts again');
+  for (let i = 0; i < 4; i++) assert.equal(w.slice(a, 200000, false), true);
+  assert.equal(w.slice(b, 200000, false), true, 'runs are per task');
+  assert.equal(w.slice(a, 200000, false), false, '1M without blocking');
+  assert.deepEqual(ends, [true]);
+});
+
+test('optimizer warm-up: the 20th task ends it', () => {
+  const ends: boolean[] = [];
+  const w = new OptWarm(1e9, (jit) => { ends.push(jit); });
+  const first = {};
+  assert.equal(w.slice(first, 10, true), true);
+  for (let i = 0; i < 18; i++) assert.equal(w.slice({}, 10, true), true);
+  assert.equal(w.slice(first, 10, true), true, 'a task seen before is not counted again');
+  assert.equal(w.slice({}, 10, true), false);
+  assert.deepEqual(ends, [true]);
+});

@@ -1,0 +1,67 @@
+// V8's optimizing compiler (TurboFan) stays off while the machines of this process warm
+// up: until they have done `optwarm=` units of work (instructions, plus SYSCALL_WORK per
+// syscall), a task has run HOG_WORK without blocking, or MAX_TASKS tasks have run. A boot
+// to a busybox prompt does none of these (4.4M units, at most 0.69M without blocking, 17
+// tasks) and reaches the prompt as fast without TurboFan, which saves its host memory:
+// each TurboFan compile of the interpreter's loop takes ~8 MB of compiler zones, and
+// TurboFan's own code is ~4 MB of the node binary's pages (docs/benchmarks.md, "Idle
+// memory"). Once on it stays on; hot functions are optimized at their next tier-up check.
+// A task that runs long or many tasks also end the guest JIT's warm-up (jitwarm=) at once.
+import { nodeV8 } from '../lib/nodemods.js';
+import { setJitWarmup } from '../arch/riscv/jit/jit.js';
+
+/** Work units a syscall counts for besides its instructions (its kernel side is JavaScript). */
+export const SYSCALL_WORK = 1000;
+/** Work a task does without blocking that makes it CPU-bound. */
+const HOG_WORK = 1e6;
+/** Tasks that have run, after which the machine is busy creating processes. */
+const MAX_TASKS = 20;
+
+/** The warm-up of one process: what is left of it, per-task runs since they last blocked. */
+export class OptWarm {
+  private runs = new WeakMap<object, number>();
+  private tasks = 0;
+  done = false;
+
+  /** `end(jit)` is called once when the warm-up ends; jit: end the JIT's warm-up too. */
+  constructor(private left: number, private readonly end: (jit: boolean) => void) {}
+
+  /**
+   * Task `t` ran for up to a slice: `work` units; `blocked` when it stopped before the
+   * slice's end (sleeping, stopped or gone). Returns true while the warm-up goes on.
+   */
+  slice(t: object, work: number, blocked: boolean): boolean {
+    if (this.done) return false;
+    this.left -= work;
+    const prev = this.runs.get(t);
+    if (prev === undefined) this.tasks++;
+    const run = (prev ?? 0) + work;
+    this.runs.set(t, blocked ? 0 : run);
+    if (this.left > 0 && run < HOG_WORK && this.tasks < MAX_TASKS) return true;
+    this.done = true;
+    this.runs = new WeakMap();
+    this.end(this.left > 0);
+    return false;
+  }
+}
+
+let warm: OptWarm | null = null;
+
+/**
+ * A machine is being built with `optwarm=` work; 0 leaves the optimizing compiler on.
+ * The first machine of the process starts the warm-up; later ones share what is left.
+ */
+export function optWarmStart(work: number): void {
+  if (warm !== null) return;
+  warm = new OptWarm(work, (jit) => {
+    nodeV8().setFlagsFromString('--turbofan');
+    if (jit) setJitWarmup(0);
+  });
+  if (work <= 0) { warm.done = true; return; }
+  nodeV8().setFlagsFromString('--no-turbofan');
+}
+
+/** See OptWarm.slice (false when no machine started a warm-up). */
+export function optWarmSlice(t: object, work: number, blocked: boolean): boolean {
+  return warm !== null && warm.slice(t, work, blocked);
+}
