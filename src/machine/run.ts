@@ -54,6 +54,9 @@ function computeArity(): void {
 const FAST = new Uint8Array(MAX_NR);
 for (const nr of [NR.getpid, NR.getppid, NR.gettid, NR.getuid, NR.geteuid, NR.getgid, NR.getegid]) FAST[nr] = 1;
 
+/** Syscalls completed in place so far (work for machine/optwarm.ts). */
+let fastCalls = 0;
+
 /** The in-place path: a FAST syscall of an untraced machine (strace prints every call). */
 function fastSyscall(h: Hart): boolean {
   const x = h.x, nr = x[34];
@@ -62,6 +65,7 @@ function fastSyscall(h: Hart): boolean {
   if (t.kernel.cfg.strace || d === null || d.handler === null) return false;
   const r = (d.handler as AnyHandler)(t);
   x[20] = r | 0; x[21] = r < 0 ? -1 : 0;
+  fastCalls++;
   return true;
 }
 
@@ -155,6 +159,7 @@ export class RunLoop {
     const h = t.hart;
     const k = this.k;
     let left = SLICE, calls = 0;
+    const fast0 = fastCalls;
     while (left > 0 && t.state === TaskState.Runnable) {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
       const before = h.instret;
@@ -179,7 +184,10 @@ export class RunLoop {
       }
       if (k.haltStatus !== null) return;
     }
-    if (this.warming) this.warming = optWarmSlice(t, SLICE - left + calls * SYSCALL_WORK, left > 0 || t.state !== TaskState.Runnable);
+    if (this.warming) {
+      calls += fastCalls - fast0;
+      this.warming = optWarmSlice(t, SLICE - left + calls * SYSCALL_WORK, left > 0 || t.state !== TaskState.Runnable);
+    }
   }
 
   private readonly reexec = (t: Task): void => this.syscall(t);
