@@ -77,7 +77,6 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
   b.get(L_E).mem(W.i32_load, 2, 8).set(L_V);
   // The last region left through a link cell: point it here.
   b.get(L_LNK); b.op(W.if_).byte(VOID);
-
   b.get(L_LNK).get(L_PC).mem(W.i64_store, 3, C_VA);
   b.get(L_LNK).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).mem(W.f64_store, 3, C_STAMP);
   b.get(L_LNK).get(L_P).i32(12).op(W.i32_shr_u).i32(2).op(W.i32_shl).i32(genBase).op(W.i32_add).mem(W.i32_store, 2, C_GENADDR);
