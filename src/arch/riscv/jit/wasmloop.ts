@@ -104,8 +104,8 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
  * V8 compiles every wasm function with Liftoff, then recompiles it with TurboFan once it
  * has run a budget of ~1.8 MB of its code. TurboFan costs ~1-10 ms per region; most
  * regions of an interpreter like CPython (~1,400 in the python3 bench) never earn that
- * back, so the JIT raises the budget (before its first module: V8 reads it per module)
- * and only the really hot regions are optimized. Measured, user CPU (see docs/jit.md).
+ * back, so the JIT raises the budget (once, before it compiles its first module) and
+ * only the really hot regions are optimized. Measured, user CPU: see docs/jit.md.
  */
 const TIERING_BUDGET = 600e6;
 let tiered = false;
