@@ -38,3 +38,11 @@ test('optimizer warm-up: the 20th task ends it', () => {
   assert.equal(w.slice({}, 10, true), false);
   assert.deepEqual(ends, [true]);
 });
+
+test('optimizer warm-up: a busy task ends the JIT warm-up even when its slice also used up the work', () => {
+  const ends: boolean[] = [];
+  const w = new OptWarm(8e6, (jit) => { ends.push(jit); });
+  // One slice of a getpid loop: 200K instructions and ~10,000 in-place calls of 1000 units.
+  assert.equal(w.slice({}, 200000 + 1e7, false), false);
+  assert.deepEqual(ends, [true]);
+});
