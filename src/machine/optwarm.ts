@@ -52,6 +52,8 @@ let warm: OptWarm | null = null;
 /**
  * A machine is being built with `optwarm=` work; 0 leaves the optimizing compiler on.
  * The first machine of the process starts the warm-up; later ones share what is left.
+ * bin/tuml starts node with --no-turbofan (nothing compiled while the kernel loads, and
+ * node:v8, ~0.3 MB, is only loaded when the warm-up ends).
  */
 export function optWarmStart(work: number): void {
   if (warm !== null) return;
@@ -59,8 +61,9 @@ export function optWarmStart(work: number): void {
     nodeV8().setFlagsFromString('--turbofan');
     if (jit) setJitWarmup(0);
   });
-  if (work <= 0) { warm.done = true; return; }
-  nodeV8().setFlagsFromString('--no-turbofan');
+  const off = process.execArgv.includes('--no-turbofan');
+  if (work <= 0) { warm.done = true; if (off) nodeV8().setFlagsFromString('--turbofan'); return; }
+  if (!off) nodeV8().setFlagsFromString('--no-turbofan');
 }
 
 /** See OptWarm.slice (false when no machine started a warm-up). */
