@@ -25,6 +25,16 @@ import { optWarmSlice, SYSCALL_WORK } from './optwarm.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
+/**
+ * While V8's optimizing compiler is held back (machine/optwarm.ts), the run loop reports
+ * the work done so far every WARM_STEP units (instructions, SYSCALL_WORK a syscall), and the in-place path declines
+ * every WARM_CALLS-th call so that the run loop gets to count: a busy task (a getpid
+ * loop runs a whole slice in place) then ends that warm-up after ~1,000 calls rather
+ * than a slice's ~10,000 run with neither compiler.
+ */
+const WARM_STEP = 25000, WARM_CALLS = 1024;
+/** The run loop is in V8's warm-up (see WARM_STEP); in-place calls since the in-place path last declined. */
+let warmingNow = true, warmCalls = 0;
 /** Host milliseconds of guest work between yields to the event loop. */
 const YIELD_MS = 8;
 
@@ -63,6 +73,7 @@ function fastSyscall(h: Hart): boolean {
   if (x[35] !== 0 || nr < 0 || nr >= MAX_NR || FAST[nr] === 0) return false;
   const t = h.owner as Task, d = TABLE[nr];
   if (t.kernel.cfg.strace || d === null || d.handler === null) return false;
+  if (warmingNow && ++warmCalls >= WARM_CALLS) { warmCalls = 0; return false; }
   const r = (d.handler as AnyHandler)(t);
   x[20] = r | 0; x[21] = r < 0 ? -1 : 0;
   fastCalls++;
@@ -158,8 +169,7 @@ export class RunLoop {
   private runTask(t: Task): void {
     const h = t.hart;
     const k = this.k;
-    let left = SLICE, calls = 0;
-    const fast0 = fastCalls;
+    let left = SLICE, calls = 0, fast0 = fastCalls, reported = SLICE;
     while (left > 0 && t.state === TaskState.Runnable) {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
       const before = h.instret;
@@ -183,10 +193,18 @@ export class RunLoop {
         default: faultSignal(t, SIGSEGV, h.exitAddr, 0); break;
       }
       if (k.haltStatus !== null) return;
+      if (this.warming && left > 0) {
+        // Report the work so far as not blocked (the slice goes on); the rest comes below.
+        const work = reported - left + (calls + fastCalls - fast0) * SYSCALL_WORK;
+        if (work >= WARM_STEP) {
+          this.warming = warmingNow = optWarmSlice(t, work, false);
+          reported = left; calls = 0; fast0 = fastCalls;
+        }
+      }
     }
     if (this.warming) {
       calls += fastCalls - fast0;
-      this.warming = optWarmSlice(t, SLICE - left + calls * SYSCALL_WORK, left > 0 || t.state !== TaskState.Runnable);
+      this.warming = warmingNow = optWarmSlice(t, reported - left + calls * SYSCALL_WORK, left > 0 || t.state !== TaskState.Runnable);
     }
   }
 
