@@ -20,14 +20,18 @@
 // and for the host process itself:
 //   mallocTrim() -> 1 | 0             glibc's malloc_trim(0): free heap pages back to the
 //                                     host (1 if any went; always 0 without glibc)
+//   zeroPages(bytes) -> ArrayBuffer | null  fresh zero pages of its own (mmap), unmapped when
+//                                     collected: pages never written cost no host memory
 #include <node_api.h>
 #include <uv.h>
 #include <errno.h>
 #include <poll.h>
 #include <time.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -292,6 +296,30 @@ static napi_value js_malloc_trim(napi_env env, napi_callback_info info) {
 #endif
 }
 
+static void unmap_pages(napi_env env, void *data, void *hint) {
+  (void)env;
+  munmap(data, (size_t)(uintptr_t)hint);
+}
+
+static napi_value js_zero_pages(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  double n = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_double(env, argv[0], &n) != napi_ok || !(n > 0) || n > (double)(1u << 30)) {
+    CHECK(napi_get_null(env, &out));
+    return out;
+  }
+  size_t len = (size_t)n;
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) { CHECK(napi_get_null(env, &out)); return out; }
+  if (napi_create_external_arraybuffer(env, p, len, unmap_pages, (void *)(uintptr_t)len, &out) != napi_ok) {
+    munmap(p, len);
+    CHECK(napi_get_null(env, &out));
+  }
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "socket", NULL, js_socket, NULL, NULL, NULL, napi_default, NULL },
@@ -307,6 +335,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "setBufs", NULL, js_set_bufs, NULL, NULL, NULL, napi_default, NULL },
     { "ctlConnect", NULL, js_ctl_connect, NULL, NULL, NULL, napi_default, NULL },
     { "mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_default, NULL },
+    { "zeroPages", NULL, js_zero_pages, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   rxring_register(env, exports);

@@ -22,8 +22,9 @@ export interface Addon {
   rxRead(fd: number, buf: Uint8Array): number;
   rxDropped(fd: number): number;
   ctlConnect(path: Uint8Array, request: Uint8Array, replyLen: number, timeoutMs: number): [number, Buffer] | number;
-  // for the host process (machine/idletrim.ts); absent from an addon built before it
+  // for the host process (machine/idletrim.ts, lib/zeropages.ts); absent from an addon built before them
   mallocTrim?(): number;
+  zeroPages?(bytes: number): ArrayBuffer | null;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/unix_dgram.node', import.meta.url));

@@ -9,6 +9,7 @@ import { Op, decodeInto, PAGE_SLOTS_WORDS, AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, A
 import { expand } from './rvc.js';
 import { fpExec } from './fpu.js';
 import * as md from './muldiv.js';
+import { zeroInt32 } from '../../lib/zeropages.js';
 
 const P32 = 4294967296;
 /** An all-zero slot array: reading any slot gives Op.UNDECODED, forcing a page look-up. */
@@ -55,7 +56,7 @@ function lookup(h: Hart, pc: number): Int32Array {
   const f = p >>> 12;
   let code = mem.code[f];
   if (code === undefined) {
-    code = new Int32Array(PAGE_SLOTS_WORDS);
+    code = zeroInt32(PAGE_SLOTS_WORDS);
     mem.code[f] = code;
     mem.codeFrames++;
     h.mmu.flushWriteFrame(f);

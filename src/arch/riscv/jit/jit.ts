@@ -29,6 +29,7 @@ import { Op, PAGE_SLOTS_WORDS } from '../decode.js';
 import { JitCtx } from './ctx.js';
 import { Region, PageRef, compileRegion } from './compile.js';
 import { pteFrame } from '../../../mm/pagetable.js';
+import { zeroInt32 } from '../../../lib/zeropages.js';
 
 /** Taken jumps to a target before a region is translated there (at most 65535). */
 export let HOT = 64;
@@ -160,7 +161,7 @@ function pageOf(h: Hart, jm: JitMem, f: number): JitPage {
   const mem = h.mem;
   let code = mem.code[f];
   if (code === undefined) {
-    code = new Int32Array(PAGE_SLOTS_WORDS);
+    code = zeroInt32(PAGE_SLOTS_WORDS);
     mem.code[f] = code;
     mem.codeFrames++;
     h.mmu.flushWriteFrame(f);
