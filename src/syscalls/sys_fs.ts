@@ -39,6 +39,8 @@ function epipe(t: Task, r: number): number {
 }
 
 const CHUNK = 1 << 20;
+/** sendfile's buffer when the input's size tells nothing (a pipe, procfs, end of file). */
+const SENDFILE_PROBE = 64 << 10;
 
 // ---- helpers -------------------------------------------------------------------------
 
@@ -732,7 +734,11 @@ function sysSendfile(t: Task, outfd: number, infd: number, offva: number, count:
       t.blockOn(q);
       return BLOCK;
     }
-    const buf = new Uint8Array(Math.min(count - done, CHUNK, room));
+    // What is left of a regular file bounds the buffer (a size of 0, as procfs files have,
+    // says nothing): `cat` of a small file asks for 2 GB, and a 1 MiB buffer for each of its
+    // calls (the last one at end of file) showed in the host memory of an idle boot.
+    const left = seekable ? inp!.inode.size - pos : 0;
+    const buf = new Uint8Array(Math.min(count - done, CHUNK, room, left > 0 ? left : SENDFILE_PROBE));
     const n = seekable ? inp!.pread(buf, pos, t) : inp!.read(buf, t);
     if (n < 0) { if (done) break; return n; }
     if (n === 0) break;
