@@ -29,7 +29,7 @@ import { ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
 import { TLB_XTAG, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
 import { PhysMem } from '../../../mm/phys.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
-import { setFlagsFromString } from 'node:v8';
+import { nodeV8 } from '../../../lib/nodemods.js';
 
 /** The hash table starts with 2^HT_BITS entries and doubles when over half full. */
 const HT_BITS = 14;
@@ -110,7 +110,7 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
 const TIERING_BUDGET = 600e6;
 let tiered = false;
 function tiering(): void {
-  if (!tiered) { tiered = true; setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`); }
+  if (!tiered) { tiered = true; nodeV8().setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`); }
 }
 
 /** The loop, its table of region functions and the entry hash table of one guest memory. */
