@@ -34,6 +34,8 @@ import { zeroInt32 } from '../../../lib/zeropages.js';
 /** Taken jumps to a target before a region is translated there (at most 65535). */
 export let HOT = 64;
 export function setHot(n: number): void { HOT = Math.max(1, Math.min(65535, n)); }
+/** A budget below this that a region refuses is finished in the interpreter (regions need at most ~100 instructions). */
+const TAIL = 256;
 /** A region is judged after this many calls; it must retire MIN_PER_CALL instructions per call on average. */
 const PROBATION = 2048, MIN_PER_CALL = 40;
 /**
@@ -318,8 +320,20 @@ export function runHart(h: Hart, budget: number): number {
             continue;
           }
         }
-        // The region cannot start here (too little budget left, or its first instruction
-        // needs the interpreter): interpret that one instruction with its mark lifted.
+        if (c.interp === 0 && n < TAIL) {
+          // Too little budget left for the region (it checks what its longest path to the
+          // next check needs): interpret the rest of the slice with its marks lifted.
+          const jcode = jp.code;
+          for (const s of rg.starts) if (jp.regions[s >>> 1] === rg) jcode[s << 1] = jp.orig[s >>> 1];
+          r = run(h, n); jm.steps++;
+          if (mem.code[f] === jcode) for (const s of rg.starts) if (jp.regions[s >>> 1] === rg) jcode[s << 1] = Op.JIT_ENTRY;
+          if (r === EXIT_JIT) r = EXIT_BUDGET;
+          n -= h.instret - before;
+          if (r !== EXIT_BUDGET) return r;
+          continue;
+        }
+        // The region cannot start here (its first instruction needs the interpreter, or
+        // too little budget left): interpret that one instruction with its mark lifted.
         c.interp = 0;
         const s = off << 1, jcode = jp.code;
         jcode[s] = jp.orig[k];

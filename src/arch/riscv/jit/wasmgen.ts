@@ -11,7 +11,8 @@
 // 64-bit arithmetic, and loads and stores inlined against the hart's TLB, which lives in
 // the slot (hart.ts ST_*, mmu.ts TLB_*). Control inside the region is a loop around a
 // br_table over the blocks, emitted in address order so that fall-through costs nothing.
-// The rules are compile.ts's: a block checks its whole budget first; a TLB miss or a
+// The rules are compile.ts's, except that the budget is checked on entry and on backward
+// jumps for the longest path to the next check rather than per block (see need); a TLB miss or a
 // page-crossing access leaves with the interpreter flag set so the interpreter performs
 // it; neighbour pages are used only after a once-per-call guard (X-TLB entry and the
 // frame's code generation, PhysMem.gen); F/D arithmetic calls fpExec through an import.
@@ -99,6 +100,24 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   /** Blocks where a call made in this region returns (a JALR may stay in the region by going there). */
   const retSites = new Set<number>();
   for (const x of blocks) for (const y of x.insts) if (y.op === Op.JAL) retSites.add(y.off + (y.w >>> 24));
+  /**
+   * The budget is checked where control enters the region and on its backward jumps, not
+   * per block: need[i] is the most instructions that can retire from block i's start
+   * through forward jumps and fall-throughs before the next check or an exit (the blocks
+   * are in address order, so forward means a higher index). A check that fails leaves
+   * the region at a block start; the dispatcher interprets the few instructions left.
+   */
+  const need = new Array<number>(nb).fill(0);
+  for (let i = nb - 1; i >= 0; i--) {
+    const insts = blocks[i].insts, last = insts[insts.length - 1];
+    const next = last.off + (last.w >>> 24), succ: number[] = [];
+    if (last.op === Op.J || last.op === Op.JAL) succ.push(last.off + last.imm);
+    else if (last.op !== Op.JALR && last.op !== Op.ECALL) { succ.push(next); if (endsBlock(last.op)) succ.push(last.off + last.imm); }
+    let most = 0;
+    for (const t of succ) { const j = index.get(t); if (j !== undefined && j > i) most = Math.max(most, need[j]); }
+    need[i] = insts.length + most;
+  }
+  const maxNeed = Math.max(...need);
   const used = new Set<number>(), written = new Set<number>();
   const b = new Bytes();
   /** Nesting depth inside the current block's code (ifs opened), for branch depths. */
@@ -145,6 +164,11 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     if (interp !== false) b.i32(interp === true ? 1 : interp).set(L_INTERP);
     b.br(toExit());
   };
+  /** A jump back to block j (through the br_table): check the budget it needs first. */
+  const backTo = (j: number): void => {
+    b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(); exitAt(blocks[j].start, 0, false); ifEnd();
+    b.i32(j).set(P_BLK).br(toTop());
+  };
   /** Link cells, one per exit to code outside the region: the exit goes straight to the region it found last. */
   const cells: number[] = [];
   const link = (): void => {
@@ -157,7 +181,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     const j = index.get(t);
     // Forward: straight to the end of the wasm block that block j's code follows. Backward: through the br_table.
     if (j !== undefined && j > bi) b.br(depth + j - bi - 1);
-    else if (j !== undefined) { b.i32(j).set(P_BLK).br(toTop()); }
+    else if (j !== undefined) backTo(j);
     else { link(); exitAt(t, 0, false); }
   };
   /** Open an if (void) / close it, keeping `depth` right. */
@@ -298,8 +322,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     const len = blk.insts.length;
     ninsts += len;
     depth = 0;
-    // Budget for the whole block.
-    b.get(P_N).i32(len).op(W.i32_lt_s); ifOpen(); exitAt(blk.start, 0, false); ifEnd();
+    // The block's instructions retire (the budget was checked on the way here, see need).
     b.get(P_N).i32(len).op(W.i32_sub).set(P_N);
     const have = new Set<number>([0]);
     for (let ii = 0; ii < len; ii++) {
@@ -327,7 +350,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           // A return into this region (a call's return site) stays inside; anything else leaves.
           for (const [s, j] of index) {
             if (!retSites.has(s)) continue;
-            b.get(L_T1).get(L_PV).i64(s).op(W.i64_add).op(W.i64_eq); ifOpen(); b.i32(j).set(P_BLK).br(toTop()); ifEnd();
+            b.get(L_T1).get(L_PV).i64(s).op(W.i64_add).op(W.i64_eq); ifOpen(); backTo(j); ifEnd();
           }
           link(); b.get(L_T1).set(L_T0).br(toExit());
           break;
@@ -427,6 +450,9 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   b.op(W.end);                         // $exit
   // Exit: write back, record pc and the interpreter flag, return the budget left.
   const body = new Bytes();
+  // Too little budget to start: leave at once with nothing done (the caller wrote pc).
+  body.get(P_N).i32(maxNeed).op(W.i32_lt_s).op(W.if_).byte(VOID);
+  body.get(P_ST).i32(0).mem(W.i32_store, 2, ST_LINK).get(P_N).op(W.return_).op(W.end);
   body.get(P_PV).set(L_PV);
   for (const r of [...used].sort((p, q) => p - q)) body.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r));
   body.append(b);
@@ -438,6 +464,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   body.get(L_LINK).mem(W.i64_load, 3, C_VA).get(L_T0).op(W.i64_ne).op(W.br_if).u32(0);
   body.get(L_LINK).mem(W.f64_load, 3, C_STAMP).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).op(W.f64_ne).op(W.br_if).u32(0);
   body.get(L_LINK).mem(W.i32_load, 2, C_GENADDR).mem(W.i32_load, 2, 0).get(L_LINK).mem(W.i32_load, 2, C_GEN).op(W.i32_ne).op(W.br_if).u32(0);
+  body.get(P_ST).get(L_T0).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);    // in case it cannot start
   body.get(P_ST).get(P_N).get(L_LINK).mem(W.i32_load, 2, C_VAL).i32(BLK_MASK).op(W.i32_and).get(L_T0).i64(-4096).op(W.i64_and);
   body.get(L_LINK).mem(W.i32_load, 2, C_VAL).i32(BLK_BITS).op(W.i32_shr_u).op(W.return_call_indirect).u32(0).u32(0);
   body.op(W.end);
