@@ -27,10 +27,10 @@ import { optWarmSlice, SYSCALL_WORK } from './optwarm.js';
 const SLICE = 200000;
 /**
  * While V8's optimizing compiler is held back (machine/optwarm.ts), the run loop reports
- * the work done so far every WARM_STEP units (instructions, SYSCALL_WORK a syscall), and the in-place path declines
- * every WARM_CALLS-th call so that the run loop gets to count: a busy task (a getpid
- * loop runs a whole slice in place) then ends that warm-up after ~1,000 calls rather
- * than a slice's ~10,000 run with neither compiler.
+ * the work done so far every WARM_STEP units (instructions, SYSCALL_WORK a syscall), and
+ * the in-place path declines every WARM_CALLS-th call so that the run loop gets to
+ * count: a busy task (a getpid loop runs a whole slice in place) then ends that warm-up
+ * after ~1,000 calls rather than a slice's ~10,000 run with neither compiler.
  */
 const WARM_STEP = 25000, WARM_CALLS = 1024;
 /** The run loop is in V8's warm-up (see WARM_STEP); in-place calls since the in-place path last declined. */
