@@ -41,6 +41,9 @@ export class IdleTrim {
     this.timer.unref(); // never what keeps the process alive
   }
 
+  /** Trim at once (the run loop, while the machine warms up). */
+  now(): void { this.trim(); }
+
   /** The machine stops (halt, reboot): no trim after it. */
   stop(): void {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
