@@ -136,6 +136,8 @@ export function setJit(mem: PhysMem, mode: JitMode | boolean): void {
 /** The hart whose wasm region is running (its F/D helper import needs it). */
 let cur: Hart | null = null;
 const fpImport = (_st: number, raw: number): number => fpExec(cur!, raw) ? 1 : 0;
+/** A wasm region's ecall: 1 when the kernel completed it in place (cpu.ecallFast), 0 to leave for the kernel. */
+const ecallImport = (): number => ecallFast !== null && ecallFast(cur!) ? 1 : 0;
 /** A wasm region's TLB miss: the physical address of va, or -1 to let the interpreter take the access. */
 const tlbImport = (va: number, write: number): number => {
   const mmu = cur!.mmu, kind = write !== 0 ? ACC_W : ACC_R;
@@ -215,7 +217,7 @@ function flush(jm: JitMem): void {
   const batch = jm.pending, mem = jm.mem;
   jm.pending = [];
   const loop = jm.wasmLoop();
-  const fns = instantiate(batch.map((p) => p.wr), mem.memory, loop.table, fpImport, tlbImport);
+  const fns = instantiate(batch.map((p) => p.wr), mem.memory, loop.table, fpImport, tlbImport, ecallImport);
   for (let i = 0; i < batch.length; i++) {
     const { wr, jp, f, off } = batch[i];
     if (jp.cold[off >>> 1] === PENDING) jp.cold[off >>> 1] = 0;
@@ -300,8 +302,7 @@ export function runHart(h: Hart, budget: number): number {
               c.interp = 0;
               h.instret += n - left; jm.calls++; jm.regionInsts += n - left;
               h.pc = c.pc;
-              // A syscall the kernel completes in place (cpu.ecallFast): carry on after it.
-              if (ecallFast !== null && left > 0 && ecallFast(h)) { h.pc += 4; n = left; continue; }
+              // (The region already offered it to the in-place path, cpu.ecallFast.)
               return EXIT_ECALL;
             }
           } else left = rg.fn(c, pc - off, n, off);

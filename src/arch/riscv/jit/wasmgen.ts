@@ -29,8 +29,8 @@ import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38, L_LINK = 39,
   L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45, L_EXTRA = 46;
 const reg = (r: number): number => L_PV + r;
-/** Function indices in a batch module: the fp and tlb imports, mulhu, then the regions. */
-const F_FP = 0, F_TLB = 1, F_MULHU = 2, F_FIRST = 3;
+/** Function indices in a batch module: the fp, tlb and ecall imports, mulhu, then the regions. */
+const F_FP = 0, F_TLB = 1, F_ECALL = 2, F_MULHU = 3, F_FIRST = 4;
 
 /** The exit flag of a region that stopped at an ecall (pc), which it counted as retired. */
 export const EXIT_FLAG_ECALL = 2;
@@ -50,7 +50,7 @@ export interface WasmRegion {
 
 const TYPES = [
   { params: [I32, I32, I32, I64], results: [I32] },       // 0: a region
-  { params: [I32, I32], results: [I32] },                 // 1: fp(st, raw) -> ok
+  { params: [I32, I32], results: [I32] },                 // 1: fp(st, raw) -> ok; ecall(st, 0) -> done
   { params: [I64, I64], results: [I64] },                 // 2: mulhu(a, b)
   { params: [F64, I32], results: [I32] },                 // 3: tlb(va, write) -> physical address or -1
 ];
@@ -435,7 +435,22 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           break;
         }
         case Op.FENCE: break;
-        case Op.ECALL: exitAt(off, 0, EXIT_FLAG_ECALL); break;   // retired, as the interpreter counts it
+        case Op.ECALL:
+          // A syscall the kernel completes in place (cpu.ecallFast: it reads a7 and writes
+          // a0) goes on with the next instruction; any other leaves, retired as the
+          // interpreter counts it, for the kernel.
+          spill(17);
+          b.get(P_ST).i32(0).op(W.call).u32(F_ECALL); ifOpen();
+          if (inLocals) { used.add(10); written.add(10); }
+          reload(10);
+          { // (need[] stops at an ecall: check the budget for what follows, as a backward jump does)
+            const j = index.get(off + 4);
+            if (j !== undefined) { b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(); exitAt(off + 4, 0, false); ifEnd(); }
+          }
+          goto(off + 4);
+          ifEnd();
+          exitAt(off, 0, EXIT_FLAG_ECALL);
+          break;
         default: throw new Error(`jit: no wasm for op ${op} at ${off}`);
       }
     }
@@ -477,10 +492,11 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
 
 /** Compile translated regions into one module (a module's fixed cost dwarfs a region's); their functions in order. */
 export function instantiate(regions: WasmRegion[], memory: WebAssembly.Memory, table: WebAssembly.Table,
-  fp: (st: number, raw: number) => number, tlb: (va: number, write: number) => number): Function[] {
+  fp: (st: number, raw: number) => number, tlb: (va: number, write: number) => number,
+  ecall: (st: number, zero: number) => number): Function[] {
   const funcs = [{ type: 2, locals: [[7, I64]] as [number, number][], body: mulhuBody() }];
   for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64], [r.guards, I32]], body: r.body });
-  const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }], funcs, true);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, tab: table, fp, tlb } });
+  const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }, { name: 'ecall', type: 1 }], funcs, true);
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, tab: table, fp, tlb, ecall } });
   return regions.map((_, i) => inst.exports[`f${F_FIRST + i}`] as Function);
 }
