@@ -102,16 +102,40 @@ const OBJECTS = ['stdin: hello', 'fp: 3.000000000000000', 'stream: queued-stream
   'dgram: dgram-msg', 'pty: pty-line', 'eventfd: 5', 'epoll: 1 1234', 'shm: shm-data', 'sem: 3', 'msg: 7 msg-text',
   'child: exit 9, shared 104', 'vfork: 15', 'thread: 42', 'posix timer: armed', 'flock: held', 'inotify: newfile', 'usr1: 1', 'status 0', ''].join('\n');
 
-test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive a restore (hostfs root)', { skip: skipC, timeout: 240_000 }, async () => {
-  const s = scratch('tuml-ckpt-');
-  // a minimal hostfs root: busybox, the test program, a /dev for devtmpfs
+/** A minimal hostfs root in s with `dirs`: busybox as /bin/sh and tests/ckpt/NAME.c built static as /NAME. */
+function ckptRoot(s, name, dirs, flags = []) {
   const root = path.join(s.dir, 'root');
-  for (const d of ['bin', 'dev', 'tmp']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of dirs) fs.mkdirSync(path.join(root, d), { recursive: true });
   fs.copyFileSync(BUSYBOX, path.join(root, 'bin', 'busybox'));
   fs.chmodSync(path.join(root, 'bin', 'busybox'), 0o755);
   fs.symlinkSync('busybox', path.join(root, 'bin', 'sh'));
-  const cc = spawnSync(CC, ['-static', '-O2', '-pthread', '-o', path.join(root, 'objects'), path.join(REPO, 'tests', 'ckpt', 'objects.c')], { encoding: 'utf8' });
+  const cc = spawnSync(CC, ['-static', '-O2', ...flags, '-o', path.join(root, name), path.join(REPO, 'tests', 'ckpt', `${name}.c`)], { encoding: 'utf8' });
   assert.equal(cc.status, 0, cc.stderr);
+  return root;
+}
+
+/**
+ * Machine m waits for input: checkpoint it to `file`, give it `input`, and check that
+ * from there it prints `expected`; so must `restores` restores of the file, given the same input.
+ */
+async function resumesAfterCheckpoint(m, file, input, expected, restores) {
+  const cut = m.out.length;
+  const r = await m.mc('checkpoint', file);
+  assert.equal(r.code, 0, r.out);
+  m.child.stdin.end(input);
+  assert.equal(await m.exited, 0, m.err);
+  assert.equal(m.out.slice(cut), expected, 'the original run');
+  for (let i = 0; i < restores; i++) {
+    const back = restore(file, input);
+    assert.equal(back.status, 0, back.stderr);
+    assert.equal(back.stdout, expected, `restore ${i + 1}`);
+  }
+}
+
+test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive a restore (hostfs root)', { skip: skipC, timeout: 240_000 }, async () => {
+  const s = scratch('tuml-ckpt-');
+  // a minimal hostfs root: busybox, the test program, a /dev for devtmpfs
+  const root = ckptRoot(s, 'objects', ['bin', 'dev', 'tmp'], ['-pthread']);
   // The oracle: without a checkpoint, on the host kernel, the program prints the same.
   const work = path.join(s.dir, 'qemu');
   fs.mkdirSync(work);
@@ -122,17 +146,7 @@ test('checkpoint: sockets, pty, IPC, shared memory, signals and a child survive 
     'busybox mkdir -p /dev/pts; busybox mount -t devpts devpts /dev/pts; /objects; echo status $?']);
   try {
     await m.settle(/ready\n/);
-    const cut = m.out.length;
-    const r = await m.mc('checkpoint', file);
-    assert.equal(r.code, 0, r.out);
-    m.child.stdin.end('hello\n');
-    assert.equal(await m.exited, 0, m.err);
-    assert.equal(m.out.slice(cut), OBJECTS);
-    for (let i = 0; i < 2; i++) {
-      const back = restore(file, 'hello\n');
-      assert.equal(back.status, 0, back.stderr);
-      assert.equal(back.stdout, OBJECTS);
-    }
+    await resumesAfterCheckpoint(m, file, 'hello\n', OBJECTS, 2);
   } finally { m.child.kill('SIGKILL'); s.cleanup(); }
 });
 
@@ -144,31 +158,15 @@ const ITIMER_OUT = 'fired: vtalrm 1 prof 1\nstatus 0\n';
 
 test('checkpoint: CPU interval timers armed at the checkpoint fire after restore', { skip: skipC, timeout: 240_000 }, async () => {
   const s = scratch('tuml-ckpt-');
-  const root = path.join(s.dir, 'root');
-  for (const d of ['bin', 'dev']) fs.mkdirSync(path.join(root, d), { recursive: true });
-  fs.copyFileSync(BUSYBOX, path.join(root, 'bin', 'busybox'));
-  fs.chmodSync(path.join(root, 'bin', 'busybox'), 0o755);
-  fs.symlinkSync('busybox', path.join(root, 'bin', 'sh'));
-  const cc = spawnSync(CC, ['-static', '-O2', '-o', path.join(root, 'itimer'), path.join(REPO, 'tests', 'ckpt', 'itimer.c')], { encoding: 'utf8' });
-  assert.equal(cc.status, 0, cc.stderr);
+  const root = ckptRoot(s, 'itimer', ['bin', 'dev']);
   const q = spawnSync(QEMU, [path.join(root, 'itimer')], { input: 'go\n', encoding: 'utf8', timeout: 60_000 });
   assert.equal(`${q.stdout}status ${q.status}\n`, `armed\n${ITIMER_OUT}`, q.stderr);
   const file = path.join(s.dir, 'i.ckpt');
   const m = boot(s.dir, ['rootfstype=hostfs', `hostfs=${root}`, '--', '/bin/sh', '-c', '/itimer; echo status $?']);
   try {
     await m.settle(/armed\n/);
-    const cut = m.out.length;
-    const r = await m.mc('checkpoint', file);
-    assert.equal(r.code, 0, r.out);
-    m.child.stdin.end('go\n');
-    assert.equal(await m.exited, 0, m.err);
-    assert.equal(m.out.slice(cut), ITIMER_OUT, 'the original run');
-  } finally { m.child.kill('SIGKILL'); }
-  try {
-    const back = restore(file, 'go\n');
-    assert.equal(back.status, 0, back.stderr);
-    assert.equal(back.stdout, ITIMER_OUT, 'the restore');
-  } finally { s.cleanup(); }
+    await resumesAfterCheckpoint(m, file, 'go\n', ITIMER_OUT, 1);
+  } finally { m.child.kill('SIGKILL'); s.cleanup(); }
 });
 
 test('checkpoint in host time: a sleep pending at the checkpoint ends after restore', { skip, timeout: 120_000 }, async () => {
