@@ -3,6 +3,7 @@
 import { parseArgs, ConfigError } from '../machine/config.js';
 import { createMachine } from '../machine/boot.js';
 import { jitMem } from '../arch/riscv/jit/jit.js';
+import { nodeV8 } from '../lib/nodemods.js';
 import { installHostTerminalHooks, startHostConsole, stopHostConsole } from '../drivers/tty/index.js';
 import { startManagement } from '../mconsole/index.js';
 import { openCheckpoint, loadMachine, restoreArgv, CkptError } from '../machine/checkpoint/index.js';
@@ -76,6 +77,10 @@ async function main(): Promise<void> {
     for (const t of m!.kernel.tasks.values()) n += t.hart.instret;
     process.stderr.write(`tuml: instret=${n + m!.kernel.retiredInstret}\n`);
     const j = jitMem(m!.kernel.mem);
+    // The host process's memory (the memory bench row's figure is the peak, VmHWM).
+    const mu = process.memoryUsage(), heap = nodeV8().getHeapStatistics(), mb = (v: number): string => (v / 1048576).toFixed(1);
+    process.stderr.write(`tuml: host rss=${mb(mu.rss)}M jsHeapUsed=${mb(mu.heapUsed)}M jsHeapCommitted=${mb(heap.total_physical_size)}M ` +
+      `external=${mb(mu.external)}M arrayBuffers=${mb(mu.arrayBuffers)}M\n`);
     if (j.enabled) process.stderr.write(`tuml: jit regions=${j.regions} wasm=${j.wasmRegions} dropped=${j.dropped} insts=${j.translatedInsts} calls=${j.calls} regionInsts=${j.regionInsts} steps=${j.steps} interps=${j.interps} interpInsts=${j.interpInsts}\n`);
   }
   process.exit(status);
