@@ -8,7 +8,7 @@ import { A } from '../asm.js';
 import { Box, CODE, DATA } from '../testkit.js';
 import { run, setEcallFast } from '../cpu.js';
 import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT } from '../hart.js';
-import { PageTable, makePte, PTE_R, PTE_X } from '../../../mm/pagetable.js';
+import { PageTable, makePte, PTE_R, PTE_W, PTE_X } from '../../../mm/pagetable.js';
 import { runHart, setHot, jitMem, setJit, setBatch } from './jit.js';
 import { ACC_R, ACC_W } from '../../../mm/mmu.js';
 
@@ -113,6 +113,38 @@ for (const mode of MODES) test(`random instruction streams: JIT and interpreter 
   }
   assert.ok(translated > 150 * 8, `translated ${translated}`);
   assert.ok(jitMem(new Box().mem).regions === 0);
+});
+
+for (const mode of MODES) test(`a block reuses a translation only for its base register unchanged and on the same page (${mode})`, () => {
+  // One block: loads and stores through x20 and x22 (4 bytes below a page end), x20
+  // moved a page up and back between them, x22 accesses that stay on its page and ones
+  // that cross into the next; every page holds different data.
+  const body = [
+    A.ld(5, BASE, 0), A.sd(5, BASE, 8), A.ld(6, BASE, 16), A.sd(6, BASE, 24),
+    A.addi(BASE, BASE, 2047), A.addi(BASE, BASE, 2047), A.addi(BASE, BASE, 2),   // x20 += 4096
+    A.ld(7, BASE, 0), A.sd(7, BASE, 40), A.ld(8, BASE, 40), A.sd(8, BASE, 48),
+    A.addi(BASE, BASE, -2048), A.addi(BASE, BASE, -2048),     // back
+    A.lw(9, XBASE, -8), A.lw(10, XBASE, 0), A.lw(11, XBASE, 4), A.lw(12, XBASE, 8),
+    A.sw(9, XBASE, 8), A.sw(10, XBASE, -4), A.sw(11, XBASE, 4), A.ld(13, BASE, 8),
+    A.add(14, 14, 13), A.add(14, 14, 12), A.addi(BASE, BASE, 8),
+  ];
+  const prog = [...body, A.addi(CNT, CNT, -1), A.bne(CNT, 0, -4 * (body.length + 1)), A.ecall()];
+  const a = new Box(), b = new Box();
+  setJit(b.mem, mode);
+  // The page after x22's is not the next frame (a wrong reuse across the end reads elsewhere).
+  for (const box of [a, b]) box.map(DATA + 0x1000, PTE_R | PTE_W);
+  setup(a, prog, 5); setup(b, prog, 5);
+  seed = 99;
+  for (let step = 0; ; step++) {
+    const budget = rnd() % 4 === 0 ? 1 + rnd() % 10 : 300 + rnd() % 1000;   // (regions need >= 256 to start)
+    const ra = run(a.h, budget), rb = runHart(b.h, budget);
+    assert.equal(rb, ra, `step ${step}: exit`);
+    same(a, b, `step ${step}`);
+    if (ra === EXIT_ECALL) break;
+    assert.equal(ra, EXIT_BUDGET, `step ${step}: exit ${ra}`);
+  }
+  for (let p = DATA; p < DATA + 4 * 4096; p += 4) if (a.r32(p) !== b.r32(p)) assert.fail(`memory at ${p.toString(16)}`);
+  if (mode === 'on') assert.ok(jitMem(b.mem).wasmRegions > 0);
 });
 
 for (const mode of MODES) test(`compressed code across pages (calls and returns) (${mode})`, () => {

@@ -25,12 +25,45 @@ import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, BLK_BITS, BLK_MASK } from './wa
 import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 
-/** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch. */
+/** Reused translations a block can hold at once (see access), two i32 locals each. */
+const NTC = 4;
+/** Locals: parameters, then pageVa as i64, x1..x31, temporaries, i32 scratch, reused translations, page guard flags. */
 const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38, L_LINK = 39,
-  L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45, L_EXTRA = 46;
+  L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45, L_TC = 46, L_EXTRA = L_TC + 2 * NTC;
 const reg = (r: number): number => L_PV + r;
 /** Function indices in a batch module: the fp, tlb and ecall imports, mulhu, then the regions. */
 const F_FP = 0, F_TLB = 1, F_ECALL = 2, F_MULHU = 3, F_FIRST = 4;
+
+const LOADS = new Set<number>([Op.LB, Op.LBU, Op.LH, Op.LHU, Op.LW, Op.LWU, Op.LD, Op.FLW, Op.FLD]);
+const STORES = new Set<number>([Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]);
+
+/** The integer register an instruction may write (0: none; over-approximated for F/D). */
+function written(i: Inst): number {
+  if (STORES.has(i.op) || i.op === Op.FLW || i.op === Op.FLD || (endsBlock(i.op) && i.op !== Op.JAL && i.op !== Op.JALR)) return 0;
+  const r = i.op === Op.FP ? (i.raw >>> 7) & 31 : (i.w & 255) >> 1;
+  return r < 32 ? r : 0;
+}
+
+/**
+ * For each instruction of a block: is it an access whose translation a later access of
+ * the block can reuse (same kind, same base register, not written in between)? The rules
+ * of access() in translateWasm.
+ */
+function reusable(insts: Inst[]): boolean[] {
+  const out = new Array<boolean>(insts.length).fill(false);
+  for (let i = 0; i < insts.length; i++) {
+    const x = insts[i], st = STORES.has(x.op);
+    if (!st && !LOADS.has(x.op)) continue;
+    const r = ((x.w >>> 8) & 255) >> 1;
+    if (r === 0 || written(x) === r) continue;
+    for (let j = i + 1; j < insts.length; j++) {
+      const y = insts[j], yst = STORES.has(y.op);
+      if ((yst ? st : !st && LOADS.has(y.op)) && ((y.w >>> 8) & 255) >> 1 === r) { out[i] = true; break; }
+      if (written(y) === r) break;
+    }
+  }
+  return out;
+}
 
 /** The exit flag of a region that stopped at an ecall (pc), which it counted as retired. */
 export const EXIT_FLAG_ECALL = 2;
@@ -155,6 +188,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   };
   /** Store the i64 on the stack into rd (or drop it). */
   const put = (r: number): void => {
+    if (r !== 0) tcKill(r);
     if (r === 0) b.op(W.drop);
     else if (!term) { b.set(reg(r)); loaded |= 1 << r; dirty |= 1 << r; }
     else { b.set(L_PUT).get(P_ST).get(L_PUT).mem(W.i64_store, 3, ST_X + 8 * r); loaded &= ~(1 << r); }
@@ -214,10 +248,50 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   };
 
   /**
-   * Inline memory access: va = rs1 + imm into L_VA; on a TLB hit (and no page crossing)
-   * L_P = physical address and `fast` runs; otherwise leave for the interpreter.
+   * Translations a block reuses: after an access through base register r, a later one of
+   * the same kind (load or store) through r, not written since, on the same page adds the
+   * difference of the offsets to the physical address instead of looking up the TLB.
+   * Within a call of the region no mapping changes (tlbImport only reads the page table;
+   * a fault, a copy-on-write or a store into code leaves the region first), so the
+   * translation stays right until the block ends. tc: 2r (loads) or 2r + 1 (stores) ->
+   * the offset and the locals holding the physical address (loc) and the page offset
+   * (loc + 1); saved only where reuse[ii] says a later access of the block can use it.
+   */
+  const tc = new Map<number, { imm: number; loc: number }>();
+  const tcFree: number[] = [];
+  let reuse: boolean[] = [], ii = 0;
+  const tcDrop = (key: number): void => { const e = tc.get(key); if (e !== undefined) { tc.delete(key); tcFree.push(e.loc); } };
+  const tcKill = (r: number): void => { tcDrop(2 * r); tcDrop(2 * r + 1); };
+  const tcReset = (): void => { tc.clear(); tcFree.length = 0; for (let i = NTC - 1; i >= 0; i--) tcFree.push(L_TC + 2 * i); };
+
+  /**
+   * Inline memory access: va = rs1 + imm; through a reused translation when there is one
+   * and the access stays on its page, else through the TLB (lookup). `fast` runs with L_P
+   * the physical address; a miss the MMU cannot fill leaves for the interpreter.
    */
   const access = (a: number, imm: number, size: number, store: boolean, off: number, rem: number, fast: () => void): void => {
+    const r = a >> 1, key = 2 * r + (store ? 1 : 0), e = r !== 0 ? tc.get(key) : undefined;
+    if (e !== undefined && (loaded & (1 << r)) !== 0) {
+      const d = imm - e.imm;
+      b.get(e.loc + 1).i32(d).op(W.i32_add).i32(4096 - size).op(W.i32_le_u);
+      ifOpen(); b.get(e.loc).i32(d).op(W.i32_add).set(L_P);
+      ifElse(); lookup(a, imm, size, store, off, rem);
+      ifEnd();
+    } else {
+      lookup(a, imm, size, store, off, rem);
+      if (r !== 0 && reuse[ii]) {
+        tcDrop(key);
+        const loc = tcFree.pop();
+        if (loc !== undefined) {
+          tc.set(key, { imm, loc });
+          b.get(L_P).set(loc).get(L_VA).op(W.i32_wrap_i64).i32(4095).op(W.i32_and).set(loc + 1);
+        }
+      }
+    }
+    fast();
+  };
+  /** va = rs1 + imm into L_VA; on a TLB hit (and no page crossing) L_P = physical address. */
+  const lookup = (a: number, imm: number, size: number, store: boolean, off: number, rem: number): void => {
     rd(a); if (imm !== 0) b.i64(imm).op(W.i64_add);
     b.set(L_VA);
     const crossing = (): void => {   // pushes 1 when the access crosses into the next page
@@ -242,7 +316,6 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     b.op(W.end); depth--;
     exitAt(off, rem, true);
     b.op(W.end); depth--;
-    fast();
   };
   const load = (a: number, imm: number, k: number, size: number, o: W, off: number, rem: number): void => {
     const r = dst(k);
@@ -331,7 +404,8 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     b.get(P_N).i32(len).op(W.i32_sub).set(P_N);
     const have = new Set<number>([0]);
     loaded = 0; dirty = 0; term = false;
-    for (let ii = 0; ii < len; ii++) {
+    tcReset(); reuse = reusable(blk.insts);
+    for (ii = 0; ii < len; ii++) {
       const ins: Inst = blk.insts[ii];
       const { off, op, w, imm, raw } = ins;
       if (ii === len - 1 && (endsBlock(op) || op === Op.ECALL)) { writeBack(); dirty = 0; term = true; }
@@ -439,7 +513,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           if (isInt) { spill(r1); spill(r); }
           b.get(P_ST).i32(raw).op(W.call).u32(F_FP).op(W.i32_eqz);
           ifOpen(); exitAt(off, rem, true); ifEnd();
-          if (isInt) loaded &= ~(1 << r);
+          if (isInt) { loaded &= ~(1 << r); tcKill(r); }
           break;
         }
         case Op.FENCE: break;
@@ -501,7 +575,7 @@ export function instantiate(regions: WasmRegion[], memory: WebAssembly.Memory, t
   fp: (st: number, raw: number) => number, tlb: (va: number, write: number) => number,
   ecall: (st: number, zero: number) => number): Function[] {
   const funcs = [{ type: 2, locals: [[7, I64]] as [number, number][], body: mulhuBody() }];
-  for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64], [r.guards, I32]], body: r.body });
+  for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64], [2 * NTC + r.guards, I32]], body: r.body });
   const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }, { name: 'ecall', type: 1 }], funcs, true);
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, tab: table, fp, tlb, ecall } });
   return regions.map((_, i) => inst.exports[`f${F_FIRST + i}`] as Function);
