@@ -115,18 +115,19 @@ for (const mode of MODES) test(`random instruction streams: JIT and interpreter 
   assert.ok(jitMem(new Box().mem).regions === 0);
 });
 
-for (const mode of MODES) test(`a block reuses a translation only for its base register unchanged and on the same page (${mode})`, () => {
-  // One block: loads and stores through x20 and x22 (4 bytes below a page end), x20
-  // moved a page up and back between them, x22 accesses that stay on its page and ones
-  // that cross into the next; every page holds different data.
+for (const mode of MODES) test(`a one-block loop keeps registers across its back edge; a block reuses a translation only for its base register unchanged and on the same page (${mode})`, () => {
+  // One block, a whole loop: loads and stores through x20 and x22 (moving up to and over
+  // a page end), x20 moved a page up and back between them, x22 accesses that stay on
+  // its page, reach into the next or cross (those leave for the interpreter mid-block);
+  // every page holds different data.
   const body = [
     A.ld(5, BASE, 0), A.sd(5, BASE, 8), A.ld(6, BASE, 16), A.sd(6, BASE, 24),
     A.addi(BASE, BASE, 2047), A.addi(BASE, BASE, 2047), A.addi(BASE, BASE, 2),   // x20 += 4096
     A.ld(7, BASE, 0), A.sd(7, BASE, 40), A.ld(8, BASE, 40), A.sd(8, BASE, 48),
     A.addi(BASE, BASE, -2048), A.addi(BASE, BASE, -2048),     // back
     A.lw(9, XBASE, -8), A.lw(10, XBASE, 0), A.lw(11, XBASE, 4), A.lw(12, XBASE, 8),
-    A.sw(9, XBASE, 8), A.sw(10, XBASE, -4), A.sw(11, XBASE, 4), A.ld(13, BASE, 8),
-    A.add(14, 14, 13), A.add(14, 14, 12), A.addi(BASE, BASE, 8),
+    A.sw(9, XBASE, 8), A.sw(10, XBASE, -4), A.ld(15, XBASE, 0), A.sw(11, XBASE, 4), A.ld(13, BASE, 8),
+    A.add(14, 14, 13), A.add(14, 14, 12), A.add(14, 14, 15), A.addi(BASE, BASE, 8), A.addi(XBASE, XBASE, 1),
   ];
   const prog = [...body, A.addi(CNT, CNT, -1), A.bne(CNT, 0, -4 * (body.length + 1)), A.ecall()];
   const a = new Box(), b = new Box();
@@ -134,6 +135,7 @@ for (const mode of MODES) test(`a block reuses a translation only for its base r
   // The page after x22's is not the next frame (a wrong reuse across the end reads elsewhere).
   for (const box of [a, b]) box.map(DATA + 0x1000, PTE_R | PTE_W);
   setup(a, prog, 5); setup(b, prog, 5);
+  for (const box of [a, b]) box.set(XBASE, DATA + 0x1000 - 44);
   seed = 99;
   for (let step = 0; ; step++) {
     const budget = rnd() % 4 === 0 ? 1 + rnd() % 10 : 300 + rnd() % 1000;   // (regions need >= 256 to start)

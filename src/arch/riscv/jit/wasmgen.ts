@@ -65,6 +65,26 @@ function reusable(insts: Inst[]): boolean[] {
   return out;
 }
 
+const BRANCHES = new Set<number>([Op.BEQ, Op.BNE, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU, Op.BEQZ, Op.BNEZ, Op.J]);
+
+/**
+ * A block that is a whole loop (it ends with a branch or jump to its own start, and calls
+ * no helper that writes integer registers): bit masks of the registers it may use (an
+ * over-approximation: every register field of every instruction) and may write; else null.
+ */
+function selfLoop(blk: Block): { used: number; written: number } | null {
+  const last = blk.insts[blk.insts.length - 1];
+  if (!BRANCHES.has(last.op) || last.off + last.imm !== blk.start) return null;
+  let used = 0, wr = 0;
+  for (const i of blk.insts) {
+    if (i.op === Op.FP) return null;
+    for (const f of [(i.w >>> 8) & 255, (i.w >>> 16) & 255, i.w & 255]) { const r = f >> 1; if (r > 0 && r < 32) used |= 1 << r; }
+    const r = written(i);
+    if (r !== 0) wr |= 1 << r;
+  }
+  return { used: used | wr, written: wr };
+}
+
 /** The exit flag of a region that stopped at an ecall (pc), which it counted as retired. */
 export const EXIT_FLAG_ECALL = 2;
 
@@ -215,8 +235,16 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     cells.push(c);
     b.i32(c).set(L_LINK);
   };
+  /** depth just inside the current block's wasm loop, when it is a one-block loop (see selfLoop); else -1. */
+  let loopBase = -1;
   const goto = (t: number): void => {
     const j = index.get(t);
+    if (j === bi && loopBase >= 0) {
+      // The one-block loop's back edge: straight to its loop, registers kept in locals.
+      b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(); exitAt(t, 0, false); ifEnd();
+      b.br(depth - loopBase);
+      return;
+    }
     // Forward: straight to the end of the wasm block that block j's code follows. Backward: through the br_table.
     if (j !== undefined && j > bi) b.br(depth + j - bi - 1);
     else if (j !== undefined) backTo(j);
@@ -400,24 +428,40 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     const len = blk.insts.length;
     ninsts += len;
     depth = 0;
+    loaded = 0; dirty = 0; term = false; loopBase = -1;
+    const self = selfLoop(blk);
+    if (self !== null) {
+      // A loop of this one block: every register it uses in locals before its wasm loop,
+      // the ones it may write counted as changed, so the state is the same at each back edge.
+      for (let r = 1, m = self.used >>> 1; m !== 0; r++, m >>>= 1) if ((m & 1) !== 0) b.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r));
+      loaded = self.used; dirty = self.written;
+      b.op(W.loop).byte(VOID); depth++; loopBase = depth;
+    }
     // The block's instructions retire (the budget was checked on the way here, see need).
     b.get(P_N).i32(len).op(W.i32_sub).set(P_N);
     const have = new Set<number>([0]);
-    loaded = 0; dirty = 0; term = false;
     tcReset(); reuse = reusable(blk.insts);
     for (ii = 0; ii < len; ii++) {
       const ins: Inst = blk.insts[ii];
       const { off, op, w, imm, raw } = ins;
-      if (ii === len - 1 && (endsBlock(op) || op === Op.ECALL)) { writeBack(); dirty = 0; term = true; }
+      if (ii === len - 1 && (endsBlock(op) || op === Op.ECALL)) {
+        if (self === null) { writeBack(); dirty = 0; }
+        term = true;
+      }
       const ilen = w >>> 24, next = off + ilen;
       const k = w & 255, a = (w >>> 8) & 255, c = (w >>> 16) & 255;
       const rem = len - ii;
       for (const pk of needs(ins)) if (!have.has(pk)) { guard(pk, off, rem); have.add(pk); }
+      /** After a branch's taken path: the path that goes on (in a one-block loop: written back first). */
+      const onward = (): void => {
+        if (loopBase >= 0) { writeBack(); dirty = 0; }
+        if (!(ii === len - 1 && bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
+      };
       const branch = (o: W | null, zero: boolean): void => {
         rd(a); if (!zero) rd(c);
         if (o !== null) b.op(o);
         ifOpen(); goto(off + imm); ifEnd();
-        if (!(ii === len - 1 && bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
+        onward();
       };
       switch (op) {
         case Op.LUI: case Op.LI: { const r = dst(k); b.i64(imm | 0); put(r); break; }
@@ -444,7 +488,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
         case Op.BGEU: branch(W.i64_ge_u, false); break;
         case Op.BEQZ: branch(W.i64_eqz, true); break;
         case Op.BNEZ: rd(a); b.op(W.i64_eqz).op(W.i32_eqz); ifOpen(); goto(off + imm); ifEnd();
-          if (!(ii === len - 1 && bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
+          onward();
           break;
 
         case Op.LB: load(a, imm, k, 1, W.i64_load8_s, off, rem); break;
@@ -537,6 +581,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     }
     const last = blk.insts[len - 1];
     if (!term) { writeBack(); dirty = 0; }
+    if (self !== null) { b.op(W.end); depth--; loopBase = -1; }
     if (!endsBlock(last.op) && last.op !== Op.ECALL) {
       const next = last.off + (last.w >>> 24);
       if (!(bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
