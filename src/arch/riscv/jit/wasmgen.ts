@@ -208,9 +208,9 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   };
   /** Store the i64 on the stack into rd (or drop it). */
   const put = (r: number): void => {
-    if (r !== 0) tcKill(r);
-    if (r === 0) b.op(W.drop);
-    else if (!term) { b.set(reg(r)); loaded |= 1 << r; dirty |= 1 << r; }
+    if (r === 0) { b.op(W.drop); return; }
+    tcKill(r);   // a translation through r is for its old value
+    if (!term) { b.set(reg(r)); loaded |= 1 << r; dirty |= 1 << r; }
     else { b.set(L_PUT).get(P_ST).get(L_PUT).mem(W.i64_store, 3, ST_X + 8 * r); loaded &= ~(1 << r); }
   };
   /** Exit the region with pc = pageVa + off (or the i64 in L_T0 when off is null). */
