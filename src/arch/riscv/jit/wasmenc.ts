@@ -1,6 +1,7 @@
 // A minimal WebAssembly binary writer for the JIT's wasm back end (wasmgen.ts): LEB128
 // numbers, the opcodes it uses, and the module frame (types, imports, one exported
-// function). Only what the translator needs; see the WebAssembly core spec, "Binary format".
+// function), and branch hints (the branch-hinting proposal's custom section). Only what
+// the translator needs; see the WebAssembly core spec, "Binary format".
 
 /** Opcodes (core spec 5.4). */
 export const enum W {
@@ -30,6 +31,8 @@ export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40;
 export class Bytes {
   buf = new Uint8Array(4096);
   len = 0;
+  /** Branch hints (offset of an if/br_if, 1 likely or 0 unlikely) pairs, see hint(). */
+  hints: number[] = [];
   byte(b: number): this {
     if (this.len === this.buf.length) this.grow(1);
     this.buf[this.len++] = b;
@@ -42,6 +45,7 @@ export class Bytes {
   /** Append the bytes of another buffer. */
   append(o: Bytes): this {
     if (this.len + o.len > this.buf.length) this.grow(o.len);
+    for (let i = 0; i < o.hints.length; i += 2) this.hints.push(o.hints[i] + this.len, o.hints[i + 1]);
     this.buf.set(o.buf.subarray(0, o.len), this.len); this.len += o.len;
     return this;
   }
@@ -74,6 +78,8 @@ export class Bytes {
   /** A load or store with its memarg: alignment (log2 bytes) and a constant offset. */
   mem(o: W, align: number, offset: number): this { return this.byte(o).u32(align).u32(offset); }
   br(depth: number): this { return this.byte(W.br).u32(depth); }
+  /** The if or br_if emitted next is likely (or unlikely) taken: a branch hint (see module). */
+  hint(likely: boolean): this { this.hints.push(this.len, likely ? 1 : 0); return this; }
 }
 
 /** A function type: params and results. */
@@ -109,12 +115,22 @@ export function module(types: FuncType[], imports: { name: string; type: number 
   for (let i = 0; i < funcs.length; i++) ex.name(`f${imports.length + i}`).byte(0x00).u32(imports.length + i);
   sec(7, ex);
   const code = new Bytes().u32(funcs.length);
-  for (const f of funcs) {
+  // Branch hints (the branch-hinting proposal's custom section, before the code): V8's
+  // optimizing tier lays unlikely paths out of line and keeps their spills there.
+  const hints = new Bytes().name('metadata.code.branch_hint');
+  let hinted = 0;
+  const hfuncs = new Bytes();
+  funcs.forEach((f, i) => {
     const body = new Bytes().u32(f.locals.length);
     for (const [n, ty] of f.locals) body.u32(n).byte(ty);
     body.append(f.body).byte(W.end);
     code.sized(body);
-  }
+    if (body.hints.length === 0) return;
+    hinted++;
+    hfuncs.u32(imports.length + i).u32(body.hints.length / 2);
+    for (let j = 0; j < body.hints.length; j += 2) hfuncs.u32(body.hints[j]).u32(1).byte(body.hints[j + 1]);
+  });
+  if (hinted > 0) sec(0, hints.u32(hinted).append(hfuncs));
   sec(10, code);
   return out.view();
 }

@@ -224,7 +224,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   };
   /** A jump back to block j (through the br_table): check the budget it needs first. */
   const backTo = (j: number): void => {
-    b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(); exitAt(blocks[j].start, 0, false); ifEnd();
+    b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(false); exitAt(blocks[j].start, 0, false); ifEnd();
     b.i32(j).set(P_BLK).br(toTop());
   };
   /** Link cells, one per exit to code outside the region: the exit goes straight to the region it found last. */
@@ -241,7 +241,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     const j = index.get(t);
     if (j === bi && loopBase >= 0) {
       // The one-block loop's back edge: straight to its loop, registers kept in locals.
-      b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(); exitAt(t, 0, false); ifEnd();
+      b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(false); exitAt(t, 0, false); ifEnd();
       b.br(depth - loopBase);
       return;
     }
@@ -251,7 +251,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     else { link(); exitAt(t, 0, false); }
   };
   /** Open an if (void) / close it, keeping `depth` right. */
-  const ifOpen = (): void => { b.op(W.if_).byte(VOID); depth++; };
+  const ifOpen = (likely?: boolean): void => { if (likely !== undefined) b.hint(likely); b.op(W.if_).byte(VOID); depth++; };
   const ifElse = (): void => { b.op(W.else_); };
   const ifEnd = (): void => { b.op(W.end); depth--; };
 
@@ -261,7 +261,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     const p = pg.page(k)!;
     let flag = flags.get(k);
     if (flag === undefined) { flag = L_EXTRA + flags.size - 2; flags.set(k, flag); }
-    b.get(flag).op(W.i32_eqz); ifOpen();
+    b.get(flag).op(W.i32_eqz); ifOpen(false);
     // vp = (pageVa >> 12) + k; ti = vp & 255
     b.get(L_PV).i64(12).op(W.i64_shr_s).i64(k).op(W.i64_add).set(L_T1);
     b.get(L_T1).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
@@ -270,7 +270,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, ST_TLB + TLB_XBASE);
     b.i32(p.frame * 4096).op(W.i32_ne).op(W.i32_or);
     b.i32(0).mem(W.i32_load, 2, genBase + p.frame * 4).i32(gen[p.frame]).op(W.i32_ne).op(W.i32_or);
-    ifOpen(); exitAt(off, rem, false); ifEnd();
+    ifOpen(false); exitAt(off, rem, false); ifEnd();
     b.i32(1).set(flag);
     ifEnd();
   };
@@ -302,7 +302,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     if (e !== undefined && (loaded & (1 << r)) !== 0) {
       const d = imm - e.imm;
       b.get(e.loc + 1).i32(d).op(W.i32_add).i32(4096 - size).op(W.i32_le_u);
-      ifOpen(); b.get(e.loc).i32(d).op(W.i32_add).set(L_P);
+      ifOpen(true); b.get(e.loc).i32(d).op(W.i32_add).set(L_P);
       ifElse(); lookup(a, imm, size, store, off, rem);
       ifEnd();
     } else {
@@ -330,17 +330,17 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
     b.get(P_ST).get(L_TI).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.f64_load, 3, ST_TLB + (store ? TLB_WTAG : TLB_RTAG));
     b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.f64_convert_i64_s).op(W.f64_eq);
-    ifOpen();
-    if (size > 1) { crossing(); b.op(W.br_if).u32(1); }
+    ifOpen(true);
+    if (size > 1) { crossing(); b.hint(false).op(W.br_if).u32(1); }
     b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, ST_TLB + (store ? TLB_WBASE : TLB_RBASE));
     b.get(L_VA).op(W.i32_wrap_i64).i32(4095).op(W.i32_and).op(W.i32_add).set(L_P);
     b.br(2);
     ifEnd();
     // A TLB miss: the MMU walks the page table (no fault is taken here: an access the
     // page table does not allow, or a store to a page holding code, goes to the interpreter).
-    if (size > 1) { crossing(); b.op(W.br_if).u32(0); }
+    if (size > 1) { crossing(); b.hint(false).op(W.br_if).u32(0); }
     b.get(L_VA).op(W.f64_convert_i64_s).i32(store ? 1 : 0).op(W.call).u32(F_TLB).tee(L_P);
-    b.i32(0).op(W.i32_ge_s).op(W.br_if).u32(1);
+    b.i32(0).op(W.i32_ge_s).hint(true).op(W.br_if).u32(1);
     b.op(W.end); depth--;
     exitAt(off, rem, true);
     b.op(W.end); depth--;
@@ -373,7 +373,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   const divide = (k: number, a: number, c: number, op: number): void => {
     const r = dst(k);
     rd(a); b.set(L_T0); rd(c); b.set(L_T1);
-    const ifr = (): void => { b.op(W.if_).byte(I64); };
+    const ifr = (): void => { b.hint(false).op(W.if_).byte(I64); };
     b.get(L_T1).op(W.i64_eqz); ifr();
     if (op === Op.DIV || op === Op.DIVU) b.i64(-1); else b.get(L_T0);
     b.op(W.else_);
@@ -390,7 +390,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     const r = dst(k);
     rd(a); b.set(L_T0); rd(c); b.set(L_T1);
     const lo = (l: number): void => { b.get(l).op(W.i32_wrap_i64); };
-    const ifr = (): void => { b.op(W.if_).byte(I32); };
+    const ifr = (): void => { b.hint(false).op(W.if_).byte(I32); };
     lo(L_T1); b.op(W.i32_eqz); ifr();
     if (op === Op.DIVW || op === Op.DIVUW) b.i32(-1); else lo(L_T0);
     b.op(W.else_);
@@ -556,7 +556,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           // (rd is made current too: fpExec may leave it alone; it is read from the slot after.)
           if (isInt) { spill(r1); spill(r); }
           b.get(P_ST).i32(raw).op(W.call).u32(F_FP).op(W.i32_eqz);
-          ifOpen(); exitAt(off, rem, true); ifEnd();
+          ifOpen(false); exitAt(off, rem, true); ifEnd();
           if (isInt) { loaded &= ~(1 << r); tcKill(r); }
           break;
         }
@@ -570,7 +570,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           loaded &= ~(1 << 10);
           { // (need[] stops at an ecall: check the budget for what follows, as a backward jump does)
             const j = index.get(off + 4);
-            if (j !== undefined) { b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(); exitAt(off + 4, 0, false); ifEnd(); }
+            if (j !== undefined) { b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(false); exitAt(off + 4, 0, false); ifEnd(); }
           }
           goto(off + 4);
           ifEnd();
@@ -593,7 +593,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   // Exit (every path there wrote its registers back): record pc and the interpreter flag, return the budget left.
   const body = new Bytes();
   // Too little budget to start: leave at once with nothing done (the caller wrote pc).
-  body.get(P_N).i32(maxNeed).op(W.i32_lt_s).op(W.if_).byte(VOID);
+  body.get(P_N).i32(maxNeed).op(W.i32_lt_s).hint(false).op(W.if_).byte(VOID);
   body.get(P_ST).i32(0).mem(W.i32_store, 2, ST_LINK).get(P_N).op(W.return_).op(W.end);
   body.get(P_PV).set(L_PV);
   body.append(b);
@@ -601,9 +601,9 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   // goes straight on to the region the cell names, as a tail call.
   body.op(W.block).byte(VOID);
   body.get(L_LINK).op(W.i32_eqz).op(W.br_if).u32(0);
-  body.get(L_LINK).mem(W.i64_load, 3, C_VA).get(L_T0).op(W.i64_ne).op(W.br_if).u32(0);
-  body.get(L_LINK).mem(W.f64_load, 3, C_STAMP).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).op(W.f64_ne).op(W.br_if).u32(0);
-  body.get(L_LINK).mem(W.i32_load, 2, C_GENADDR).mem(W.i32_load, 2, 0).get(L_LINK).mem(W.i32_load, 2, C_GEN).op(W.i32_ne).op(W.br_if).u32(0);
+  body.get(L_LINK).mem(W.i64_load, 3, C_VA).get(L_T0).op(W.i64_ne).hint(false).op(W.br_if).u32(0);
+  body.get(L_LINK).mem(W.f64_load, 3, C_STAMP).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).op(W.f64_ne).hint(false).op(W.br_if).u32(0);
+  body.get(L_LINK).mem(W.i32_load, 2, C_GENADDR).mem(W.i32_load, 2, 0).get(L_LINK).mem(W.i32_load, 2, C_GEN).op(W.i32_ne).hint(false).op(W.br_if).u32(0);
   body.get(P_ST).get(L_T0).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);    // in case it cannot start
   body.get(P_ST).get(P_N).get(L_LINK).mem(W.i32_load, 2, C_VAL).i32(BLK_MASK).op(W.i32_and).get(L_T0).i64(-4096).op(W.i64_and);
   body.get(L_LINK).mem(W.i32_load, 2, C_VAL).i32(BLK_BITS).op(W.i32_shr_u).op(W.return_call_indirect).u32(0).u32(0);

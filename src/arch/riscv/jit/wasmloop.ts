@@ -109,8 +109,16 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
  */
 const TIERING_BUDGET = 600e6;
 let tiered = false;
+/**
+ * Also turns on branch hints (wasmenc.ts module()): TurboFan then moves the unlikely
+ * paths (TLB misses, budget and guard exits) out of line with their register spills;
+ * gzip ~8%, python3 ~12%, CoreMark-style ~5% faster (docs/jit.md).
+ */
 function tiering(): void {
-  if (!tiered) { tiered = true; nodeV8().setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`); }
+  if (tiered) return;
+  tiered = true;
+  nodeV8().setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
+  nodeV8().setFlagsFromString('--experimental-wasm-branch-hinting');
 }
 
 /** The loop, its table of region functions and the entry hash table of one guest memory. */
