@@ -12,9 +12,12 @@ const TLB_BITS = 8, TLB_SIZE = 1 << TLB_BITS, TLB_MASK = TLB_SIZE - 1;
  * translated wasm code can read it: byte offsets of its arrays from the TLB's base.
  * Tags are f64 virtual page numbers, NaN when empty; bases are i32 physical byte addresses.
  * TLB_STAMP (f64) names this hart's current view of the page table (see Mmu.stamp).
+ * TLB_RTAG32/WTAG32 repeat the read and write tags as i32 (-1 when empty; a user vpn is
+ * below 2^26) for wasm code, which compares them with `va >> 12` as i64 in one compare
+ * instead of converting to f64.
  */
 export const TLB_RTAG = 0, TLB_WTAG = 2048, TLB_XTAG = 4096, TLB_RBASE = 6144, TLB_WBASE = 7168,
-  TLB_XBASE = 8192, TLB_STAMP = 9216, TLB_BYTES = 9224;
+  TLB_XBASE = 8192, TLB_STAMP = 9216, TLB_RTAG32 = 9224, TLB_WTAG32 = 10248, TLB_BYTES = 11272;
 
 /** The last stamp handed out (a double: it never wraps). */
 let stamps = 0;
@@ -31,6 +34,9 @@ export class Mmu {
   readonly rBase: Int32Array;
   readonly wBase: Int32Array;
   readonly xBase: Int32Array;
+  /** The read and write tags again as i32, -1 when empty (for wasm, see TLB_RTAG32). */
+  readonly rTag32: Int32Array;
+  readonly wTag32: Int32Array;
   pt: PageTable | null = null;
   /**
    * stamp[0]: a number no other MMU or earlier view of this one ever had, renewed whenever
@@ -50,27 +56,32 @@ export class Mmu {
     this.wBase = new Int32Array(buf, base + TLB_WBASE, TLB_SIZE);
     this.xBase = new Int32Array(buf, base + TLB_XBASE, TLB_SIZE);
     this.stamp = new Float64Array(buf, base + TLB_STAMP, 1);
+    this.rTag32 = new Int32Array(buf, base + TLB_RTAG32, TLB_SIZE);
+    this.wTag32 = new Int32Array(buf, base + TLB_WTAG32, TLB_SIZE);
     this.flush();
   }
 
-  flush(): void { this.rTag.fill(NaN); this.wTag.fill(NaN); this.xTag.fill(NaN); this.stamp[0] = ++stamps; }
+  flush(): void {
+    this.rTag.fill(NaN); this.wTag.fill(NaN); this.xTag.fill(NaN); this.rTag32.fill(-1); this.wTag32.fill(-1);
+    this.stamp[0] = ++stamps;
+  }
 
   /** Forget the translations of one virtual page (its PTE changed). */
   flushPage(vpn: number): void {
     const i = vpn & TLB_MASK;
     this.stamp[0] = ++stamps;     // even when not cached here: a link may still remember it
-    if (this.rTag[i] === vpn) this.rTag[i] = NaN;
-    if (this.wTag[i] === vpn) this.wTag[i] = NaN;
+    if (this.rTag[i] === vpn) { this.rTag[i] = NaN; this.rTag32[i] = -1; }
+    if (this.wTag[i] === vpn) { this.wTag[i] = NaN; this.wTag32[i] = -1; }
     if (this.xTag[i] === vpn) this.xTag[i] = NaN;
   }
 
   /** Forget every write translation (fork write-protected the private pages; reads stay valid). */
-  flushWrites(): void { this.wTag.fill(NaN); }
+  flushWrites(): void { this.wTag.fill(NaN); this.wTag32.fill(-1); }
 
   /** Drop write-TLB entries that point at frame f (it now holds decoded code). */
   flushWriteFrame(f: number): void {
     const base = f << PAGE_SHIFT;
-    for (let i = 0; i < TLB_SIZE; i++) if (this.wBase[i] === base) this.wTag[i] = NaN;
+    for (let i = 0; i < TLB_SIZE; i++) if (this.wBase[i] === base) { this.wTag[i] = NaN; this.wTag32[i] = -1; }
   }
 
   setPageTable(pt: PageTable | null): void { this.pt = pt; this.flush(); }
@@ -105,11 +116,11 @@ export class Mmu {
     const i = vpn & TLB_MASK;
     const f = pteFrame(pte);
     const base = f << PAGE_SHIFT;
-    if (kind === ACC_R) { this.rTag[i] = vpn; this.rBase[i] = base; }
+    if (kind === ACC_R) { this.rTag[i] = vpn; this.rTag32[i] = vpn; this.rBase[i] = base; }
     else if (kind === ACC_W) {
       // A store to a page with decoded code invalidates that code; the store proceeds.
       if (this.mem.code[f] !== undefined) this.mem.dropCode(f);
-      this.wTag[i] = vpn; this.wBase[i] = base;
+      this.wTag[i] = vpn; this.wTag32[i] = vpn; this.wBase[i] = base;
     } else { this.xTag[i] = vpn; this.xBase[i] = base; }
     return base + (va & 4095);
   }

@@ -20,7 +20,7 @@
 // takes those).
 import { Op } from '../decode.js';
 import { ST_X, ST_F, ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
-import { TLB_RTAG, TLB_WTAG, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
+import { TLB_RTAG32, TLB_WTAG32, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
 import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, BLK_BITS, BLK_MASK } from './wasmloop.js';
 import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
@@ -328,8 +328,8 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     b.op(W.block).byte(VOID); depth++;                     // $ok: L_P is the physical address
     b.op(W.block).byte(VOID); depth++;                     // $slow
     b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
-    b.get(P_ST).get(L_TI).i32(3).op(W.i32_shl).op(W.i32_add).mem(W.f64_load, 3, ST_TLB + (store ? TLB_WTAG : TLB_RTAG));
-    b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.f64_convert_i64_s).op(W.f64_eq);
+    b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i64_load32_s, 2, ST_TLB + (store ? TLB_WTAG32 : TLB_RTAG32));
+    b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i64_eq);
     ifOpen(true);
     if (size > 1) { crossing(); b.hint(false).op(W.br_if).u32(1); }
     b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 2, ST_TLB + (store ? TLB_WBASE : TLB_RBASE));
