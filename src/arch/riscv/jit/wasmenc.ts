@@ -42,10 +42,10 @@ export class Bytes {
     const n = new Uint8Array(Math.max(this.buf.length * 2, this.len + more));
     n.set(this.buf.subarray(0, this.len)); this.buf = n;
   }
-  /** Append the bytes of another buffer. */
-  append(o: Bytes): this {
+  /** Append the bytes of another buffer (hints: and its branch hints, moved to their new offsets). */
+  append(o: Bytes, hints = false): this {
     if (this.len + o.len > this.buf.length) this.grow(o.len);
-    for (let i = 0; i < o.hints.length; i += 2) this.hints.push(o.hints[i] + this.len, o.hints[i + 1]);
+    if (hints) for (let i = 0; i < o.hints.length; i += 2) this.hints.push(o.hints[i] + this.len, o.hints[i + 1]);
     this.buf.set(o.buf.subarray(0, o.len), this.len); this.len += o.len;
     return this;
   }
@@ -123,12 +123,13 @@ export function module(types: FuncType[], imports: { name: string; type: number 
   funcs.forEach((f, i) => {
     const body = new Bytes().u32(f.locals.length);
     for (const [n, ty] of f.locals) body.u32(n).byte(ty);
+    const at = body.len, h = f.body.hints;    // a hint's offset counts from the locals on
     body.append(f.body).byte(W.end);
     code.sized(body);
-    if (body.hints.length === 0) return;
+    if (h.length === 0) return;
     hinted++;
-    hfuncs.u32(imports.length + i).u32(body.hints.length / 2);
-    for (let j = 0; j < body.hints.length; j += 2) hfuncs.u32(body.hints[j]).u32(1).byte(body.hints[j + 1]);
+    hfuncs.u32(imports.length + i).u32(h.length / 2);
+    for (let j = 0; j < h.length; j += 2) hfuncs.u32(at + h[j]).u32(1).byte(h[j + 1]);
   });
   if (hinted > 0) sec(0, hints.u32(hinted).append(hfuncs));
   sec(10, code);

@@ -596,7 +596,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   body.get(P_N).i32(maxNeed).op(W.i32_lt_s).hint(false).op(W.if_).byte(VOID);
   body.get(P_ST).i32(0).mem(W.i32_store, 2, ST_LINK).get(P_N).op(W.return_).op(W.end);
   body.get(P_PV).set(L_PV);
-  body.append(b);
+  body.append(b, true);
   // An exit with a link cell that is valid for pc and this hart now (see wasmloop.ts)
   // goes straight on to the region the cell names, as a tail call.
   body.op(W.block).byte(VOID);
