@@ -9,6 +9,7 @@
 // A task that runs long or many tasks also end the guest JIT's warm-up (jitwarm=) at once.
 import { nodeV8 } from '../lib/nodemods.js';
 import { setJitWarmup } from '../arch/riscv/jit/jit.js';
+import { primeInterpreter } from '../arch/riscv/prime.js';
 
 /** Work units a syscall counts for besides its instructions (its kernel side is JavaScript). */
 export const SYSCALL_WORK = 1000;
@@ -58,6 +59,7 @@ let warm: OptWarm | null = null;
 export function optWarmStart(work: number): void {
   if (warm !== null) return;
   warm = new OptWarm(work, (jit) => {
+    primeInterpreter();   // while TurboFan is still off: it compiles the interpreter with all of the feedback
     nodeV8().setFlagsFromString('--turbofan');
     if (jit) setJitWarmup(0);
   });
@@ -65,6 +67,9 @@ export function optWarmStart(work: number): void {
   if (work <= 0) { warm.done = true; if (off) nodeV8().setFlagsFromString('--turbofan'); return; }
   if (!off) nodeV8().setFlagsFromString('--no-turbofan');
 }
+
+/** No warm-up is going on (none started, or it ended): the optimizing compiler is on. */
+export function optWarmOver(): boolean { return warm === null || warm.done; }
 
 /** See OptWarm.slice (false when no machine started a warm-up). */
 export function optWarmSlice(t: object, work: number, blocked: boolean): boolean {

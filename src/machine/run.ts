@@ -7,6 +7,7 @@ import { Task, TaskState } from '../kernel/task.js';
 import { runHart } from '../arch/riscv/jit/jit.js';
 import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED } from '../arch/riscv/hart.js';
 import { setEcallFast } from '../arch/riscv/cpu.js';
+import { primeInterpreter } from '../arch/riscv/prime.js';
 import { TABLE, MAX_NR } from '../syscalls/table.js';
 import { UserFault } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
@@ -21,7 +22,7 @@ import { NR } from '../abi/linux/unistd.js';
 import { sampleLoad } from '../proc/index.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
 import { IdleTrim } from './idletrim.js';
-import { optWarmSlice, SYSCALL_WORK } from './optwarm.js';
+import { optWarmSlice, optWarmOver, SYSCALL_WORK } from './optwarm.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
@@ -102,6 +103,9 @@ export class RunLoop {
     this.itimers = itimersOf(k);
     computeArity();
     setEcallFast(fastSyscall);
+    // With the optimizing compiler on from the start, prime the interpreter now (after
+    // setEcallFast: its call site sees the real target); else when the warm-up ends.
+    if (optWarmOver()) primeInterpreter();
   }
 
   /** Run until the kernel halts; resolves with the machine's exit status. */
