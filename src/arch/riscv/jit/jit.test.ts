@@ -149,6 +149,44 @@ for (const mode of MODES) test(`a one-block loop keeps registers across its back
   if (mode === 'on') assert.ok(jitMem(b.mem).wasmRegions > 0);
 });
 
+for (const mode of MODES) test(`a loop of several blocks keeps registers in locals, and writes them back on every way out (${mode})`, () => {
+  // head: load, sum, step (a forward branch out of the loop: break); an if inside (a
+  // forward branch within it); the back edge; after the loop two ends that read what the
+  // loop wrote. Values loaded through x22 cross a page end (the next page is not the next
+  // frame), so some iterations leave for the interpreter in the middle of the loop.
+  const prog = [
+    A.lw(5, XBASE, 0), A.add(6, 6, 5), A.addi(XBASE, XBASE, 4), A.blt(5, 0, 4 * 9),   // 0-3: break when negative
+    A.andi(7, 5, 3), A.beq(7, 0, 4 * 3),                                              // 4-5: if (x5 & 3)
+    A.addi(8, 8, 1), A.xor(9, 9, 5),                                                  // 6-7
+    A.addi(CNT, CNT, -1), A.bne(CNT, 0, -4 * 9),                                      // 8-9: back to 0
+    A.addi(10, 6, 0), A.ecall(),                                                      // 10-11: fell out
+    A.addi(10, 8, 100), A.add(10, 10, 9), A.ecall(),                                  // 12-14: broke out
+  ];
+  for (const negative of [false, true]) {
+    const a = new Box(), b = new Box();
+    setJit(b.mem, mode);
+    for (const box of [a, b]) box.map(DATA + 0x1000, PTE_R | PTE_W);
+    setup(a, prog, 7); setup(b, prog, 7);
+    for (const box of [a, b]) {
+      box.set(XBASE, DATA + 0x1000 - 2002); box.set(CNT, 1000);
+      // positive words (bit 31 clear), one negative late in the run when `negative`
+      for (let p = DATA + 0x1000 - 2002; p < DATA + 0x1000 + 2100; p += 4) box.w32(p, box.r32(p) & 0x7fffffff);
+      if (negative) box.w32(DATA + 0x1000 + 1598, -5);   // the 900th word
+    }
+    seed = 123;
+    for (let step = 0; ; step++) {
+      const budget = rnd() % 4 === 0 ? 1 + rnd() % 10 : 300 + rnd() % 1000;
+      const ra = run(a.h, budget), rb = runHart(b.h, budget);
+      assert.equal(rb, ra, `step ${step}: exit`);
+      same(a, b, `step ${step}`);
+      if (ra === EXIT_ECALL) break;
+      assert.equal(ra, EXIT_BUDGET, `step ${step}: exit ${ra}`);
+    }
+    assert.equal(a.h.pc, CODE + 4 * (negative ? 14 : 11));
+    if (mode === 'on') assert.ok(jitMem(b.mem).wasmRegions > 0);
+  }
+});
+
 for (const mode of MODES) test(`compressed code across pages (calls and returns) (${mode})`, () => {
   const CALLS = CODE + 0x2000, LEAF = CODE + 0x3000;
   const boxes = [new Box(), new Box()];

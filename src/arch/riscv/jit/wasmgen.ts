@@ -10,7 +10,9 @@
 // with guest registers in the slot and, while a block runs, in i64 locals (see rd), native
 // 64-bit arithmetic, and loads and stores inlined against the hart's TLB, which lives in
 // the slot (hart.ts ST_*, mmu.ts TLB_*). Control inside the region is a loop around a
-// br_table over the blocks, emitted in address order so that fall-through costs nothing.
+// br_table over the blocks, emitted in address order so that fall-through costs nothing;
+// a loop whose blocks are consecutive (a span, see findSpans) is a wasm loop of its own
+// that keeps its registers in locals.
 // The rules are compile.ts's, except that the budget is checked on entry and on backward
 // jumps for the longest path to the next check rather than per block (see need); a TLB miss or a
 // page-crossing access leaves with the interpreter flag set so the interpreter performs
@@ -68,21 +70,63 @@ function reusable(insts: Inst[]): boolean[] {
 const BRANCHES = new Set<number>([Op.BEQ, Op.BNE, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU, Op.BEQZ, Op.BNEZ, Op.J]);
 
 /**
- * A block that is a whole loop (it ends with a branch or jump to its own start, and calls
- * no helper that writes integer registers): bit masks of the registers it may use (an
- * over-approximation: every register field of every instruction) and may write; else null.
+ * A loop of consecutive blocks j..i (a loop span): control enters it only at block j,
+ * its backward jumps all go to j, and it calls nothing (no jal, jalr, ecall or F/D
+ * helper). It runs as a wasm `loop` with every register it uses in locals, loaded before
+ * it, the ones it may write counted as changed (so the cache is the same at every block
+ * of it), written back on the paths that leave it. `used`/`written`: register bit masks.
  */
-function selfLoop(blk: Block): { used: number; written: number } | null {
-  const last = blk.insts[blk.insts.length - 1];
-  if (!BRANCHES.has(last.op) || last.off + last.imm !== blk.start) return null;
-  let used = 0, wr = 0;
-  for (const i of blk.insts) {
-    if (i.op === Op.FP) return null;
-    for (const f of [(i.w >>> 8) & 255, (i.w >>> 16) & 255, i.w & 255]) { const r = f >> 1; if (r > 0 && r < 32) used |= 1 << r; }
-    const r = written(i);
-    if (r !== 0) wr |= 1 << r;
+interface Span { j: number; i: number; used: number; written: number }
+
+/** The successors of a block inside the region (page offsets), as need[] counts them, plus an ecall's next. */
+function successors(blk: Block): number[] {
+  const last = blk.insts[blk.insts.length - 1], next = last.off + (last.w >>> 24);
+  if (last.op === Op.J || last.op === Op.JAL) return [last.off + last.imm];
+  if (last.op === Op.JALR) return [];
+  return endsBlock(last.op) ? [next, last.off + last.imm] : [next];
+}
+
+/**
+ * The loop spans of a region's blocks: spans[k] is the span block k belongs to, or null.
+ * The region's entry block is never inside one (after its first block): the region must
+ * be entered there.
+ */
+function findSpans(blocks: Block[], index: Map<number, number>, retSites: Set<number>, entry: number): (Span | null)[] {
+  const nb = blocks.length, spans = new Array<Span | null>(nb).fill(null);
+  // The last block with a backward branch or jump to each block.
+  const tail = new Array<number>(nb).fill(-1);
+  blocks.forEach((blk, i) => {
+    const last = blk.insts[blk.insts.length - 1];
+    if (!BRANCHES.has(last.op)) return;
+    const j = index.get(last.off + last.imm);
+    if (j !== undefined && j <= i) tail[j] = Math.max(tail[j], i);
+  });
+  for (let j = 0; j < nb; j++) {
+    const i = tail[j];
+    if (i < 0 || spans.slice(j, i + 1).some((x) => x !== null)) continue;
+    let used = 0, wr = 0, ok = true;
+    for (let k = j; k <= i && ok; k++) {
+      if (k > j && (retSites.has(blocks[k].start) || blocks[k].start === entry)) ok = false;
+      for (const x of blocks[k].insts) {
+        if (x.op === Op.FP || x.op === Op.JAL || x.op === Op.JALR || x.op === Op.ECALL) { ok = false; break; }
+        for (const f of [(x.w >>> 8) & 255, (x.w >>> 16) & 255, x.w & 255]) { const r = f >> 1; if (r > 0 && r < 32) used |= 1 << r; }
+        const r = written(x);
+        if (r !== 0) wr |= 1 << r;
+      }
+    }
+    // Every jump into j+1..i comes from inside and goes forward; backward ones go to j.
+    for (let m = 0; m < nb && ok; m++) {
+      for (const t of successors(blocks[m])) {
+        const k = index.get(t);
+        if (k === undefined || k < j || k > i) continue;
+        if (k > j && (m < j || m > i || k <= m)) { ok = false; break; }
+      }
+    }
+    if (!ok) continue;
+    const sp: Span = { j, i, used: used | wr, written: wr };
+    for (let k = j; k <= i; k++) spans[k] = sp;
   }
-  return { used: used | wr, written: wr };
+  return spans;
 }
 
 /** The exit flag of a region that stopped at an ecall (pc), which it counted as retired. */
@@ -171,12 +215,31 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     need[i] = insts.length + most;
   }
   const maxNeed = Math.max(...need);
+  const spans = findSpans(blocks, index, retSites, entry);
   const b = new Bytes();
-  /** Nesting depth inside the current block's code (ifs opened), for branch depths. */
-  let depth = 0;
+  /**
+   * The wasm labels open where code is being emitted, outermost first: EXIT, TOP, a
+   * block's label (its index: the wasm block whose end its code follows), a span's loop
+   * (LOOP + its first block), ANON (an if or an access's inner blocks). A branch's depth
+   * is its distance from the innermost.
+   */
+  const EXIT = -1, TOP = -2, ANON = -3, LOOP = 1 << 20;
+  const lab: number[] = [];
+  const open = (l: number): void => { lab.push(l); };
+  const close = (l: number): void => {
+    if (lab.pop() !== l) throw new Error('jit: wasm labels out of order');
+    b.op(W.end);
+  };
+  const depthTo = (l: number): number => {
+    const at = lab.lastIndexOf(l);
+    if (at < 0) throw new Error(`jit: no wasm label ${l}`);
+    return lab.length - 1 - at;
+  };
   let bi = 0;
-  const toTop = (): number => depth + (nb - 1 - bi);
-  const toExit = (): number => depth + (nb - bi);
+  /** The loop span being emitted (see findSpans), or null. */
+  let cur: Span | null = null;
+  const toTop = (): number => depthTo(TOP);
+  const toExit = (): number => depthTo(EXIT);
 
   /**
    * Guest registers live in the slot; a block keeps the ones it uses in locals while it
@@ -235,25 +298,25 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     cells.push(c);
     b.i32(c).set(L_LINK);
   };
-  /** depth just inside the current block's wasm loop, when it is a one-block loop (see selfLoop); else -1. */
-  let loopBase = -1;
   const goto = (t: number): void => {
     const j = index.get(t);
-    if (j === bi && loopBase >= 0) {
-      // The one-block loop's back edge: straight to its loop, registers kept in locals.
+    if (cur !== null && j === cur.j) {
+      // A loop span's back edge: straight to its loop, registers kept in locals.
       b.get(P_N).i32(need[j]).op(W.i32_lt_s); ifOpen(false); exitAt(t, 0, false); ifEnd();
-      b.br(depth - loopBase);
+      b.br(depthTo(LOOP + j));
       return;
     }
+    // Leaving a loop span: its changed registers go back to the slot first.
+    if (cur !== null && (j === undefined || j < cur.j || j > cur.i)) writeBack();
     // Forward: straight to the end of the wasm block that block j's code follows. Backward: through the br_table.
-    if (j !== undefined && j > bi) b.br(depth + j - bi - 1);
+    if (j !== undefined && j > bi) b.br(depthTo(j));
     else if (j !== undefined) backTo(j);
     else { link(); exitAt(t, 0, false); }
   };
   /** Open an if (void) / close it, keeping `depth` right. */
-  const ifOpen = (likely?: boolean): void => { if (likely !== undefined) b.hint(likely); b.op(W.if_).byte(VOID); depth++; };
+  const ifOpen = (likely?: boolean): void => { if (likely !== undefined) b.hint(likely); b.op(W.if_).byte(VOID); open(ANON); };
   const ifElse = (): void => { b.op(W.else_); };
-  const ifEnd = (): void => { b.op(W.end); depth--; };
+  const ifEnd = (): void => { close(ANON); };
 
   // Guards of the pages other than the entry page: a flag local per page, set once checked.
   const flags = new Map<number, number>([[-1, L_GP], [1, L_GN]]);
@@ -325,8 +388,8 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     const crossing = (): void => {   // pushes 1 when the access crosses into the next page
       b.get(L_VA).op(W.i32_wrap_i64).i32(4095).op(W.i32_and).i32(4096 - size).op(W.i32_gt_u);
     };
-    b.op(W.block).byte(VOID); depth++;                     // $ok: L_P is the physical address
-    b.op(W.block).byte(VOID); depth++;                     // $slow
+    b.op(W.block).byte(VOID); open(ANON);                  // $ok: L_P is the physical address
+    b.op(W.block).byte(VOID); open(ANON);                  // $slow
     b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
     b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i64_load32_s, 2, ST_TLB + (store ? TLB_WTAG32 : TLB_RTAG32));
     b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i64_eq);
@@ -341,9 +404,9 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     if (size > 1) { crossing(); b.hint(false).op(W.br_if).u32(0); }
     b.get(L_VA).op(W.f64_convert_i64_s).i32(store ? 1 : 0).op(W.call).u32(F_TLB).tee(L_P);
     b.i32(0).op(W.i32_ge_s).hint(true).op(W.br_if).u32(1);
-    b.op(W.end); depth--;
+    close(ANON);
     exitAt(off, rem, true);
-    b.op(W.end); depth--;
+    close(ANON);
   };
   const load = (a: number, imm: number, k: number, size: number, o: W, off: number, rem: number): void => {
     const r = dst(k);
@@ -415,27 +478,32 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   };
 
   let ninsts = 0;
-  // Dispatch: block $b(nb-1) … block $b0, br_table over P_BLK, then each block's code.
-  b.op(W.block).byte(VOID);           // $exit
-  b.op(W.loop).byte(VOID);            // $top
-  for (let i = 0; i < nb; i++) b.op(W.block).byte(VOID);
+  // Dispatch: block $b(last) … block $b0 (the blocks outside a span's interior), br_table
+  // over P_BLK, then each block's code. Blocks inside a span (after its first) are not
+  // entered from outside it: their labels are opened inside the span's loop.
+  const inner = (k: number): boolean => spans[k] !== null && spans[k]!.j < k;
+  b.op(W.block).byte(VOID); open(EXIT);
+  b.op(W.loop).byte(VOID); open(TOP);
+  for (let i = nb - 1; i >= 0; i--) if (!inner(i)) { b.op(W.block).byte(VOID); open(i); }
   b.get(P_BLK).op(W.br_table).u32(nb);
-  for (let i = 0; i < nb; i++) b.u32(i);
-  b.u32(nb + 1);                      // default: $exit (never: the caller passes a valid block)
-  b.op(W.end);
+  for (let i = 0; i < nb; i++) b.u32(inner(i) ? depthTo(EXIT) : depthTo(i));
+  b.u32(depthTo(EXIT));               // default: $exit (never: the caller passes a valid block)
+  close(0);
   for (bi = 0; bi < nb; bi++) {
     const blk: Block = blocks[bi];
     const len = blk.insts.length;
     ninsts += len;
-    depth = 0;
-    loaded = 0; dirty = 0; term = false; loopBase = -1;
-    const self = selfLoop(blk);
-    if (self !== null) {
-      // A loop of this one block: every register it uses in locals before its wasm loop,
-      // the ones it may write counted as changed, so the state is the same at each back edge.
-      for (let r = 1, m = self.used >>> 1; m !== 0; r++, m >>>= 1) if ((m & 1) !== 0) b.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r));
-      loaded = self.used; dirty = self.written;
-      b.op(W.loop).byte(VOID); depth++; loopBase = depth;
+    const sp = spans[bi];
+    if (sp === null || sp.j === bi) { loaded = 0; dirty = 0; }
+    term = false;
+    cur = sp;
+    if (sp !== null && sp.j === bi) {
+      // A loop span: every register it uses in locals before its wasm loop, the ones it
+      // may write counted as changed, so the state is the same at each of its blocks.
+      for (let r = 1, m = sp.used >>> 1; m !== 0; r++, m >>>= 1) if ((m & 1) !== 0) b.get(P_ST).mem(W.i64_load, 3, ST_X + 8 * r).set(reg(r));
+      loaded = sp.used; dirty = sp.written;
+      b.op(W.loop).byte(VOID); open(LOOP + bi);
+      for (let k = sp.i; k > bi; k--) { b.op(W.block).byte(VOID); open(k); }
     }
     // The block's instructions retire (the budget was checked on the way here, see need).
     b.get(P_N).i32(len).op(W.i32_sub).set(P_N);
@@ -445,16 +513,16 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
       const ins: Inst = blk.insts[ii];
       const { off, op, w, imm, raw } = ins;
       if (ii === len - 1 && (endsBlock(op) || op === Op.ECALL)) {
-        if (self === null) { writeBack(); dirty = 0; }
+        if (sp === null) { writeBack(); dirty = 0; }
         term = true;
       }
       const ilen = w >>> 24, next = off + ilen;
       const k = w & 255, a = (w >>> 8) & 255, c = (w >>> 16) & 255;
       const rem = len - ii;
       for (const pk of needs(ins)) if (!have.has(pk)) { guard(pk, off, rem); have.add(pk); }
-      /** After a branch's taken path: the path that goes on (in a one-block loop: written back first). */
+      /** After a branch's taken path: the path that goes on (out of a span's last block: written back first). */
       const onward = (): void => {
-        if (loopBase >= 0) { writeBack(); dirty = 0; }
+        if (sp !== null && sp.i === bi) { writeBack(); dirty = 0; }
         if (!(ii === len - 1 && bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
       };
       const branch = (o: W | null, zero: boolean): void => {
@@ -580,16 +648,17 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
       }
     }
     const last = blk.insts[len - 1];
-    if (!term) { writeBack(); dirty = 0; }
-    if (self !== null) { b.op(W.end); depth--; loopBase = -1; }
+    // Falling out of a block outside spans, or out of a span's last block: write back.
+    if (!term && (sp === null || sp.i === bi)) { writeBack(); dirty = 0; }
+    if (sp !== null && sp.i === bi) { close(LOOP + sp.j); cur = null; }
     if (!endsBlock(last.op) && last.op !== Op.ECALL) {
       const next = last.off + (last.w >>> 24);
       if (!(bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
     }
-    if (bi < nb - 1) b.op(W.end);     // closes $b(bi+1): its code follows
+    if (bi < nb - 1) close(bi + 1);   // $b(bi+1): its code follows
   }
-  b.op(W.end);                         // $top
-  b.op(W.end);                         // $exit
+  close(TOP);
+  close(EXIT);
   // Exit (every path there wrote its registers back): record pc and the interpreter flag, return the budget left.
   const body = new Bytes();
   // Too little budget to start: leave at once with nothing done (the caller wrote pc).
@@ -612,7 +681,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   body.get(P_ST).get(L_INTERP).mem(W.i32_store, 2, ST_INTERP);
   body.get(P_ST).get(L_LINK).mem(W.i32_store, 2, ST_LINK);
   body.get(P_N);
-  return { body, index, ninsts, guards: flags.size - 2, starts: blocks.filter((x) => x.start >= 0 && x.start < 4096).map((x) => x.start), cells };
+  return { body, index, ninsts, guards: flags.size - 2, starts: blocks.filter((x, k) => x.start >= 0 && x.start < 4096 && !inner(k)).map((x) => x.start), cells };
 }
 
 /** Compile translated regions into one module (a module's fixed cost dwarfs a region's); their functions in order. */
