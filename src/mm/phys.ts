@@ -6,8 +6,8 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 export const PAGE_MASK = 4095;
 
-/** Bytes of one hart's state slot (arch/riscv/hart.ts lays it out). */
-export const STATE_SLOT = 16384;
+/** Bytes of one hart's state slot (arch/riscv/hart.ts lays it out; most of it is the TLB, mm/mmu.ts). */
+export const STATE_SLOT = 40960;
 const WASM_PAGE = 65536;
 /** State slots the memory may grow by (256 MiB of address space, reserved, touched only when used). */
 const MAX_STATE_PAGES = 4096;

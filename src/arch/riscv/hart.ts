@@ -1,7 +1,7 @@
 // The architectural state of one RV64GC hart in user mode. Integer registers are
 // int32 (lo, hi) pairs; FP registers are raw 64-bit patterns (NaN-boxed singles).
-import { Mmu } from '../../mm/mmu.js';
-import { PhysMem } from '../../mm/phys.js';
+import { Mmu, TLB_BYTES } from '../../mm/mmu.js';
+import { PhysMem, STATE_SLOT } from '../../mm/phys.js';
 
 /**
  * A hart's state lives in a slot of guest memory (PhysMem.allocSlot), where translated
@@ -10,6 +10,7 @@ import { PhysMem } from '../../mm/phys.js';
  * link cell (i32, see jit/wasmloop.ts) a translated region exits with, and the MMU's TLB.
  */
 export const ST_X = 0, ST_F = 272, ST_PC = 528, ST_INTERP = 536, ST_LINK = 540, ST_TLB = 1024;
+if (ST_TLB + TLB_BYTES > STATE_SLOT) throw new Error('hart: the TLB does not fit the state slot');
 
 /** Why run() returned. The CPU knows nothing of Linux; the kernel interprets these. */
 export const EXIT_BUDGET = 0, EXIT_ECALL = 1, EXIT_FAULT = 2, EXIT_EBREAK = 3, EXIT_ILLEGAL = 4,

@@ -29,6 +29,7 @@
 import { Op, decodeInto } from '../decode.js';
 import { expand } from '../rvc.js';
 import { JitCtx } from './ctx.js';
+import { DTLB_MASK } from '../../../mm/mmu.js';
 
 export type RegionFn = (c: JitCtx, pageVa: number, n: number, pc: number) => number;
 
@@ -289,7 +290,7 @@ export function compileRegion(u16: Uint16Array, pages: (PageRef | null)[], entry
       const slowExit = `n += ${rem}; pc = ${off}; c.interp = 1; break loop;`;
       const va = a === 0 ? `${imm}` : `${hi(a)} * ${P32} + (${lo(a)} >>> 0) + ${imm}`;
       const tlb = (tag: string, base: string, align: number, fast: string, _slow: string): string =>
-        `{ const va = ${va}; const vpn = Math.floor(va / 4096), ti = vpn & 255; ` +
+        `{ const va = ${va}; const vpn = Math.floor(va / 4096), ti = vpn & ${DTLB_MASK}; ` +
         `if (${tag}[ti] === vpn${align > 0 ? ` && (va & ${align}) === 0` : ''}) { const p = ${base}[ti] + (va & 4095); ${fast} } ` +
         `else { ${slowExit} } }`;
       const load = (align: number, fast: string, _slow: string): string => tlb('rTag', 'rBase', align, fast, '');

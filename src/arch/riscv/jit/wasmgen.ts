@@ -22,7 +22,7 @@
 // takes those).
 import { Op } from '../decode.js';
 import { ST_X, ST_F, ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
-import { TLB_RTAG32, TLB_WTAG32, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
+import { DTLB_MASK, TLB_RTAG32, TLB_WTAG32, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
 import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, BLK_BITS, BLK_MASK } from './wasmloop.js';
 import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
@@ -390,7 +390,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     };
     b.op(W.block).byte(VOID); open(ANON);                  // $ok: L_P is the physical address
     b.op(W.block).byte(VOID); open(ANON);                  // $slow
-    b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(255).op(W.i32_and).set(L_TI);
+    b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(DTLB_MASK).op(W.i32_and).set(L_TI);
     b.get(P_ST).get(L_TI).i32(2).op(W.i32_shl).op(W.i32_add).mem(W.i64_load32_s, 2, ST_TLB + (store ? TLB_WTAG32 : TLB_RTAG32));
     b.get(L_VA).i64(12).op(W.i64_shr_u).op(W.i64_eq);
     ifOpen(true);
