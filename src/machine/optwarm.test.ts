@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OptWarm } from './optwarm.js';
+import { OptWarm, HOG_WORK } from './optwarm.js';
 
 test('optimizer warm-up: ends once, on total work', () => {
   const ends: boolean[] = [];
@@ -16,15 +16,15 @@ test('optimizer warm-up: ends once, on total work', () => {
   assert.deepEqual(ends, [false], 'ends once');
 });
 
-test('optimizer warm-up: a task running 1M units without blocking ends it, and the JIT warm-up', () => {
+test('optimizer warm-up: a task running HOG_WORK units without blocking ends it, and the JIT warm-up', () => {
   const ends: boolean[] = [];
   const w = new OptWarm(1e9, (jit) => { ends.push(jit); });
-  const a = {}, b = {};
-  for (let i = 0; i < 4; i++) assert.equal(w.slice(a, 200000, false), true);
-  assert.equal(w.slice(a, 150000, true), true, 'blocked at 950K: starts again');
-  for (let i = 0; i < 4; i++) assert.equal(w.slice(a, 200000, false), true);
-  assert.equal(w.slice(b, 200000, false), true, 'runs are per task');
-  assert.equal(w.slice(a, 200000, false), false, '1M without blocking');
+  const a = {}, b = {}, fifth = HOG_WORK / 5;
+  for (let i = 0; i < 4; i++) assert.equal(w.slice(a, fifth, false), true);
+  assert.equal(w.slice(a, fifth - 1, true), true, 'blocked just below HOG_WORK: starts again');
+  for (let i = 0; i < 4; i++) assert.equal(w.slice(a, fifth, false), true);
+  assert.equal(w.slice(b, fifth, false), true, 'runs are per task');
+  assert.equal(w.slice(a, fifth, false), false, 'HOG_WORK without blocking');
   assert.deepEqual(ends, [true]);
 });
 
