@@ -335,6 +335,36 @@ function calls(h: Hart, n: number): number {
   assert.equal(r, EXIT_ECALL);
   return h.x[20];
 }
+for (const mode of MODES) test(`an indirect call alternating between two callees keeps both in its link cell, and sees either rewritten (${mode})`, () => {
+  // x5 = CALLEE + 512 * (x21 & 1); jalr ra, x5: the one exit goes to two regions in turn.
+  const caller2 = [A.andi(5, 21, 1), A.slli(5, 5, 9), A.add(5, 5, 22), A.jalr(1, 5, 0), A.addi(21, 21, -1), A.bne(21, 0, -20), A.ecall()];
+  const box = new Box();
+  setJit(box.mem, mode);
+  box.load(CODE, caller2);
+  const put = (k1: number, k2: number): void => {
+    callee(k1).forEach((w, i) => box.w32(CALLEE + 4 * i, w));
+    callee(k2).forEach((w, i) => box.w32(CALLEE + 512 + 4 * i, w));
+    box.mem.dropCode(box.pa(CALLEE) >>> 12);
+  };
+  const run2 = (n: number): number => {
+    const h = box.h;
+    h.x.fill(0); h.x[42] = n; h.x[44] = CALLEE; h.pc = CODE;
+    let r: number;
+    do r = runHart(h, 300); while (r === EXIT_BUDGET);
+    assert.equal(r, EXIT_ECALL);
+    return h.x[20];
+  };
+  put(1, 2);
+  for (let i = 0; i < 3; i++) assert.equal(run2(1000), 500 * 25 * 1 + 500 * 25 * 2);
+  // Each callee rewritten in turn (the one an odd x21 calls first, then the other).
+  put(1, 5);
+  assert.equal(run2(1000), 500 * 25 * 1 + 500 * 25 * 5);
+  put(7, 5);
+  assert.equal(run2(1000), 500 * 25 * 7 + 500 * 25 * 5);
+  assert.equal(run2(1000), 500 * 25 * 7 + 500 * 25 * 5);
+  if (mode === 'on') assert.ok(jitMem(box.mem).wasmRegions >= 2);
+});
+
 for (const mode of MODES) test(`links between regions notice a rewritten callee, a remapped callee and another address space (${mode})`, () => {
   const box = new Box();
   setJit(box.mem, mode);

@@ -23,7 +23,7 @@
 import { Op } from '../decode.js';
 import { ST_X, ST_F, ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
 import { DTLB_MASK, TLB_RTAG32, TLB_WTAG32, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
-import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, BLK_BITS, BLK_MASK } from './wasmloop.js';
+import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, CELL_WAY, BLK_BITS, BLK_MASK } from './wasmloop.js';
 import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 
@@ -668,14 +668,20 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   body.append(b, true);
   // An exit with a link cell that is valid for pc and this hart now (see wasmloop.ts)
   // goes straight on to the region the cell names, as a tail call.
+  // A cell holds two targets (an indirect jump or a return goes to several): the one it
+  // found last at C_*, the one before at CELL_WAY + C_*.
   body.op(W.block).byte(VOID);
   body.get(L_LINK).op(W.i32_eqz).op(W.br_if).u32(0);
-  body.get(L_LINK).mem(W.i64_load, 3, C_VA).get(L_T0).op(W.i64_ne).hint(false).op(W.br_if).u32(0);
-  body.get(L_LINK).mem(W.f64_load, 3, C_STAMP).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).op(W.f64_ne).hint(false).op(W.br_if).u32(0);
-  body.get(L_LINK).mem(W.i32_load, 2, C_GENADDR).mem(W.i32_load, 2, 0).get(L_LINK).mem(W.i32_load, 2, C_GEN).op(W.i32_ne).hint(false).op(W.br_if).u32(0);
-  body.get(P_ST).get(L_T0).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);    // in case it cannot start
-  body.get(P_ST).get(P_N).get(L_LINK).mem(W.i32_load, 2, C_VAL).i32(BLK_MASK).op(W.i32_and).get(L_T0).i64(-4096).op(W.i64_and);
-  body.get(L_LINK).mem(W.i32_load, 2, C_VAL).i32(BLK_BITS).op(W.i32_shr_u).op(W.return_call_indirect).u32(0).u32(0);
+  for (const way of [0, CELL_WAY]) {
+    body.op(W.block).byte(VOID);
+    body.get(L_LINK).mem(W.i64_load, 3, way + C_VA).get(L_T0).op(W.i64_ne).op(W.br_if).u32(0);
+    body.get(L_LINK).mem(W.f64_load, 3, way + C_STAMP).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).op(W.f64_ne).hint(false).op(W.br_if).u32(0);
+    body.get(L_LINK).mem(W.i32_load, 2, way + C_GENADDR).mem(W.i32_load, 2, 0).get(L_LINK).mem(W.i32_load, 2, way + C_GEN).op(W.i32_ne).hint(false).op(W.br_if).u32(0);
+    body.get(P_ST).get(L_T0).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);    // in case it cannot start
+    body.get(P_ST).get(P_N).get(L_LINK).mem(W.i32_load, 2, way + C_VAL).i32(BLK_MASK).op(W.i32_and).get(L_T0).i64(-4096).op(W.i64_and);
+    body.get(L_LINK).mem(W.i32_load, 2, way + C_VAL).i32(BLK_BITS).op(W.i32_shr_u).op(W.return_call_indirect).u32(0).u32(0);
+    body.op(W.end);
+  }
   body.op(W.end);
   body.get(P_ST).get(L_T0).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_PC);
   body.get(P_ST).get(L_INTERP).mem(W.i32_store, 2, ST_INTERP);

@@ -12,16 +12,19 @@
 // when a region leaves for the interpreter; the exit pc is in the slot (ST_PC).
 //
 // Direct links: every exit of a region to code outside it owns a *link cell* in guest
-// memory, an inline cache of where that exit went last:
+// memory, an inline cache of the last two places that exit went to (two ways: an
+// indirect jump or a return often alternates between two targets):
 //
-//     cell (32 bytes): va (i64) it went to, the hart's MMU stamp then (f64, mmu.ts),
-//                      address and value of the target frame's code generation (i32 x2),
-//                      the hash entry's value (table slot << BLK_BITS | block)
+//     way (32 bytes): va (i64) it went to, the hart's MMU stamp then (f64, mmu.ts),
+//                     address and value of the target frame's code generation (i32 x2),
+//                     the hash entry's value (table slot << BLK_BITS | block)
+//     cell (64 bytes): the way filled last, then the one before (at CELL_WAY)
 //
-// A region leaving through a cell whose va, stamp and generation all still match goes
-// straight on to that region with a tail call (return_call_indirect), never back here;
-// else it leaves the cell's address in the slot (ST_LINK) and this loop, once the hash
-// table has found the next region, fills the cell. The stamp changes whenever any
+// A region leaving through a cell with a way whose va, stamp and generation all still
+// match goes straight on to that region with a tail call (return_call_indirect), never
+// back here; else it leaves the cell's address in the slot (ST_LINK) and this loop, once
+// the hash table has found the next region, moves the first way to the second and
+// fills the first. The stamp changes whenever any
 // translation of that hart may have changed (TLB flush, page flush, a new page table),
 // and no two views share one, so a matching stamp proves the va still maps that frame
 // executable for this hart; the generation proves the frame still holds the same code.
@@ -38,7 +41,7 @@ const EMPTY = 0;
 /** Bits of an entry's value that hold the block index (a region has fewer blocks than this). */
 export const BLK_BITS = 10, BLK_MASK = (1 << BLK_BITS) - 1;
 /** Link cell field offsets and size (see above). */
-export const C_VA = 0, C_STAMP = 8, C_GENADDR = 16, C_GEN = 20, C_VAL = 24, CELL_BYTES = 32;
+export const C_VA = 0, C_STAMP = 8, C_GENADDR = 16, C_GEN = 20, C_VAL = 24, CELL_WAY = 32, CELL_BYTES = 64;
 /** Link cells are carved from areas of this size. */
 const CELL_AREA = 65536;
 
@@ -77,6 +80,8 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
   b.get(L_E).mem(W.i32_load, 2, 8).set(L_V);
   // The last region left through a link cell: point it here.
   b.get(L_LNK); b.op(W.if_).byte(VOID);
+  // (the target it held before moves to the cell's second way)
+  for (let o = 0; o < CELL_WAY; o += 8) b.get(L_LNK).get(L_LNK).mem(W.i64_load, 3, o).mem(W.i64_store, 3, CELL_WAY + o);
   b.get(L_LNK).get(L_PC).mem(W.i64_store, 3, C_VA);
   b.get(L_LNK).get(P_ST).mem(W.f64_load, 3, ST_TLB + TLB_STAMP).mem(W.f64_store, 3, C_STAMP);
   b.get(L_LNK).get(L_P).i32(12).op(W.i32_shr_u).i32(2).op(W.i32_shl).i32(genBase).op(W.i32_add).mem(W.i32_store, 2, C_GENADDR);
