@@ -31,8 +31,15 @@ import { Region, PageRef, compileRegion } from './compile.js';
 import { pteFrame } from '../../../mm/pagetable.js';
 import { zeroInt32 } from '../../../lib/zeropages.js';
 
-/** Taken jumps to a target before a region is translated there (at most 65535). */
-export let HOT = 64;
+/**
+ * Taken jumps to a target before a region is translated there (at most 65535). 400, not
+ * 64 (session 6): code that runs a few hundred times is not worth a translation (V8's
+ * compile and instantiation, the regions' own start), and fewer, hotter regions form.
+ * Alternating runs against 64: python3 -c pass 1.73 -> 1.24 s, python3 10^6 loop
+ * 4.46 -> 3.92 s, forkexec 300 3.07 -> 2.67 ms, a shell loop of 500 /bin/true 1.10 ->
+ * 1.00 s; CoreMark-style, gzip and sha256sum alike.
+ */
+export let HOT = 400;
 export function setHot(n: number): void { HOT = Math.max(1, Math.min(65535, n)); }
 /** A budget below this that a region refuses is finished in the interpreter (regions need at most ~100 instructions). */
 const TAIL = 256;
