@@ -12,7 +12,8 @@ const TLB_BITS = 8, TLB_SIZE = 1 << TLB_BITS, TLB_MASK = TLB_SIZE - 1;
  * 256-entry data TLBs once per ~180 instructions (4.5M misses in a 3x10^5 loop, each a
  * call from wasm into tlbImport and a page-table walk), 1,024-entry ones 11k times.
  */
-export const DTLB_BITS = 10, DTLB_SIZE = 1 << DTLB_BITS, DTLB_MASK = DTLB_SIZE - 1;
+const DTLB_BITS = 10, DTLB_SIZE = 1 << DTLB_BITS;
+export const DTLB_MASK = DTLB_SIZE - 1;
 /**
  * The TLB lives in guest memory (a hart's state slot, see PhysMem.allocSlot) so that
  * translated wasm code can read it: byte offsets of its arrays from the TLB's base.

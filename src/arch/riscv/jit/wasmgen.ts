@@ -78,7 +78,7 @@ const BRANCHES = new Set<number>([Op.BEQ, Op.BNE, Op.BLT, Op.BGE, Op.BLTU, Op.BG
  */
 interface Span { j: number; i: number; used: number; written: number }
 
-/** The successors of a block inside the region (page offsets), as need[] counts them, plus an ecall's next. */
+/** The page offsets a block may go on to: its jump or branch target and the next instruction (none after a jalr). */
 function successors(blk: Block): number[] {
   const last = blk.insts[blk.insts.length - 1], next = last.off + (last.w >>> 24);
   if (last.op === Op.J || last.op === Op.JAL) return [last.off + last.imm];
@@ -206,10 +206,9 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
    */
   const need = new Array<number>(nb).fill(0);
   for (let i = nb - 1; i >= 0; i--) {
-    const insts = blocks[i].insts, last = insts[insts.length - 1];
-    const next = last.off + (last.w >>> 24), succ: number[] = [];
-    if (last.op === Op.J || last.op === Op.JAL) succ.push(last.off + last.imm);
-    else if (last.op !== Op.JALR && last.op !== Op.ECALL) { succ.push(next); if (endsBlock(last.op)) succ.push(last.off + last.imm); }
+    const insts = blocks[i].insts;
+    // (an ecall's next block checks the budget itself, see ECALL)
+    const succ = insts[insts.length - 1].op === Op.ECALL ? [] : successors(blocks[i]);
     let most = 0;
     for (const t of succ) { const j = index.get(t); if (j !== undefined && j > i) most = Math.max(most, need[j]); }
     need[i] = insts.length + most;
