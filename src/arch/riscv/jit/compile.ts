@@ -52,16 +52,19 @@ const MAX_INSTS = 200;
 /**
  * The wasm back end's limits: smaller than JS's, since leaving a wasm region is cheap and
  * TurboFan's cost per function grows faster than its size (measured: 48/100 beat 96/200
- * and 512/1000 on sha256sum, CoreMark-style and gzip).
+ * and 512/1000 on sha256sum, CoreMark-style and gzip, when regions took code that had
+ * never run). Its regions keep to code that ran (Pages.onlyRan), where 64/150 measured
+ * best: a loop with calls and a switch fits whole (busybox's FDE scan, docs/jit.md).
  */
-export const WASM_MAX_BLOCKS = 48, WASM_MAX_INSTS = 100;
+export const WASM_MAX_BLOCKS = 64, WASM_MAX_INSTS = 150;
 
 /**
- * Make sure the instruction at page offset `off` of frame f is decoded in `code`.
+ * Make sure the instruction at page offset `off` of frame f is decoded in `code` (at the
+ * slot of offset off - at: `at` = off decodes into a 4-word scratch array).
  * false when it straddles the end of the page (the interpreter handles those).
  */
-export function decodeAt(u16: Uint16Array, code: Int32Array, f: number, off: number): boolean {
-  const s = off << 1;
+export function decodeAt(u16: Uint16Array, code: Int32Array, f: number, off: number, at = 0): boolean {
+  const s = (off - at) << 1;
   if (code[s] !== Op.UNDECODED) return true;
   const hw = (f * 4096 + off) / 2;
   const lo = u16[hw];
@@ -101,9 +104,10 @@ export interface PageRef {
 /** One decoded instruction of a region; `off` is relative to the entry page (may be < 0 or >= 4096). */
 export interface Inst { off: number; page: number; op: number; w: number; imm: number; raw: number; straddle: boolean; }
 
-export interface Block { start: number; insts: Inst[]; }
+/** table: the targets of the jump table its closing `jr` reads (see jumpTable), if recognised. */
+export interface Block { start: number; insts: Inst[]; table?: number[]; }
 
-const SCRATCH = new Int32Array(4);
+const SCRATCH = new Int32Array(4), SCRATCH_CODE = new Int32Array(4);
 
 /** How far (in pages) a region may follow calls and jumps when its back end can guard any page. */
 const FAR = 256;
@@ -115,9 +119,23 @@ export class Pages {
    * ecall: true when the back end translates ecall (it ends a block; wasm leaves with EXIT_ECALL).
    * resolve: the page k pages away, for a back end that can reach beyond the neighbours
    * (wasm follows calls into small functions elsewhere, such as a byte-swap helper).
+   * read32: the 32-bit word at an offset from the entry page in readable memory, or null
+   * (not mapped or not present); lets discover() follow a switch's jump table.
+   * onlyRan: discover() keeps to code the interpreter has run (see ran); instructions are
+   * then decoded without filling the pages' decode caches, which keep meaning "ran".
    */
   constructor(readonly u16: Uint16Array, readonly pages: (PageRef | null)[], readonly ecall = false,
-    readonly resolve: ((k: number) => PageRef | null) | null = null) {}
+    readonly resolve: ((k: number) => PageRef | null) | null = null,
+    readonly read32: ((off: number) => number | null) | null = null, readonly onlyRan = false) {}
+  /**
+   * Has the instruction at `off` run? The interpreter decodes an instruction into its
+   * frame's cache the first time it runs it, so a decoded slot means it ran at least once
+   * (in any process sharing the frame). Unknown (a neighbour that is not mapped): false.
+   */
+  ran(off: number): boolean {
+    const k = Math.floor(off / 4096), pg = this.page(k);
+    return pg !== null && pg.code[(off - k * 4096) << 1] !== Op.UNDECODED;
+  }
   /** The page k pages from the entry page, or null. */
   page(k: number): PageRef | null {
     if (k >= -1 && k <= 1) return this.pages[k + 1];
@@ -141,6 +159,11 @@ export class Pages {
       decodeInto(inst, inst, 4, SCRATCH, 0);
       op = SCRATCH[0]; w = SCRATCH[1]; imm = SCRATCH[2]; raw = SCRATCH[3];
       straddle = true;
+    } else if (this.onlyRan && pg.code[po << 1] === Op.UNDECODED) {
+      // Decoded aside: the cache keeps telling what ran.
+      SCRATCH_CODE[0] = Op.UNDECODED;
+      if (!decodeAt(this.u16, SCRATCH_CODE, pg.frame, po, po)) return null;
+      op = SCRATCH_CODE[0]; w = SCRATCH_CODE[1]; imm = SCRATCH_CODE[2]; raw = SCRATCH_CODE[3];
     } else {
       decodeAt(this.u16, pg.code, pg.frame, po);
       const s = po << 1;
@@ -171,11 +194,78 @@ function smallLeaf(pg: Pages, off: number): boolean {
   return false;
 }
 
+/** Entries of a jump table followed at most, and how far (bytes) its targets may be from the `jr`. */
+const TABLE_MAX = 64, TABLE_REACH = 8192;
+const STORE_OPS = new Set<number>([Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]);
+const rdOf = (i: Inst): number => ((i.w & 255) >> 1) & 31,   // x0 is written as the sink pair (64)
+  rs1Of = (i: Inst): number => ((i.w >>> 8) & 255) >> 1,
+  rs2Of = (i: Inst): number => ((i.w >>> 16) & 255) >> 1;
+
+/**
+ * The targets (offsets from the entry page) of a switch's jump table that block `insts`
+ * ends with, as GCC emits it for riscv64: `auipc b; addi b, b, lo` (the table T),
+ * `slli t, i, 2; add t, t, b; lw e, 0(t); add j, e, b; jr j`, each entry relative to T,
+ * with the index i bounded before the block (`bound`: i < n). [] when not recognised.
+ * The translation only compares the computed target with these, so a wrong guess costs
+ * speed, never correctness.
+ */
+function jumpTable(pg: Pages, insts: Inst[], bound: { r: number; n: number } | undefined): number[] {
+  const last = insts.length - 1, jr = insts[last];
+  if (pg.read32 === null || bound === undefined || jr.op !== Op.JALR || rdOf(jr) !== 0 || jr.imm !== 0) return [];
+  /** The last instruction before index k that writes register r (-1: none in the block). */
+  const def = (r: number, k: number): number => {
+    for (let j = k - 1; j >= 0; j--) if (!endsBlock(insts[j].op) && !STORE_OPS.has(insts[j].op) && rdOf(insts[j]) === r) return j;
+    return -1;
+  };
+  const op = (k: number, o: number): Inst | null => k >= 0 && insts[k].op === o ? insts[k] : null;
+  const j1 = def(rs1Of(jr), last), add1 = op(j1, Op.ADD);
+  if (add1 === null) return [];
+  let tOff = NaN;
+  for (const [e, b] of [[rs1Of(add1), rs2Of(add1)], [rs2Of(add1), rs1Of(add1)]]) {
+    const jl = def(e, j1), lw = op(jl, Op.LW);                   // lw e, 0(t)
+    if (lw === null || lw.imm !== 0) continue;
+    const ja = def(rs1Of(lw), jl), add2 = op(ja, Op.ADD);        // add t, s, b
+    if (add2 === null || (rs1Of(add2) !== b && rs2Of(add2) !== b)) continue;
+    const sh = op(def(rs1Of(add2) === b ? rs2Of(add2) : rs1Of(add2), ja), Op.SLLI);   // slli s, i, 2
+    const jb = def(b, ja), lo = op(jb, Op.ADDI), hi = op(def(b, jb), Op.AUIPC);         // auipc b; addi b, b, lo
+    if (sh === null || sh.imm !== 2 || rs1Of(sh) !== bound.r || lo === null || rs1Of(lo) !== b || hi === null) continue;
+    if (def(b, j1) !== jb) continue;                              // b unchanged up to the last add
+    tOff = hi.off + hi.imm + lo.imm;
+    break;
+  }
+  if (Number.isNaN(tOff)) return [];
+  const out: number[] = [];
+  for (let e = 0; e < Math.min(bound.n, TABLE_MAX); e++) {
+    const v = pg.read32(tOff + 4 * e);
+    if (v === null) return [];
+    const t = tOff + v;
+    if ((t & 1) !== 0 || Math.abs(t - jr.off) > TABLE_REACH) return [];
+    if (!out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+/** A block ending `bltu l, i, X` after `li l, N` (or `bgeu i, l, X`): index register i is below n on the way on. */
+function indexBound(insts: Inst[]): { r: number; n: number } | undefined {
+  const br = insts[insts.length - 1];
+  if (br.op !== Op.BLTU && br.op !== Op.BGEU) return undefined;
+  const lim = br.op === Op.BLTU ? rs1Of(br) : rs2Of(br), idx = br.op === Op.BLTU ? rs2Of(br) : rs1Of(br);
+  for (let k = insts.length - 2; k >= 0; k--) {
+    const x = insts[k];
+    if (rdOf(x) !== lim) continue;
+    if (x.op !== Op.LI || x.imm < 0 || x.imm >= TABLE_MAX) return undefined;
+    return { r: idx, n: br.op === Op.BLTU ? x.imm + 1 : x.imm };
+  }
+  return undefined;
+}
+
 /** Find the region's blocks from `entry`, breadth first, within the pages and the limits. */
 export function discover(pg: Pages, entry: number, maxBlocks = MAX_BLOCKS, maxInsts = MAX_INSTS): Block[] {
   const seen = new Set<number>();
   const blocks: Block[] = [];
   const queue = [entry];
+  /** Index bounds that hold at the start of a block (indexBound), for jumpTable. */
+  const bounds = new Map<number, { r: number; n: number }>();
   let ninsts = 0;
   while (queue.length > 0 && blocks.length < maxBlocks && ninsts < maxInsts) {
     const start = queue.shift()!;
@@ -191,25 +281,36 @@ export function discover(pg: Pages, entry: number, maxBlocks = MAX_BLOCKS, maxIn
       off += i.w >>> 24;
     }
     if (insts.length === 0) continue;
-    blocks.push({ start, insts });
+    const blk: Block = { start, insts };
+    blocks.push(blk);
     ninsts += insts.length;
     const last = insts[insts.length - 1];
     const next = last.off + (last.w >>> 24);
     const target = last.off + last.imm;
-    const add = (t: number): void => { if (!seen.has(t)) queue.push(t); };
+    const add = (t: number): void => { if (!seen.has(t) && (!pg.onlyRan || pg.ran(t))) queue.push(t); };
     switch (last.op) {
       case Op.J: if (Math.abs(Math.floor(target / 4096)) <= 1 || smallLeaf(pg, target)) add(target); break;
       // A call: its callee when near (or a small leaf function anywhere), and where it returns.
       case Op.JAL: if (Math.abs(Math.floor(target / 4096)) <= 1 || smallLeaf(pg, target)) add(target); add(next); break;
-      case Op.JALR: case Op.ECALL: add(next); break;   // next: where a call or a syscall returns
-      default: if (endsBlock(last.op)) { add(target); add(next); }
+      case Op.JALR: {
+        const t = jumpTable(pg, insts, bounds.get(start));
+        if (t.length > 0) { blk.table = t; for (const x of t) add(x); } else add(next);   // next: where a call returns
+        break;
+      }
+      case Op.ECALL: add(next); break;   // where the syscall returns
+      default:
+        if (endsBlock(last.op)) {
+          const b = indexBound(insts);
+          if (b !== undefined && !bounds.has(next)) bounds.set(next, b);
+          add(target); add(next);
+        }
     }
   }
   // Split blocks at other blocks' starts so that no code is translated twice.
   const starts = new Set(blocks.map((b) => b.start));
   for (const b of blocks) {
     for (let i = 1; i < b.insts.length; i++) {
-      if (starts.has(b.insts[i].off)) { b.insts.length = i; break; }
+      if (starts.has(b.insts[i].off)) { b.insts.length = i; b.table = undefined; break; }
     }
   }
   blocks.sort((a, b) => a.start - b.start);

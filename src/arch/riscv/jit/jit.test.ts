@@ -8,7 +8,7 @@ import { A } from '../asm.js';
 import { Box, CODE, DATA } from '../testkit.js';
 import { run, setEcallFast } from '../cpu.js';
 import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT } from '../hart.js';
-import { PageTable, makePte, PTE_R, PTE_W, PTE_X } from '../../../mm/pagetable.js';
+import { PageTable, makePte, pteFrame, PTE_R, PTE_W, PTE_X } from '../../../mm/pagetable.js';
 import { runHart, setHot, jitMem, setJit, setBatch } from './jit.js';
 import { ACC_R, ACC_W } from '../../../mm/mmu.js';
 
@@ -313,6 +313,46 @@ for (const mode of MODES) test(`a small function on a far page runs inside its c
   do r = runHart(box.h, 500); while (r === EXIT_BUDGET);
   assert.equal(r, EXIT_ECALL);
   assert.equal(box.get(10), 1500n);
+});
+
+/**
+ * A switch as GCC compiles it for riscv64: the index bounded (`bltu`), the table's
+ * address from `auipc`/`addi`, `slli`/`add`/`lw`/`add`/`jr` through table entries that
+ * are offsets from the table. The wasm translation of the loop follows the table (its
+ * cases are blocks of the loop's region) and agrees with the interpreter slice by slice.
+ */
+test('a switch through a jump table stays inside the loop\'s region (wasm)', () => {
+  const T = 88;                                        // the table, after the code
+  const prog = [
+    A.andi(5, CNT, 3), A.addi(6, 0, 3), A.bltu(6, 5, 72 - 8),                            // 0: idx = n & 3
+    A.auipc(7, 0), A.addi(7, 7, T - 12), A.slli(5, 5, 2), A.add(5, 5, 7), A.lw(8, 5, 0),   // 12: entry
+    A.add(8, 8, 7), A.jalr(0, 8, 0),                                                   // 32
+    A.addi(14, 14, 1), A.jal(0, 76 - 44),                                              // 40: case 0
+    A.addi(14, 14, 10), A.jal(0, 76 - 52),                                             // 48: case 1
+    A.slli(14, 14, 1), A.jal(0, 76 - 60),                                              // 56: case 2
+    A.xori(14, 14, 5), A.jal(0, 76 - 68),                                              // 64: case 3
+    A.addi(14, 14, 100),                                                               // 72: default
+    A.addi(CNT, CNT, -1), A.bne(CNT, 0, -80), A.ecall(),                               // 76
+    40 - T, 48 - T, 56 - T, 64 - T,                                                    // 88: the table
+  ];
+  const a = new Box(), b = new Box();
+  setJit(b.mem, 'on');
+  for (const box of [a, b]) { box.load(CODE, prog); box.set(CNT, 300); box.set(14, 0); box.h.pc = CODE; }
+  setHot(8);   // every case has run when the loop gets hot (a region keeps to code that ran)
+  seed = 31;
+  for (let step = 0; ; step++) {
+    const budget = 1 + rnd() % 200;
+    const ra = run(a.h, budget), rb = runHart(b.h, budget);
+    assert.equal(rb, ra, `step ${step}: exit`);
+    same(a, b, `step ${step}`);
+    if (ra === EXIT_ECALL) break;
+    assert.equal(ra, EXIT_BUDGET);
+  }
+  setHot(2);
+  const jp = jitMem(b.mem).pages[pteFrame(b.h.mmu.probe(CODE, ACC_R))]!;
+  const rg = jp.regions[0];                            // the region entered at the loop head
+  assert.ok(rg !== undefined && rg.slot >= 0, 'the loop is a wasm region');
+  assert.deepEqual([40, 48, 56, 64].filter((o) => rg.starts.includes(o)), [40, 48, 56, 64]);
 });
 
 /**

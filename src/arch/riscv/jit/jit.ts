@@ -191,6 +191,12 @@ function neighbour(h: Hart, jm: JitMem, va: number): PageRef | null {
   return { frame: f, code: jp.code, orig: jp.orig };
 }
 
+/** The aligned 32-bit word at va if it is mapped readable and present, else null (no fault, no TLB change). */
+function peek32(h: Hart, va: number): number | null {
+  const pte = (va & 3) === 0 ? h.mmu.probe(va, ACC_R) : 0;
+  return pte === 0 ? null : h.mem.i32[(pteFrame(pte) * 4096 + (va & 4095)) >>> 2];
+}
+
 /** A wasm translation waiting for its batch (see flush). */
 interface Pending { wr: WasmRegion; jp: JitPage; f: number; off: number }
 
@@ -206,7 +212,7 @@ function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off:
   if (jm.pages[f] !== jp) { jp.cold[off >>> 1] = COLD; return; }
   if (jm.wasm) {
     const wr = translateWasm(mem.u16, pages, off, mem.gen, mem.genBase, (k) => neighbour(h, jm, pageVa + k * 4096),
-      jm.wasmLoop().newCell);
+      jm.wasmLoop().newCell, (o) => peek32(h, pageVa + o));
     if (wr !== null) {
       if (jm.pending.length === 0) jm.pendingAge = 0;
       jm.pending.push({ wr, jp, f, off });

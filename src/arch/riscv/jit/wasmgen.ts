@@ -91,7 +91,7 @@ function successors(blk: Block): number[] {
  * The region's entry block is never inside one (after its first block): the region must
  * be entered there.
  */
-function findSpans(blocks: Block[], index: Map<number, number>, retSites: Set<number>, entry: number): (Span | null)[] {
+function findSpans(blocks: Block[], index: Map<number, number>, jalrIn: Set<number>, entry: number): (Span | null)[] {
   const nb = blocks.length, spans = new Array<Span | null>(nb).fill(null);
   // The last block with a backward branch or jump to each block.
   const tail = new Array<number>(nb).fill(-1);
@@ -106,7 +106,7 @@ function findSpans(blocks: Block[], index: Map<number, number>, retSites: Set<nu
     if (i < 0 || spans.slice(j, i + 1).some((x) => x !== null)) continue;
     let used = 0, wr = 0, ok = true;
     for (let k = j; k <= i && ok; k++) {
-      if (k > j && (retSites.has(blocks[k].start) || blocks[k].start === entry)) ok = false;
+      if (k > j && (jalrIn.has(blocks[k].start) || blocks[k].start === entry)) ok = false;
       for (const x of blocks[k].insts) {
         if (x.op === Op.FP || x.op === Op.JAL || x.op === Op.JALR || x.op === Op.ECALL) { ok = false; break; }
         for (const f of [(x.w >>> 8) & 255, (x.w >>> 16) & 255, x.w & 255]) { const r = f >> 1; if (r > 0 && r < 32) used |= 1 << r; }
@@ -186,8 +186,9 @@ function mulhuBody(): Bytes {
  * generation of frame f now (neighbour guards compare against it). null: not translatable here.
  */
 export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry: number, gen: Int32Array,
-  genBase: number, resolve: ((k: number) => PageRef | null) | null = null, newCell: (() => number) | null = null): WasmRegion | null {
-  const pg = new Pages(u16, pages, true, resolve);
+  genBase: number, resolve: ((k: number) => PageRef | null) | null = null, newCell: (() => number) | null = null,
+  read32: ((off: number) => number | null) | null = null): WasmRegion | null {
+  const pg = new Pages(u16, pages, true, resolve, read32, true);
   const blocks = discover(pg, entry, WASM_MAX_BLOCKS, WASM_MAX_INSTS);
   if (blocks.length === 0) return null;
   for (const b of blocks) for (const i of b.insts) if (!supported(i.op)) return null;
@@ -197,6 +198,9 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   /** Blocks where a call made in this region returns (a JALR may stay in the region by going there). */
   const retSites = new Set<number>();
   for (const x of blocks) for (const y of x.insts) if (y.op === Op.JAL) retSites.add(y.off + (y.w >>> 24));
+  /** Blocks a JALR may go to: those, and the cases of a switch's jump table (Block.table). */
+  const jalrIn = new Set<number>(retSites);
+  for (const x of blocks) if (x.table !== undefined) for (const t of x.table) jalrIn.add(t);
   /**
    * The budget is checked where control enters the region and on its backward jumps, not
    * per block: need[i] is the most instructions that can retire from block i's start
@@ -214,7 +218,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     need[i] = insts.length + most;
   }
   const maxNeed = Math.max(...need);
-  const spans = findSpans(blocks, index, retSites, entry);
+  const spans = findSpans(blocks, index, jalrIn, entry);
   const b = new Bytes();
   /**
    * The wasm labels open where code is being emitted, outermost first: EXIT, TOP, a
@@ -539,9 +543,10 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           rd(a); if (imm !== 0) b.i64(imm).op(W.i64_add);
           b.i64(-2).op(W.i64_and).set(L_T1);
           const r = dst(k); b.get(L_PV).i64(next).op(W.i64_add); put(r);
-          // A return into this region (a call's return site) stays inside; anything else leaves.
+          // A return into this region (a call's return site), or a switch's jump to one of its
+          // cases (blk.table), stays inside; anything else leaves.
           for (const [s, j] of index) {
-            if (!retSites.has(s)) continue;
+            if (blk.table !== undefined ? !blk.table.includes(s) : !retSites.has(s)) continue;
             b.get(L_T1).get(L_PV).i64(s).op(W.i64_add).op(W.i64_eq); ifOpen(); backTo(j); ifEnd();
           }
           link(); b.get(L_T1).set(L_T0).br(toExit());
