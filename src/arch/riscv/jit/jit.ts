@@ -216,6 +216,9 @@ function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off:
     if (wr !== null) {
       if (jm.pending.length === 0) jm.pendingAge = 0;
       jm.pending.push({ wr, jp, f, off });
+      // Its other entries too: a loop's other targets that get hot while it waits would
+      // each queue a copy of the same region (only the first installed is ever entered).
+      for (const s of wr.starts) if (jp.cold[s >>> 1] === 0) jp.cold[s >>> 1] = PENDING;
       jp.cold[off >>> 1] = PENDING;
       return;
     }
@@ -233,6 +236,7 @@ function flush(jm: JitMem): void {
   const fns = instantiate(batch.map((p) => p.wr), mem.memory, loop.table, fpImport, tlbImport, ecallImport);
   for (let i = 0; i < batch.length; i++) {
     const { wr, jp, f, off } = batch[i];
+    for (const s of wr.starts) if (jp.cold[s >>> 1] === PENDING) jp.cold[s >>> 1] = 0;
     if (jp.cold[off >>> 1] === PENDING) jp.cold[off >>> 1] = 0;
     if (jm.pages[f] !== jp || mem.code[f] !== jp.code) { loop.giveBack(wr.cells); continue; }
     const slot = loop.addFunc(fns[i]);
@@ -375,6 +379,8 @@ export function runHart(h: Hart, budget: number): number {
             const q = xBase[tj] + (t & 4095), g = q >>> 12, o = q & 4095;
             const gp = pageOf(h, jm, g);
             if (gp.regions[o >>> 1] === undefined && gp.cold[o >>> 1] === 0 && jm.tokens > 0) { jm.tokens--; translate(h, jm, gp, g, t, o); }
+            // Hot again while its region waits for the batch: compile the batch now.
+            else if (gp.cold[o >>> 1] === PENDING) jm.pendingAge = BATCH_WAIT;
           }
         } else if (r === EXIT_JIT) r = EXIT_BUDGET;
       }
