@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OptWarm, HOG_WORK } from './optwarm.js';
+import { OptWarm, HOG_WORK, PURE_WORK } from './optwarm.js';
 
 test('optimizer warm-up: ends once, on total work', () => {
   const ends: boolean[] = [];
@@ -45,4 +45,20 @@ test('optimizer warm-up: a busy task ends the JIT warm-up even when its slice al
   // One slice of a getpid loop: 200K instructions and ~10,000 in-place calls of 1000 units.
   assert.equal(w.slice({}, 200000 + 1e7, false), false);
   assert.deepEqual(ends, [true]);
+});
+
+test('optimizer warm-up: PURE_WORK instructions without entering the kernel end it, and the JIT warm-up', () => {
+  const ends: boolean[] = [];
+  const w = new OptWarm(1e9, (jit) => { ends.push(jit); });
+  const a = {}, b = {}, half = PURE_WORK / 2;
+  assert.equal(w.pure(a, half, false), true);
+  assert.equal(w.pure(a, half - 1, true), true, 'a syscall just below PURE_WORK: starts again');
+  assert.equal(w.pure(a, half, false), true);
+  assert.equal(w.pure(b, half, false), true, 'stretches are per task');
+  assert.deepEqual(ends, []);
+  assert.equal(w.pure(a, half, true), false, 'PURE_WORK, then a syscall');
+  assert.deepEqual(ends, [true]);
+  assert.equal(w.pure(b, 1e9, false), false);
+  assert.equal(w.slice(b, 1e9, false), false);
+  assert.deepEqual(ends, [true], 'ends once');
 });

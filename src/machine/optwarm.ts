@@ -1,7 +1,8 @@
 // V8's optimizing compiler (TurboFan) stays off while the machines of this process warm
 // up: until they have done `optwarm=` units of work (instructions, plus SYSCALL_WORK per
-// syscall), a task has run HOG_WORK without blocking, or MAX_TASKS tasks have run. A boot
-// to a busybox prompt does none of these (4.4M units, at most 0.69M without blocking, 17
+// syscall), a task has run HOG_WORK without blocking or PURE_WORK instructions without
+// entering the kernel, or MAX_TASKS tasks have run. A boot to a busybox prompt does none
+// of these (4.4M units, at most 0.69M without blocking, 0.12M without a syscall, 17
 // tasks) and reaches the prompt as fast without TurboFan, which saves its host memory:
 // each TurboFan compile of the interpreter's loop takes ~8 MB of compiler zones, and
 // TurboFan's own code is ~4 MB of the node binary's pages (docs/benchmarks.md, "Idle
@@ -20,12 +21,21 @@ export const SYSCALL_WORK = 1000;
  * and the guest JIT (CoreMark-style 10k: 1.287 -> 1.266 s going from 1M to 0.8M).
  */
 export const HOG_WORK = 8e5;
+/**
+ * Instructions a task runs without entering the kernel (no syscall, in place or not, no
+ * fault) that make it CPU-bound too: the default boot's longest such stretch is 0.12M
+ * (a busybox start, measured in session 7), a compute loop gets there ~0.5M sooner than
+ * to HOG_WORK (~55 ms of unoptimized interpretation).
+ */
+export const PURE_WORK = 3e5;
 /** Tasks that have run, after which the machine is busy creating processes. */
 const MAX_TASKS = 20;
 
 /** The warm-up of one process: what is left of it, per-task runs since they last blocked. */
 export class OptWarm {
   private runs = new WeakMap<object, number>();
+  /** Per task: instructions since it last entered the kernel (see PURE_WORK). */
+  private pures = new WeakMap<object, number>();
   private tasks = 0;
   done = false;
 
@@ -44,12 +54,29 @@ export class OptWarm {
     const run = (prev ?? 0) + work;
     this.runs.set(t, blocked ? 0 : run);
     if (this.left > 0 && run < HOG_WORK && this.tasks < MAX_TASKS) return true;
+    this.finish(run >= HOG_WORK || this.tasks >= MAX_TASKS);
+    return false;
+  }
+
+  /**
+   * Task `t` ran `n` instructions; `kernel`: it then entered the kernel (a syscall or a
+   * fault), or made an in-place syscall on the way. Returns true while the warm-up goes on.
+   */
+  pure(t: object, n: number, kernel: boolean): boolean {
+    if (this.done) return false;
+    const p = (this.pures.get(t) ?? 0) + n;
+    if (p < PURE_WORK) { this.pures.set(t, kernel ? 0 : p); return true; }
+    this.finish(true);
+    return false;
+  }
+
+  private finish(jit: boolean): void {
     this.done = true;
     this.runs = new WeakMap();
+    this.pures = new WeakMap();
     // The JIT's warm-up ends too when a busy task or many tasks ended this one, even if the
     // same slice also used up the work (a getpid loop's in-place calls count 1000 each).
-    this.end(run >= HOG_WORK || this.tasks >= MAX_TASKS);
-    return false;
+    this.end(jit);
   }
 }
 
@@ -79,4 +106,9 @@ export function optWarmOver(): boolean { return warm === null || warm.done; }
 /** See OptWarm.slice (false when no machine started a warm-up). */
 export function optWarmSlice(t: object, work: number, blocked: boolean): boolean {
   return warm !== null && warm.slice(t, work, blocked);
+}
+
+/** See OptWarm.pure (false when no machine started a warm-up). */
+export function optWarmPure(t: object, n: number, kernel: boolean): boolean {
+  return warm !== null && warm.pure(t, n, kernel);
 }

@@ -22,7 +22,7 @@ import { NR } from '../abi/linux/unistd.js';
 import { sampleLoad } from '../proc/index.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
 import { IdleTrim } from './idletrim.js';
-import { optWarmSlice, optWarmOver, SYSCALL_WORK } from './optwarm.js';
+import { optWarmSlice, optWarmOver, optWarmPure, SYSCALL_WORK } from './optwarm.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
@@ -179,9 +179,10 @@ export class RunLoop {
     let left = SLICE, calls = 0, fast0 = fastCalls, reported = SLICE;
     while (left > 0 && t.state === TaskState.Runnable) {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
-      const before = h.instret;
+      const before = h.instret, fb = fastCalls;
       const r = runHart(h, left);
       const ran = h.instret - before;
+      if (this.warming) this.warming = warmingNow = optWarmPure(t, ran, r !== EXIT_BUDGET || fastCalls !== fb);
       left -= ran;
       k.clock.retire?.(ran);
       if (this.itimers.size > 0) itimerCheck(t);
