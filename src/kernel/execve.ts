@@ -120,6 +120,6 @@ function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], o
   h.x.fill(0); h.f64.fill(0); h.fflags = 0; h.frm = 0; h.resAddr = -1;
   h.pc = loaded.entry;
   h.setNum(2, loaded.sp);
-  t.kernel.execed?.(t);
+  t.kernel.execed?.(t, argv);
   return 0;
 }

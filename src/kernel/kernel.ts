@@ -33,7 +33,8 @@ export class Kernel {
   /** Hooks filled in by later subsystems (futex, signals); optional so exit works without them. */
   futexWake?: (t: Task, addr: number, n: number) => number;
   childExited?: (t: Task) => void;
-  execed?: (t: Task) => void;
+  /** t exec'd a program with these arguments (after #! rewriting). */
+  execed?: (t: Task, argv: Uint8Array[]) => void;
   sessionLeaderExit?: (t: Task) => void;
   sendSignalHook?: (t: Task, sig: number) => void;
   /**

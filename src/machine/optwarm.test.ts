@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OptWarm, HOG_WORK, PURE_WORK } from './optwarm.js';
+import { OptWarm, HOG_WORK, PURE_WORK, EXEC_REPEAT } from './optwarm.js';
 
 test('optimizer warm-up: ends once, on total work', () => {
   const ends: boolean[] = [];
@@ -60,5 +60,19 @@ test('optimizer warm-up: PURE_WORK instructions without entering the kernel end 
   assert.deepEqual(ends, [true]);
   assert.equal(w.pure(b, 1e9, false), false);
   assert.equal(w.slice(b, 1e9, false), false);
+  assert.deepEqual(ends, [true], 'ends once');
+});
+
+test('optimizer warm-up: a command line exec\'d EXEC_REPEAT times ends it, and the JIT warm-up', () => {
+  const ends: boolean[] = [];
+  const w = new OptWarm(1e9, (jit) => { ends.push(jit); });
+  for (let i = 1; i < EXEC_REPEAT; i++) {
+    assert.equal(w.exec('/bin/busybox\0true'), true);
+    assert.equal(w.exec(`/bin/busybox\0mount\0-t\0proc${i}`), true, 'other arguments are another command');
+  }
+  assert.deepEqual(ends, []);
+  assert.equal(w.exec('/bin/busybox\0true'), false);
+  assert.deepEqual(ends, [true]);
+  assert.equal(w.exec('/bin/busybox\0true'), false);
   assert.deepEqual(ends, [true], 'ends once');
 });

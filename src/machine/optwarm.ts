@@ -1,13 +1,14 @@
 // V8's optimizing compiler (TurboFan) stays off while the machines of this process warm
 // up: until they have done `optwarm=` units of work (instructions, plus SYSCALL_WORK per
 // syscall), a task has run HOG_WORK without blocking or PURE_WORK instructions without
-// entering the kernel, or MAX_TASKS tasks have run. A boot to a busybox prompt does none
-// of these (4.4M units, at most 0.69M without blocking, 0.12M without a syscall, 17
-// tasks) and reaches the prompt as fast without TurboFan, which saves its host memory:
+// entering the kernel, MAX_TASKS tasks have run, or one command line has been exec'd
+// EXEC_REPEAT times. A boot to a busybox prompt does none of these (4.4M units, at most
+// 0.69M without blocking, 0.12M without a syscall, 17 tasks, no command twice) and reaches the prompt as fast without TurboFan, which saves its host memory:
 // each TurboFan compile of the interpreter's loop takes ~8 MB of compiler zones, and
 // TurboFan's own code is ~4 MB of the node binary's pages (docs/benchmarks.md, "Idle
 // memory"). Once on it stays on; hot functions are optimized at their next tier-up check.
-// A task that runs long or many tasks also end the guest JIT's warm-up (jitwarm=) at once.
+// A task that runs long, many tasks or a repeated command also end the guest JIT's
+// warm-up (jitwarm=) at once.
 import { nodeV8 } from '../lib/nodemods.js';
 import { setJitWarmup } from '../arch/riscv/jit/jit.js';
 import { primeInterpreter } from '../arch/riscv/prime.js';
@@ -30,12 +31,19 @@ export const HOG_WORK = 8e5;
 export const PURE_WORK = 3e5;
 /** Tasks that have run, after which the machine is busy creating processes. */
 const MAX_TASKS = 20;
+/**
+ * Runs of one command line (the same program and arguments) after which the machine is
+ * busy creating processes: a loop running a command. The default boot runs none twice.
+ */
+export const EXEC_REPEAT = 3;
 
 /** The warm-up of one process: what is left of it, per-task runs since they last blocked. */
 export class OptWarm {
   private runs = new WeakMap<object, number>();
   /** Per task: instructions since it last entered the kernel (see PURE_WORK). */
   private pures = new WeakMap<object, number>();
+  /** Runs of each command line (see EXEC_REPEAT). */
+  private execs = new Map<string, number>();
   private tasks = 0;
   done = false;
 
@@ -70,10 +78,20 @@ export class OptWarm {
     return false;
   }
 
+  /** A task exec'd command line `cmd`. Returns true while the warm-up goes on. */
+  exec(cmd: string): boolean {
+    if (this.done) return false;
+    const n = (this.execs.get(cmd) ?? 0) + 1;
+    if (n < EXEC_REPEAT) { this.execs.set(cmd, n); return true; }
+    this.finish(true);
+    return false;
+  }
+
   private finish(jit: boolean): void {
     this.done = true;
     this.runs = new WeakMap();
     this.pures = new WeakMap();
+    this.execs = new Map();
     // The JIT's warm-up ends too when a busy task or many tasks ended this one, even if the
     // same slice also used up the work (a getpid loop's in-place calls count 1000 each).
     this.end(jit);
@@ -106,6 +124,11 @@ export function optWarmOver(): boolean { return warm === null || warm.done; }
 /** See OptWarm.slice (false when no machine started a warm-up). */
 export function optWarmSlice(t: object, work: number, blocked: boolean): boolean {
   return warm !== null && warm.slice(t, work, blocked);
+}
+
+/** See OptWarm.exec (false when no machine started a warm-up). */
+export function optWarmExec(cmd: string): boolean {
+  return warm !== null && warm.exec(cmd);
 }
 
 /** See OptWarm.pure (false when no machine started a warm-up). */

@@ -22,7 +22,7 @@ import { NR } from '../abi/linux/unistd.js';
 import { sampleLoad } from '../proc/index.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
 import { IdleTrim } from './idletrim.js';
-import { optWarmSlice, optWarmOver, optWarmPure, SYSCALL_WORK } from './optwarm.js';
+import { optWarmSlice, optWarmOver, optWarmPure, optWarmExec, SYSCALL_WORK } from './optwarm.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
@@ -100,6 +100,10 @@ export class RunLoop {
 
   constructor(readonly k: Kernel) {
     k.onRunnable = () => this.kick();
+    // A command run again and again (a loop creating processes) ends the warm-up.
+    k.execed = (t, argv) => {
+      if (this.warming) this.warming = warmingNow = optWarmExec(`${t.exePath}\0${argv.map((a) => Buffer.from(a).toString('latin1')).join('\0')}`);
+    };
     this.itimers = itimersOf(k);
     computeArity();
     setEcallFast(fastSyscall);
