@@ -207,10 +207,17 @@ int main(int argc, char **argv) {
     setsid();
     signal(SIGHUP, on_hup);
     signal(SIGCONT, on_cont);
+    /* SIGHUP stays blocked until sigsuspend waits for it: with pause(), a SIGHUP that
+       came between the test of got_hup and the call would be missed (seen under qemu). */
+    sigset_t hup, old;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(SIG_BLOCK, &hup, &old);
     int c = open(name, O_RDWR);
     if (c < 0) _exit(10);
     (void)!write(sync[1], "r", 1);
-    while (!got_hup) pause();
+    while (!got_hup) sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     char b[8];
     errno = 0;
     int rr = read(c, b, sizeof b);
