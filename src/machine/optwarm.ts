@@ -3,10 +3,10 @@
 // syscall), a task has run HOG_WORK without blocking or PURE_WORK instructions without
 // entering the kernel, MAX_TASKS tasks have run, or one command line has been exec'd
 // EXEC_REPEAT times. A boot to a busybox prompt does none of these (4.4M units, at most
-// 0.69M without blocking, 0.12M without a syscall, 17 tasks, no command twice) and reaches the prompt as fast without TurboFan, which saves its host memory:
-// each TurboFan compile of the interpreter's loop takes ~8 MB of compiler zones, and
-// TurboFan's own code is ~4 MB of the node binary's pages (docs/benchmarks.md, "Idle
-// memory"). Once on it stays on; hot functions are optimized at their next tier-up check.
+// 0.69M without blocking, 0.12M without a syscall, 17 tasks, no command twice) and
+// reaches the prompt as fast without TurboFan, which saves its host memory: each TurboFan
+// compile of the interpreter's loop takes ~8 MB of compiler zones, and TurboFan's own
+// code is ~4 MB of the node binary's pages (docs/benchmarks.md, "Idle memory"). Once on it stays on; hot functions are optimized at their next tier-up check.
 // A task that runs long, many tasks or a repeated command also end the guest JIT's
 // warm-up (jitwarm=) at once.
 import { nodeV8 } from '../lib/nodemods.js';

@@ -59,19 +59,22 @@ const MAX_INSTS = 200;
 export const WASM_MAX_BLOCKS = 64, WASM_MAX_INSTS = 150;
 
 /**
- * Make sure the instruction at page offset `off` of frame f is decoded in `code` (at the
- * slot of offset off - at: `at` = off decodes into a 4-word scratch array).
+ * Make sure the instruction at page offset `off` of frame f is decoded in `code`.
  * false when it straddles the end of the page (the interpreter handles those).
  */
-export function decodeAt(u16: Uint16Array, code: Int32Array, f: number, off: number, at = 0): boolean {
-  const s = (off - at) << 1;
-  if (code[s] !== Op.UNDECODED) return true;
+export function decodeAt(u16: Uint16Array, code: Int32Array, f: number, off: number): boolean {
+  const s = off << 1;
+  return code[s] !== Op.UNDECODED || decodeSlot(u16, f, off, code, s);
+}
+
+/** Decode the instruction at page offset `off` of frame f into out[s..s+3]; false when it straddles the page end. */
+function decodeSlot(u16: Uint16Array, f: number, off: number, out: Int32Array, s: number): boolean {
   const hw = (f * 4096 + off) / 2;
   const lo = u16[hw];
-  if ((lo & 3) !== 3) { decodeInto(expand(lo), lo, 2, code, s); return true; }
+  if ((lo & 3) !== 3) { decodeInto(expand(lo), lo, 2, out, s); return true; }
   if (off === 4094) return false;
   const inst = lo | (u16[hw + 1] << 16);
-  decodeInto(inst, inst, 4, code, s);
+  decodeInto(inst, inst, 4, out, s);
   return true;
 }
 
@@ -107,7 +110,7 @@ export interface Inst { off: number; page: number; op: number; w: number; imm: n
 /** table: the targets of the jump table its closing `jr` reads (see jumpTable), if recognised. */
 export interface Block { start: number; insts: Inst[]; table?: number[]; }
 
-const SCRATCH = new Int32Array(4), SCRATCH_CODE = new Int32Array(4);
+const SCRATCH = new Int32Array(4);
 
 /** How far (in pages) a region may follow calls and jumps when its back end can guard any page. */
 const FAR = 256;
@@ -161,9 +164,8 @@ export class Pages {
       straddle = true;
     } else if (this.onlyRan && pg.code[po << 1] === Op.UNDECODED) {
       // Decoded aside: the cache keeps telling what ran.
-      SCRATCH_CODE[0] = Op.UNDECODED;
-      if (!decodeAt(this.u16, SCRATCH_CODE, pg.frame, po, po)) return null;
-      op = SCRATCH_CODE[0]; w = SCRATCH_CODE[1]; imm = SCRATCH_CODE[2]; raw = SCRATCH_CODE[3];
+      if (!decodeSlot(this.u16, pg.frame, po, SCRATCH, 0)) return null;
+      op = SCRATCH[0]; w = SCRATCH[1]; imm = SCRATCH[2]; raw = SCRATCH[3];
     } else {
       decodeAt(this.u16, pg.code, pg.frame, po);
       const s = po << 1;
@@ -196,7 +198,8 @@ function smallLeaf(pg: Pages, off: number): boolean {
 
 /** Entries of a jump table followed at most, and how far (bytes) its targets may be from the `jr`. */
 const TABLE_MAX = 64, TABLE_REACH = 8192;
-const STORE_OPS = new Set<number>([Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]);
+/** Stores (integer and F/D): their rd field is no destination. */
+export const STORES = new Set<number>([Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]);
 const rdOf = (i: Inst): number => ((i.w & 255) >> 1) & 31,   // x0 is written as the sink pair (64)
   rs1Of = (i: Inst): number => ((i.w >>> 8) & 255) >> 1,
   rs2Of = (i: Inst): number => ((i.w >>> 16) & 255) >> 1;
@@ -214,7 +217,7 @@ function jumpTable(pg: Pages, insts: Inst[], bound: { r: number; n: number } | u
   if (pg.read32 === null || bound === undefined || jr.op !== Op.JALR || rdOf(jr) !== 0 || jr.imm !== 0) return [];
   /** The last instruction before index k that writes register r (-1: none in the block). */
   const def = (r: number, k: number): number => {
-    for (let j = k - 1; j >= 0; j--) if (!endsBlock(insts[j].op) && !STORE_OPS.has(insts[j].op) && rdOf(insts[j]) === r) return j;
+    for (let j = k - 1; j >= 0; j--) if (!endsBlock(insts[j].op) && !STORES.has(insts[j].op) && rdOf(insts[j]) === r) return j;
     return -1;
   };
   const op = (k: number, o: number): Inst | null => k >= 0 && insts[k].op === o ? insts[k] : null;

@@ -24,7 +24,7 @@ import { Op } from '../decode.js';
 import { ST_X, ST_F, ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
 import { DTLB_MASK, TLB_RTAG32, TLB_WTAG32, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
 import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, CELL_WAY, BLK_BITS, BLK_MASK } from './wasmloop.js';
-import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
+import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, STORES, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 
 /** Reused translations a block can hold at once (see access), two i32 locals each. */
@@ -37,7 +37,6 @@ const reg = (r: number): number => L_PV + r;
 const F_FP = 0, F_TLB = 1, F_ECALL = 2, F_MULHU = 3, F_FIRST = 4;
 
 const LOADS = new Set<number>([Op.LB, Op.LBU, Op.LH, Op.LHU, Op.LW, Op.LWU, Op.LD, Op.FLW, Op.FLD]);
-const STORES = new Set<number>([Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]);
 
 /** The integer register an instruction may write (0: none; over-approximated for F/D). */
 function written(i: Inst): number {
