@@ -6,15 +6,20 @@ import { jitMem } from '../arch/riscv/jit/jit.js';
 import { nodeV8 } from '../lib/nodemods.js';
 import { installHostTerminalHooks, startHostConsole, stopHostConsole } from '../drivers/tty/index.js';
 import { startManagement } from '../mconsole/index.js';
+import { writeFdSync } from '../drivers/chan/chan.js';
 import { openCheckpoint, loadMachine, restoreArgv, CkptError } from '../machine/checkpoint/index.js';
 
+/** A line to the host's stderr, written synchronously through the fd (process.stderr
+ *  would load Node's net module when stderr is a pipe: ~2 MB of RSS for the whole run). */
+function err(s: string): void { writeFdSync(2, Buffer.from(s)); }
+
 function fail(msg: string, code = 1): never {
-  process.stderr.write(`tuml: ${msg}\n`);
+  err(`tuml: ${msg}\n`);
   process.exit(code);
 }
 
 process.on('uncaughtException', (e) => {
-  if (process.env.TUML_DEBUG) process.stderr.write(String(e && (e as Error).stack) + '\n');
+  if (process.env.TUML_DEBUG) err(String(e && (e as Error).stack) + '\n');
   fail(`internal error: ${(e as Error)?.message ?? e}`, 70);
 });
 
@@ -45,14 +50,14 @@ async function main(): Promise<void> {
   installHostTerminalHooks();
   let m: ReturnType<typeof createMachine> | undefined, status;
   // umid directory (pid file, mconsole socket): refused when a live machine holds it.
-  const mgmt = startManagement(cfg, () => m ?? null, (line) => { if (!cfg.quiet) process.stderr.write(line + '\n'); });
+  const mgmt = startManagement(cfg, () => m ?? null, (line) => { if (!cfg.quiet) err(line + '\n'); });
   if (typeof mgmt === 'string') fail(mgmt, 1);
   // reboot(2) boots a fresh machine from scratch; poweroff/halt and init's exit end tuml.
   for (;;) {
     try {
       const c = ckpt;
       ckpt = null; // a reboot boots afresh
-      m = createMachine(cfg, (line) => process.stderr.write(line + '\n'), c ? (mm) => loadMachine(mm, c) : undefined);
+      m = createMachine(cfg, (line) => err(line + '\n'), c ? (mm) => loadMachine(mm, c) : undefined);
     } catch (e) {
       if (e instanceof ConfigError) { stopHostConsole(); fail(e.message, 1); }
       if (e instanceof CkptError) { stopHostConsole(); fail(`restore=${restoreFile}: ${e.message}`, 1); }
@@ -75,13 +80,13 @@ async function main(): Promise<void> {
   if (cfg.stats) {
     let n = 0;
     for (const t of m!.kernel.tasks.values()) n += t.hart.instret;
-    process.stderr.write(`tuml: instret=${n + m!.kernel.retiredInstret}\n`);
+    err(`tuml: instret=${n + m!.kernel.retiredInstret}\n`);
     const j = jitMem(m!.kernel.mem);
     // The host process's memory (the memory bench row's figure is the peak, VmHWM).
     const mu = process.memoryUsage(), heap = nodeV8().getHeapStatistics(), mb = (v: number): string => (v / 1048576).toFixed(1);
-    process.stderr.write(`tuml: host rss=${mb(mu.rss)}M jsHeapUsed=${mb(mu.heapUsed)}M jsHeapCommitted=${mb(heap.total_physical_size)}M ` +
+    err(`tuml: host rss=${mb(mu.rss)}M jsHeapUsed=${mb(mu.heapUsed)}M jsHeapCommitted=${mb(heap.total_physical_size)}M ` +
       `external=${mb(mu.external)}M arrayBuffers=${mb(mu.arrayBuffers)}M\n`);
-    if (j.enabled) process.stderr.write(`tuml: jit regions=${j.regions} wasm=${j.wasmRegions} dropped=${j.dropped} insts=${j.translatedInsts} calls=${j.calls} regionInsts=${j.regionInsts} steps=${j.steps} interps=${j.interps} interpInsts=${j.interpInsts}\n`);
+    if (j.enabled) err(`tuml: jit regions=${j.regions} wasm=${j.wasmRegions} dropped=${j.dropped} insts=${j.translatedInsts} calls=${j.calls} regionInsts=${j.regionInsts} steps=${j.steps} interps=${j.interps} interpInsts=${j.interpInsts}\n`);
   }
   process.exit(status);
 }

@@ -11,3 +11,6 @@ export const nodeChildProcess = (): typeof import('node:child_process') => load(
 export const nodeDgram = (): typeof import('node:dgram') => load('node:dgram');
 export const nodeV8 = (): typeof import('node:v8') => load('node:v8');
 export const nodeCrypto = (): typeof import('node:crypto') => load('node:crypto');
+export const nodeNet = (): typeof import('node:net') => load('node:net');
+export const nodeTty = (): typeof import('node:tty') => load('node:tty');
+export const nodeZlib = (): typeof import('node:zlib') => load('node:zlib');

@@ -40,6 +40,7 @@ import { strerror } from './strerror.js';
 import { hostRandomFill } from '../lib/hostrandom.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isHostTty } from '../drivers/chan/hoststdin.js';
 
 export interface Machine {
   kernel: Kernel; loop: RunLoop;
@@ -125,8 +126,8 @@ export function createMachine(cfg: MachineConfig, log: (line: string) => void, r
   let lines;
   try {
     lines = attachLines(mg, (line) => kernel.log(line), (tm) => {
-      if (!process.stdout.isTTY) tm.oflag &= ~ONLCR;
-      if (!process.stdin.isTTY) tm.lflag &= ~(ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE);
+      if (!isHostTty(1)) tm.oflag &= ~ONLCR;
+      if (!isHostTty(0)) tm.lflag &= ~(ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE);
     });
   } catch (e) { throw new ConfigError((e as Error).message); }
   registerTtyDevices();

@@ -2,7 +2,7 @@
 //
 // A line's spec is `IN[,OUT]`: one channel for both directions, or an input channel and
 // an output channel. The kinds:
-//   fd:N      a host file descriptor (fd:0 is Node's process.stdin)
+//   fd:N      a host file descriptor (fd:0: hoststdin.ts, the host stdin)
 //   null      no input ever; output discarded
 //   port:N    a TCP listener on 127.0.0.1:N (telnet or nc); lines naming the same port
 //             share it, each connection takes the next free line (port:N only alone)
@@ -11,8 +11,9 @@
 //             programs in one) and tuml opens no X terminals
 // The tty side (drivers/tty/lines.ts) turns a parsed spec into a TtyDriver.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as tty from 'node:tty';
+import type * as net from 'node:net';
+import { nodeNet, nodeTty } from '../../lib/nodemods.js';
+import { hostStdin, type HostInput } from './hoststdin.js';
 
 export type ChanSpec =
   | { kind: 'fd'; fd: number }
@@ -126,20 +127,20 @@ class FdOutChan implements Chan {
   close(): void {}
 }
 
-/** Input from a host fd, through a Node stream (process.stdin for fd 0). */
+/** Input from a host fd, through a Node stream (hostStdin() for fd 0). */
 class FdInChan implements Chan {
-  private stream: NodeJS.ReadableStream | null = null;
+  private stream: HostInput | null = null;
   private sink: ChanSink | null = null;
   private paused = false;
   private ended = false;
   constructor(readonly fd: number) {
     if (fd !== 0) fs.fstatSync(fd);
   }
-  private open(): NodeJS.ReadableStream {
-    if (this.fd === 0) return process.stdin;
+  private open(): HostInput {
+    if (this.fd === 0) return hostStdin();
     const st = fs.fstatSync(this.fd);
-    if (tty.isatty(this.fd)) return new tty.ReadStream(this.fd);
-    if (st.isFIFO() || st.isSocket()) return new net.Socket({ fd: this.fd, readable: true, writable: false });
+    if (nodeTty().isatty(this.fd)) return new (nodeTty().ReadStream)(this.fd);
+    if (st.isFIFO() || st.isSocket()) return new (nodeNet().Socket)({ fd: this.fd, readable: true, writable: false });
     return fs.createReadStream('', { fd: this.fd, autoClose: false });
   }
   wantInput(sink: ChanSink): void {
@@ -166,7 +167,7 @@ class FdInChan implements Chan {
     s.removeAllListeners('data');
     s.pause();
     (s as unknown as { unref?: () => void }).unref?.();
-    if (s !== process.stdin) (s as unknown as { destroy?: () => void }).destroy?.();
+    if (s !== hostStdin()) (s as unknown as { destroy?: () => void }).destroy?.();
     this.stream = null;
   }
 }
@@ -279,7 +280,7 @@ export class PortServer {
   readonly names: string[] = [];
   readonly server: net.Server;
   constructor(readonly port: number, log: (line: string) => void) {
-    this.server = net.createServer((s) => this.accept(s));
+    this.server = nodeNet().createServer((s) => this.accept(s));
     this.server.on('listening', () => {
       const a = this.server.address();
       log(`${this.names.join(', ')}: listening on 127.0.0.1:${a && typeof a === 'object' ? a.port : port} (telnet or nc)`);

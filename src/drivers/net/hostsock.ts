@@ -2,7 +2,8 @@
 // node:net, UDP over node:dgram, and the host's DNS servers from /etc/resolv.conf.
 // This is the only place the inet code touches the host network; everything here is
 // callback based and the caller wakes the run loop after each event.
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { nodeNet } from '../../lib/nodemods.js';
 import { nodeDgram } from '../../lib/nodemods.js';
 import { readFileSync } from 'node:fs';
 
@@ -45,7 +46,7 @@ function wrap(s: net.Socket, ev: HostTcpEvents): HostTcp {
 }
 
 export function hostTcpConnect(host: string, port: number, ev: HostTcpEvents): HostTcp {
-  const s = net.connect({ host, port, allowHalfOpen: true });
+  const s = nodeNet().connect({ host, port, allowHalfOpen: true });
   return wrap(s, ev);
 }
 
@@ -54,7 +55,7 @@ export interface HostListener { close(): void; }
 /** Listen on host:port; each connection is handed over paused (call resume()). */
 export function hostTcpListen(host: string, port: number, onConn: (accept: (ev: HostTcpEvents) => HostTcp) => void,
   onError: (msg: string) => void): HostListener {
-  const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
+  const srv = nodeNet().createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => {
     onConn((ev) => wrap(s, ev));
   });
   srv.on('error', (e: Error) => onError(e.message));

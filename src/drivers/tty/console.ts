@@ -14,6 +14,7 @@ import { O_RDWR } from '../../abi/linux/fcntl.js';
 import type { Termios } from './termios.js';
 
 import { HIGH_WATER, writeFdSync } from '../chan/chan.js';
+import { hostStdin, isHostTty, type HostInput } from '../chan/hoststdin.js';
 
 /** Write all of b to a host fd (the channels' helper, under the name the tty layer exports). */
 export const writeAllSync = writeFdSync;
@@ -24,6 +25,7 @@ export class HostConsoleDriver implements TtyDriver {
   private listening = false;
   private paused = false;
   private ended = false;
+  private sized = false;
   private readonly onData = (d: Buffer | string): void => {
     const b = typeof d === 'string' ? Buffer.from(d, 'latin1') : d;
     const t = this.tty;
@@ -43,7 +45,7 @@ export class HostConsoleDriver implements TtyDriver {
 
   constructor(
     readonly outFd = 1,
-    readonly input: NodeJS.ReadStream | NodeJS.ReadableStream | null = process.stdin,
+    readonly input: HostInput | null = hostStdin(),
   ) {}
 
   write(b: Uint8Array): void { writeAllSync(this.outFd, b); }
@@ -72,13 +74,14 @@ export class HostConsoleDriver implements TtyDriver {
       this.input.pause();
       (this.input as unknown as { unref?: () => void }).unref?.();
     }
-    process.stdout.off('resize', this.onResize);
+    if (this.sized) process.stdout.off('resize', this.onResize);
   }
 
   /** Window size from the host terminal, and SIGWINCH on its 'resize' events. */
   watchSize(): void {
+    if (this.outFd !== 1 || !isHostTty(1)) return;
     const out = process.stdout;
-    if (!out.isTTY || this.outFd !== 1) return;
+    this.sized = true;
     this.onResize();
     out.on('resize', this.onResize);
   }
@@ -90,9 +93,8 @@ let rawSet = false;
 
 /** Put the host's stdin terminal in raw mode (no-op if it is not a terminal). */
 export function setHostRaw(): void {
-  const stdin = process.stdin;
-  if (rawSet || !stdin.isTTY) return;
-  try { stdin.setRawMode(true); rawSet = true; } catch { /* not a tty after all */ }
+  if (rawSet || !isHostTty(0)) return;
+  try { process.stdin.setRawMode(true); rawSet = true; } catch { /* not a tty after all */ }
 }
 
 /** Give the host terminal back its original mode. Safe to call any number of times. */
@@ -151,7 +153,7 @@ export function getConsoleTty(): Tty {
  */
 export function startHostConsole(): Tty {
   const tty = getConsoleTty();
-  if (consoleDriver instanceof HostConsoleDriver && consoleDriver.input === process.stdin && consoleDriver.outFd === 1) {
+  if (consoleDriver instanceof HostConsoleDriver && consoleDriver.input === hostStdin() && consoleDriver.outFd === 1) {
     setHostRaw();
     consoleDriver.watchSize();
   }

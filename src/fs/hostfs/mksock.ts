@@ -4,7 +4,7 @@
 // sun_path), hard-link it to the target, and close the server, which unlinks the
 // temporary name. The guest's socket lives in the kernel; the host inode is only its name.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import { nodeNet } from '../../lib/nodemods.js';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EEXIST, EPERM } from '../../abi/linux/errno.js';
@@ -19,7 +19,7 @@ export function mknodSocket(target: Buffer, mode: number, hostErrno: (e: unknown
   const tmpName = `.tuml-sock-${process.pid}-${seq++}`;
   let tmp = path.join(path.dirname(target.toString('latin1')), tmpName);
   if (Buffer.byteLength(tmp) > 100) tmp = path.join(os.tmpdir(), tmpName);
-  const server = net.createServer();
+  const server = nodeNet().createServer();
   server.on('error', () => {});
   try {
     server.listen(tmp); // binds synchronously (a pipe name needs no lookup)

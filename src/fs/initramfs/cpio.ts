@@ -2,13 +2,14 @@
 // compressed or not; several archives may be concatenated) into a filesystem, as
 // Linux's init/initramfs.c does: modes, owners, mtimes, symlinks, hard links, device
 // nodes and FIFOs.
-import { gunzipSync } from 'node:zlib';
+import { nodeZlib } from '../../lib/nodemods.js';
 import { EEXIST, ENOENT } from '../../abi/linux/errno.js';
 import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, makedev } from '../../abi/linux/stat.js';
 import { O_WRONLY, O_CREAT, O_TRUNC } from '../../abi/linux/fcntl.js';
 import { ROOT_CRED } from '../vfs/inode.js';
 import type { FsContext } from '../vfs/fscontext.js';
 import * as V from '../vfs/ops.js';
+import { TmpInode } from '../tmpfs/tmpfs.js';
 
 const HDR = 110;
 const align4 = (n: number): number => (n + 3) & ~3;
@@ -39,7 +40,7 @@ export function parseCpio(data: Uint8Array): Entry[] | string {
     if (data[p] === 0x1f && data[p + 1] === 0x8b) {
       // A compressed member: gunzip the rest (gzip handles concatenated members).
       let inner: Uint8Array;
-      try { inner = gunzipSync(data.subarray(p)); } catch { return 'initramfs: bad gzip data'; }
+      try { inner = nodeZlib().gunzipSync(data.subarray(p)); } catch { return 'initramfs: bad gzip data'; }
       const r = parseCpio(inner);
       if (typeof r === 'string') return r;
       out.push(...r);
@@ -144,6 +145,7 @@ function writeData(ctx: FsContext, path: string, data: Uint8Array, perm = 0o644)
   const f = V.openPath(ctx, ROOT_CRED, ctx.root, path, O_WRONLY | O_CREAT | O_TRUNC, perm);
   if (typeof f === 'number') return f;
   f.get();
+  if (f.inode instanceof TmpInode && f.inode.adopt(data)) { f.put(); return 0; }
   let off = 0;
   while (off < data.length) {
     const n = f.pwrite(data.subarray(off), off, null);

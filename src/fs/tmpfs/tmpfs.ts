@@ -198,6 +198,17 @@ export class TmpInode extends Inode {
     this.touchM();
     return buf.length;
   }
+  /** Take `bytes` as the contents of this empty regular file, without a copy (the
+   *  initramfs unpack: a file's data stays a view of the unpacked archive, which saves
+   *  the archive's size of host memory while the boot unpacks it). */
+  adopt(bytes: Uint8Array): boolean {
+    if (!this.data || this.data.length !== 0 || bytes.length > MAX_FILE) return false;
+    this.data = bytes;
+    this.size = bytes.length;
+    this.sb.used += bytes.length;
+    this.touchM();
+    return true;
+  }
   private ensure(cap: number): void {
     const d = this.data!;
     if (cap <= d.length) return;

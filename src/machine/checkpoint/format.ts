@@ -4,7 +4,8 @@
 //
 //   "TUMLCKPT"  u32 format version  u32 json length  json  u32 crc32(json)
 //   then for each section listed in json.sections: its stored (deflated) bytes
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { nodeZlib } from '../../lib/nodemods.js';
+const crc32 = (b: Uint8Array | string): number => nodeZlib().crc32(b);
 import { CkptError } from './graph.js';
 
 export const MAGIC = 'TUMLCKPT';
@@ -25,7 +26,7 @@ export function writeContainer(h: Omit<Header, 'sections'>, sections: [string, U
   const infos: SectionInfo[] = [];
   const bodies: Buffer[] = [];
   for (const [name, raw] of sections) {
-    const z = deflateSync(raw, { level: 1 });
+    const z = nodeZlib().deflateSync(raw, { level: 1 });
     infos.push({ name, stored: z.length, size: raw.length, crc: crc32(z) });
     bodies.push(z);
   }
@@ -70,7 +71,7 @@ export function readContainer(buf: Buffer): { header: Header; section(name: stri
       if (!w) throw new CkptError(`corrupt checkpoint (no section ${name})`);
       const [s, o] = w;
       let raw: Buffer;
-      try { raw = inflateSync(buf.subarray(o, o + s.stored)); } catch { throw new CkptError(`corrupt checkpoint (section ${name} does not inflate)`); }
+      try { raw = nodeZlib().inflateSync(buf.subarray(o, o + s.stored)); } catch { throw new CkptError(`corrupt checkpoint (section ${name} does not inflate)`); }
       if (raw.length !== s.size) throw new CkptError(`corrupt checkpoint (section ${name}: size mismatch)`);
       return raw;
     },
