@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Build tuml's default root, build/initramfs.cpio.gz (cpio newc, gzip), from
+# Build tuml's default root, build/initramfs.cpio (cpio newc), from
 # Debian's busybox-static for riscv64 (fetched by scripts/fetch-guest.sh into
 # build/busybox) and the files of scripts/initramfs/ (init, etc/...).
 #
 #   build/initramfs/           the tree that goes into the image
-#   build/initramfs.cpio.gz    the image; every file owned by root (0:0)
+#   build/initramfs.cpio       the image; every file owned by root (0:0). Not compressed:
+#                              tuml reads its files from it as the guest needs them
 #
 # The busybox applet links (/bin, /sbin, /usr/bin, /usr/sbin) are what
 # `busybox --list-full` says, run on the oracle CPU (qemu-riscv64-static).
@@ -12,14 +13,15 @@
 # /init mounts devtmpfs on /dev. Timestamps are fixed (SOURCE_DATE_EPOCH,
 # default: the newest commit), so the same inputs give the same bytes.
 #
-# Usage: scripts/build-initramfs.sh [OUTPUT]   (default build/initramfs.cpio.gz)
+# Usage: scripts/build-initramfs.sh [OUTPUT]   (default build/initramfs.cpio; an OUTPUT
+# ending in .gz is gzipped)
 set -euo pipefail
 umask 022
 here=$(cd "$(dirname "$0")/.." && pwd)
 build="$here/build"
 src="$here/scripts/initramfs"
 tree="$build/initramfs"
-out=${1:-"$build/initramfs.cpio.gz"}
+out=${1:-"$build/initramfs.cpio"}
 bb_dir="$build/busybox"
 
 log() { printf 'build-initramfs: %s\n' "$*" >&2; }
@@ -29,7 +31,7 @@ bb=""
 for p in usr/bin/busybox bin/busybox; do [ -x "$bb_dir/$p" ] && { bb="$bb_dir/$p"; break; }; done
 [ -n "$bb" ] || die "no busybox in build/busybox (run: bash scripts/fetch-guest.sh)"
 command -v cpio >/dev/null || die "cpio not found (apt-get install cpio)"
-command -v gzip >/dev/null || die "gzip not found"
+[ "${out%.gz}" = "$out" ] || command -v gzip >/dev/null || die "gzip not found"
 
 # The applet list, from busybox itself (kept in build/busybox.applets until busybox changes).
 applets="$build/busybox.applets"
@@ -71,6 +73,6 @@ cd "$build"
 rm -rf "$tree" && mv "$tree.tmp" "$tree"
 # newc, root-owned, inode numbers renumbered; sorted for a stable order
 (cd "$tree" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet) \
-  | gzip -9 -n > "$out.tmp"
+  | if [ "${out%.gz}" != "$out" ]; then gzip -9 -n; else cat; fi > "$out.tmp"
 mv "$out.tmp" "$out"
 log "built ${out#"$here/"} ($n applet links, $(du -k "$out" | cut -f1) KiB)"

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Bundle the compiled kernel (dist/cli/tuml.js and the ~190 ES modules it imports) into
-// one file, dist/cli/tuml.bundle.js, which bin/tuml runs. One script instead of ~190
-// modules saves ~6 MB of an idle machine's host RSS and part of node's start-up (module
-// records, per-module source strings; docs/benchmarks.md, "Idle memory"). Whitespace and
+// one CommonJS file, dist/cli/tuml.bundle.cjs, which bin/tuml (CommonJS too) requires.
+// One script instead of ~190 modules saves ~6 MB of an idle machine's host RSS and part of
+// node's start-up (module records, per-module source strings); CommonJS keeps node's
+// ES-module loader (and the fs/promises, readline and stream modules it loads) out of the
+// process: ~0.7 MB more (docs/benchmarks.md, "Idle memory"). import.meta.url becomes the
+// bundle's file URL. Whitespace and
 // comments are dropped and the output kept ASCII (a single non-ASCII character would
 // make V8 hold the whole source as two bytes a character). Identifiers are not mangled,
 // but a top-level name that two modules share is renamed in one of them (Socket ->
@@ -17,7 +20,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli');
-const OUT = path.join(CLI, 'tuml.bundle.js');
+const OUT = path.join(CLI, 'tuml.bundle.cjs');
+fs.rmSync(path.join(CLI, 'tuml.bundle.js'), { force: true }); // the ES-module bundle of older builds
 
 let esbuild;
 try {
@@ -32,7 +36,9 @@ await esbuild.build({
   outfile: OUT,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "var __bundleUrl=require('url').pathToFileURL(__filename).href;" },
   target: 'node20',
   minifyWhitespace: true,
   charset: 'ascii',

@@ -7,7 +7,7 @@
 #   build/busybox/   Debian trixie's busybox-static for riscv64, unpacked (dpkg -x)
 #   build/guest/     the C test programs of tests/guest/, built static for riscv64
 #   build/root/      bin/busybox + applet symlinks, dev proc sys tmp etc, t/<tests>
-#   build/initramfs.cpio.gz  the default root (scripts/build-initramfs.sh)
+#   build/initramfs.cpio     the default root (scripts/build-initramfs.sh)
 #
 # Idempotent: each step is skipped when its result is already there.
 # The Debian mirror is read from the machine's apt sources; none is written here.
@@ -122,11 +122,11 @@ if [ -d "$build/guest" ]; then
 fi
 log "ready: build/root ($(ls "$root/t" | wc -l) test programs)"
 
-# --- 4. the default root: build/initramfs.cpio.gz ---------------------------
+# --- 4. the default root: build/initramfs.cpio ------------------------------
 # Rebuilt when it is missing or older than busybox or anything it is made from.
-initramfs="$build/initramfs.cpio.gz"
+initramfs="$build/initramfs.cpio"
 if [ ! -s "$initramfs" ] || [ "$bb" -nt "$initramfs" ] || [ "$here/scripts/build-initramfs.sh" -nt "$initramfs" ] \
    || [ -n "$(find "$here/scripts/initramfs" -newer "$initramfs" -print -quit)" ]; then
   bash "$here/scripts/build-initramfs.sh" "$initramfs"
 fi
-log "ready: build/initramfs.cpio.gz"
+log "ready: build/initramfs.cpio"

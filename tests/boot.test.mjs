@@ -1,5 +1,5 @@
 // Booting the machine as a user would: `tuml` with no arguments unpacks the
-// default root (build/initramfs.cpio.gz) into a tmpfs, runs its /init, which
+// default root (build/initramfs.cpio) into a tmpfs, runs its /init, which
 // hands over to busybox init, which starts a login shell on the console.
 // Here the console's input is a pipe, so the shell reads the commands we send.
 //
@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BUILD, REPO, ROOT, TUML, exitStatus, scratch, skipReason, tumlBuilt } from './lib/guest.mjs';
 
-const INITRAMFS = path.join(BUILD, 'initramfs.cpio.gz');
+const INITRAMFS = path.join(BUILD, 'initramfs.cpio');
 const TREE = path.join(BUILD, 'initramfs');   // the tree the image was made from
 const PKG = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 
@@ -21,7 +21,7 @@ const needBuilt = skipReason([[tumlBuilt(), 'tuml is not built (npm run build)']
 const needImage = skipReason([
   [tumlBuilt(), 'tuml is not built (npm run build)'],
   [fs.existsSync(INITRAMFS) && fs.existsSync(path.join(TREE, 'bin', 'busybox')),
-    'build/initramfs.cpio.gz missing (run: bash scripts/fetch-guest.sh)'],
+    'build/initramfs.cpio missing (run: bash scripts/fetch-guest.sh)'],
 ]);
 const needBusybox = skipReason([
   [tumlBuilt(), 'tuml is not built (npm run build)'],

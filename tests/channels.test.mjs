@@ -11,7 +11,7 @@ import { BUILD, TUML, skipReason, tumlBuilt, scratch } from './lib/guest.mjs';
 
 const skip = skipReason([
   [tumlBuilt(), 'tuml is not built (npm run build)'],
-  [fs.existsSync(path.join(BUILD, 'initramfs.cpio.gz')), 'build/initramfs.cpio.gz missing (run: bash scripts/fetch-guest.sh)'],
+  [fs.existsSync(path.join(BUILD, 'initramfs.cpio')), 'build/initramfs.cpio missing (run: bash scripts/fetch-guest.sh)'],
 ]);
 
 /** A TCP port that is free on 127.0.0.1 right now. */

@@ -13,7 +13,7 @@ const ADDON = path.join(REPO, 'native', 'build', 'Release', 'unix_dgram.node');
 const skip = skipReason([
   [tumlBuilt(), 'tuml is not built (npm run build)'],
   [fs.existsSync(ADDON), 'native/build/Release/unix_dgram.node missing (npm run build needs python3, make and a C compiler)'],
-  [fs.existsSync(path.join(BUILD, 'initramfs.cpio.gz')), 'build/initramfs.cpio.gz missing (run: bash scripts/fetch-guest.sh)'],
+  [fs.existsSync(path.join(BUILD, 'initramfs.cpio')), 'build/initramfs.cpio missing (run: bash scripts/fetch-guest.sh)'],
 ]);
 const skipUml = skip ?? skipReason([[have('uml_mconsole'), 'uml_mconsole missing (apt-get install uml-utilities)']]);
 const MCONSOLE = path.join(REPO, 'bin', 'tuml-mconsole');

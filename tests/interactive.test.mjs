@@ -17,7 +17,7 @@ import { BUILD, REPO, have, skipReason, tumlBuilt } from './lib/guest.mjs';
 const skip = skipReason([
   [have('tmux'), 'tmux not found (apt-get install tmux)'],
   [tumlBuilt(), 'tuml is not built (npm run build)'],
-  [fs.existsSync(path.join(BUILD, 'initramfs.cpio.gz')), 'build/initramfs.cpio.gz missing (run: bash scripts/fetch-guest.sh)'],
+  [fs.existsSync(path.join(BUILD, 'initramfs.cpio')), 'build/initramfs.cpio missing (run: bash scripts/fetch-guest.sh)'],
 ]);
 
 const SOCKET = `tuml-test-${process.pid}`;

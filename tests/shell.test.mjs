@@ -1,5 +1,5 @@
 // Non-interactive busybox shell tests: `tuml -- /bin/sh -c CMD`, on the default
-// root (build/initramfs.cpio.gz, unpacked into a tmpfs; no root options) and on
+// root (build/initramfs.cpio, unpacked into a tmpfs; no root options) and on
 // the hostfs root build/root (`rootfstype=hostfs hostfs=build/root`).
 //
 // Every expected output is a plain fact about Linux and busybox, written here or
@@ -17,14 +17,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BUILD, QEMU, REPO, ROOT, TUML, IN_CI, ensureBinfmt, exitStatus, have, scratch, skipReason, tumlBuilt } from './lib/guest.mjs';
 
-const INITRAMFS = path.join(BUILD, 'initramfs.cpio.gz');
+const INITRAMFS = path.join(BUILD, 'initramfs.cpio');
 const HOG = path.join(ROOT, 't', 'oom_hog');
 const T_MS = 60_000;
 
 const skip = skipReason([
   [tumlBuilt(), 'tuml is not built (npm run build)'],
   [fs.existsSync(path.join(ROOT, 'bin', 'busybox')), 'build/root/bin/busybox missing (run: bash scripts/fetch-guest.sh)'],
-  [fs.existsSync(INITRAMFS), 'build/initramfs.cpio.gz missing (run: bash scripts/fetch-guest.sh)'],
+  [fs.existsSync(INITRAMFS), 'build/initramfs.cpio missing (run: bash scripts/fetch-guest.sh)'],
 ]);
 
 export const SETUP = [

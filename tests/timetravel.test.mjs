@@ -10,7 +10,7 @@ import { BUILD, TUML, skipReason, tumlBuilt } from './lib/guest.mjs';
 
 const skip = skipReason([
   [tumlBuilt(), 'tuml is not built (npm run build)'],
-  [fs.existsSync(path.join(BUILD, 'initramfs.cpio.gz')), 'build/initramfs.cpio.gz missing (run: bash scripts/fetch-guest.sh)'],
+  [fs.existsSync(path.join(BUILD, 'initramfs.cpio')), 'build/initramfs.cpio missing (run: bash scripts/fetch-guest.sh)'],
 ]);
 
 function tuml(args, script) {

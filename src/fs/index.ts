@@ -56,7 +56,7 @@ export function installStdio(files: FdTable, console: CharDev): void {
 
 // ---- phase 2: tmpfs/initramfs roots, mounts, pipes -----------------------------------
 import { TmpfsSb } from './tmpfs/tmpfs.js';
-import { unpackCpio } from './initramfs/cpio.js';
+import { unpackCpio, type OpenImage } from './initramfs/cpio.js';
 import './pipe.js';
 import './devpts/devpts.js';
 import './mqueue.js';
@@ -68,8 +68,9 @@ export { Inode, SuperBlock } from './vfs/inode.js';
 export { Dentry } from './vfs/dentry.js';
 export { Mount, MountNs } from './vfs/mount.js';
 
-/** A root filesystem (rootfs, a tmpfs) filled from an initramfs cpio archive. */
-export function mountRootInitramfs(cpio: Uint8Array): FsContext | string {
+/** A root filesystem (rootfs, a tmpfs) filled from an initramfs cpio archive: bytes, or
+ *  an image file whose regular files stay there until written (tmpfs/imagedata.ts). */
+export function mountRootInitramfs(cpio: Uint8Array | OpenImage): FsContext | string {
   const ns = new MountNs();
   const sb = new TmpfsSb('rootfs', 0o755);
   const root = new Dentry('/', null, sb.root);

@@ -1,11 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openImage } from './tmpfs/imagedata.js';
+import type { TmpInode } from './tmpfs/tmpfs.js';
 import { mountRootInitramfs, mountDevtmpfs, makePipe, mountsText, doMount, doUmount, doPivotRoot, FsContext } from './index.js';
 import * as V from './vfs/ops.js';
 import { ROOT_CRED } from './vfs/inode.js';
 import { O_RDONLY, O_RDWR, O_WRONLY, O_NONBLOCK, O_CREAT } from '../abi/linux/fcntl.js';
-import { EAGAIN, EPIPE, EBUSY, ENOENT, ENXIO, EINVAL } from '../abi/linux/errno.js';
+import { EAGAIN, EPIPE, EBUSY, ENOENT, ENXIO, EINVAL, EIO } from '../abi/linux/errno.js';
 import { POLLIN, POLLOUT, POLLHUP, POLLERR } from '../abi/linux/fs.js';
 import { BLOCK, WaitQueue } from '../lib/waitqueue.js';
 import type { File } from './vfs/file.js';
@@ -74,6 +79,47 @@ test('initramfs: files, dirs, symlinks, hard links, devices; devtmpfs on /dev', 
   assert.match(mountsText(ctx), /^rootfs \/ rootfs rw 0 0\ndevtmpfs \/dev devtmpfs rw 0 0\n$/);
   // /dev/console has no driver until the tty owner registers it.
   assert.equal(V.openPath(ctx, C, ctx.cwd, '/dev/console', O_RDWR, 0), -ENXIO);
+});
+
+test('initramfs image: regular files stay in the file until written; a changed image reads EIO', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuml-img-'));
+  const file = path.join(dir, 'root.cpio');
+  fs.writeFileSync(file, newc([
+    { name: 'bin', mode: 0o40755 },
+    { name: 'bin/big', mode: 0o100755, data: 'x'.repeat(70000) + 'END' },
+    { name: 'bin/link', mode: 0o120777, data: 'big' },
+    { name: 'etc', mode: 0o40755 },
+    { name: 'etc/a', mode: 0o100644, ino: 7, nlink: 2, data: '' },
+    { name: 'etc/b', mode: 0o100644, ino: 7, nlink: 2, data: 'shared' },
+    { name: 'etc/motd', mode: 0o100644, data: 'hello' },
+  ]));
+  try {
+    const ctx = mountRootInitramfs(openImage(file));
+    assert.ok(typeof ctx !== 'string', String(ctx));
+    const big = V.lookupPath(ctx, C, ctx.cwd, '/bin/link', true);
+    assert.ok(typeof big !== 'number');
+    const ino = big.d.inode as TmpInode;
+    assert.ok(ino.src !== null, 'left in the image');
+    assert.equal(ino.size, 70003);
+    const tail = new Uint8Array(3);
+    assert.equal(ino.read(null, tail, 70000), 3);
+    assert.equal(Buffer.from(tail).toString(), 'END');
+    assert.equal(readAll(ctx, '/etc/a'), 'shared');
+    // A write brings the data into memory; the rest of the file is kept.
+    const f = V.openPath(ctx, C, ctx.cwd, '/bin/big', O_RDWR, 0) as File;
+    assert.equal(f.pwrite(Buffer.from('AB'), 1, null), 2);
+    assert.equal(ino.src, null);
+    assert.equal(ino.read(null, tail, 70000), 3);
+    assert.equal(Buffer.from(tail).toString(), 'END');
+    assert.equal(String(readAll(ctx, '/bin/big')).slice(0, 4), 'xABx');
+    // The image changes under the machine: what is still only there reads EIO.
+    fs.writeFileSync(file, 'something else');
+    const motd = V.lookupPath(ctx, C, ctx.cwd, '/etc/motd', true);
+    assert.ok(typeof motd !== 'number');
+    assert.equal(motd.d.inode.read(null, new Uint8Array(5), 0), -EIO);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('mount/umount/pivot_root', () => {

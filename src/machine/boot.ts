@@ -38,7 +38,9 @@ import { setJit, setJitWarmup } from '../arch/riscv/jit/jit.js';
 import { UTS_RELEASE } from '../abi/linux/misc.js';
 import { strerror } from './strerror.js';
 import { hostRandomFill } from '../lib/hostrandom.js';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { openImage } from '../fs/tmpfs/imagedata.js';
+import type { OpenImage } from '../fs/initramfs/cpio.js';
 import { fileURLToPath } from 'node:url';
 import { isHostTty } from '../drivers/chan/hoststdin.js';
 
@@ -76,20 +78,25 @@ function mountRoot(cfg: MachineConfig, notes: string[], restoring: boolean): FsC
     return r;
   }
   // The default root: an initramfs (cpio newc, optionally gzipped) unpacked into tmpfs.
-  const file = cfg.initrd ?? DEFAULT_INITRD;
-  let data: Uint8Array;
-  try { data = readFileSync(file); } catch (e) {
+  const file = cfg.initrd ?? defaultInitrd();
+  let img: OpenImage;
+  try { img = openImage(file); } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
     throw new ConfigError(cfg.initrd ? `initrd ${file}: ${why}` :
       `no root filesystem: the default initramfs ${file} is missing (run 'npm install' or 'npm run fetch-guest'), or give rootfstype=hostfs hostfs=DIR`);
   }
-  const r = mountRootInitramfs(data);
+  const r = mountRootInitramfs(img);
   if (typeof r === 'string') throw new ConfigError(`initrd ${file}: ${r}`);
   return r;
 }
 
-/** build/initramfs.cpio.gz beside the package (made by scripts/fetch-guest.sh). */
-export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio.gz', import.meta.url));
+/** build/initramfs.cpio beside the package (made by scripts/fetch-guest.sh; not
+ *  compressed, so that its files are read from it as the guest needs them), or the
+ *  gzipped image older checkouts built. */
+export const DEFAULT_INITRD = fileURLToPath(new URL('../../build/initramfs.cpio', import.meta.url));
+function defaultInitrd(): string {
+  return !existsSync(DEFAULT_INITRD) && existsSync(DEFAULT_INITRD + '.gz') ? DEFAULT_INITRD + '.gz' : DEFAULT_INITRD;
+}
 
 /**
  * Build a machine and start init; or, with `restore`, build it without init and let

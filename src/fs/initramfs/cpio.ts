@@ -3,13 +3,18 @@
 // Linux's init/initramfs.c does: modes, owners, mtimes, symlinks, hard links, device
 // nodes and FIFOs.
 import { nodeZlib } from '../../lib/nodemods.js';
-import { EEXIST, ENOENT } from '../../abi/linux/errno.js';
+import { EEXIST, ENOENT, EIO } from '../../abi/linux/errno.js';
 import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, makedev } from '../../abi/linux/stat.js';
 import { O_WRONLY, O_CREAT, O_TRUNC } from '../../abi/linux/fcntl.js';
 import { ROOT_CRED } from '../vfs/inode.js';
 import type { FsContext } from '../vfs/fscontext.js';
 import * as V from '../vfs/ops.js';
 import { TmpInode } from '../tmpfs/tmpfs.js';
+import { readImage, type HostImage, type ImageRange } from '../tmpfs/imagedata.js';
+import { readSync } from 'node:fs';
+
+/** An uncompressed image file opened by imagedata.openImage. */
+export interface OpenImage { image: HostImage; fd: number; }
 
 const HDR = 110;
 const align4 = (n: number): number => (n + 3) & ~3;
@@ -17,7 +22,10 @@ const align4 = (n: number): number => (n + 3) & ~3;
 interface Entry {
   ino: number; mode: number; uid: number; gid: number; nlink: number; mtime: number;
   filesize: number; devmajor: number; devminor: number; rdevmajor: number; rdevminor: number;
-  name: string; data: Uint8Array;
+  name: string;
+  /** The contents; a regular file's are left out (empty) when `src` says where they are. */
+  data: Uint8Array;
+  src: ImageRange | null;
 }
 
 function hex(b: Uint8Array, off: number): number {
@@ -31,45 +39,84 @@ function hex(b: Uint8Array, off: number): number {
   return v;
 }
 
+/** An archive to parse: bytes in memory, or an image file read through a window. */
+interface Source {
+  readonly length: number;
+  /** len bytes at pos (valid until the next call for a file). */
+  at(pos: number, len: number): Uint8Array;
+  readonly image: HostImage | null;
+}
+
+const WINDOW = 65536;
+
+/** An uncompressed image file, read in 64 KiB windows (its files' data is not read). */
+function fileSource(image: HostImage, fd: number): Source {
+  let win = new Uint8Array(WINDOW), base = 0, have = 0;
+  return {
+    length: image.size, image,
+    at(pos, len) {
+      if (pos >= base && pos + len <= base + have) return win.subarray(pos - base, pos - base + len);
+      if (len > win.length) win = new Uint8Array(len);
+      base = pos;
+      have = 0;
+      for (let n; have < win.length && (n = readSync(fd, win, have, win.length - have, pos + have)) > 0;) have += n;
+      return win.subarray(0, Math.min(len, have));
+    },
+  };
+}
+
+function bufferSource(data: Uint8Array): Source {
+  return { length: data.length, image: null, at: (pos, len) => data.subarray(pos, pos + len) };
+}
+
 /** Parse the entries of one or more concatenated newc archives (an error string on damage). */
-export function parseCpio(data: Uint8Array): Entry[] | string {
+export function parseCpio(data: Uint8Array): Entry[] | string { return parse(bufferSource(data)); }
+
+function parse(src: Source): Entry[] | string {
   const out: Entry[] = [];
   let p = 0;
-  while (p < data.length) {
-    if (data[p] === 0) { p++; continue; } // padding between archives
-    if (data[p] === 0x1f && data[p + 1] === 0x8b) {
+  while (p < src.length) {
+    const b = src.at(p, 2);
+    if (b[0] === 0) { p++; continue; } // padding between archives
+    if (b[0] === 0x1f && b[1] === 0x8b) {
       // A compressed member: gunzip the rest (gzip handles concatenated members).
       let inner: Uint8Array;
-      try { inner = nodeZlib().gunzipSync(data.subarray(p)); } catch { return 'initramfs: bad gzip data'; }
+      try { inner = nodeZlib().gunzipSync(src.image ? src.at(p, src.length - p).slice() : src.at(p, src.length - p)); }
+      catch { return 'initramfs: bad gzip data'; }
       const r = parseCpio(inner);
       if (typeof r === 'string') return r;
       out.push(...r);
       break;
     }
-    if (p + HDR > data.length) return 'initramfs: truncated header';
-    const magic = Buffer.from(data.subarray(p, p + 6)).toString('latin1');
+    if (p + HDR > src.length) return 'initramfs: truncated header';
+    const h = src.at(p, HDR);
+    const magic = Buffer.from(h.subarray(0, 6)).toString('latin1');
     if (magic !== '070701' && magic !== '070702') return `initramfs: bad magic ${JSON.stringify(magic)} at ${p}`;
     let f: number[];
-    try { f = Array.from({ length: 13 }, (_, i) => hex(data, p + 6 + i * 8)); } catch (e) { return 'initramfs: ' + (e as Error).message; }
+    try { f = Array.from({ length: 13 }, (_, i) => hex(h, 6 + i * 8)); } catch (e) { return 'initramfs: ' + (e as Error).message; }
     const [ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor, rdevmajor, rdevminor, namesize] = f;
     const nameStart = p + HDR;
-    if (namesize === 0 || nameStart + namesize > data.length) return 'initramfs: bad name size';
-    const name = Buffer.from(data.subarray(nameStart, nameStart + namesize - 1)).toString('latin1');
+    if (namesize === 0 || nameStart + namesize > src.length) return 'initramfs: bad name size';
+    const name = Buffer.from(src.at(nameStart, namesize - 1)).toString('latin1');
     const dataStart = align4(nameStart + namesize);
-    if (dataStart + filesize > data.length) return 'initramfs: truncated data';
+    if (dataStart + filesize > src.length) return 'initramfs: truncated data';
     p = align4(dataStart + filesize);
     if (name === 'TRAILER!!!') continue;
+    // A regular file of an image stays there; anything else is small and copied out.
+    const inImage = src.image !== null && (mode & S_IFMT) === S_IFREG;
     out.push({
       ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor, rdevmajor, rdevminor, name,
-      data: data.subarray(dataStart, dataStart + filesize),
+      data: inImage ? EMPTY : src.image ? src.at(dataStart, filesize).slice() : src.at(dataStart, filesize),
+      src: inImage ? { image: src.image!, off: dataStart } : null,
     });
   }
   return out;
 }
+const EMPTY = new Uint8Array(0);
 
 /** Unpack into ctx's namespace (paths relative to its root). Returns null or an error string. */
-export function unpackCpio(ctx: FsContext, data: Uint8Array): string | null {
-  const entries = parseCpio(data);
+export function unpackCpio(ctx: FsContext, data: Uint8Array | OpenImage): string | null {
+  const entries = data instanceof Uint8Array ? parseCpio(data) : parse(fileSource(data.image, data.fd));
   if (typeof entries === 'string') return entries;
   const saved = ctx.umask;
   ctx.umask = 0;
@@ -94,7 +141,7 @@ export function unpackCpio(ctx: FsContext, data: Uint8Array): string | null {
         if (first) {
           clean(ctx, path);
           V.linkAt(ctx, ROOT_CRED, ctx.root, first, false, ctx.root, path);
-          if (e.filesize > 0) writeData(ctx, path, e.data);
+          if (e.filesize > 0) writeData(ctx, path, e);
           continue;
         }
         links.set(key, path);
@@ -108,7 +155,7 @@ export function unpackCpio(ctx: FsContext, data: Uint8Array): string | null {
           break;
         case S_IFREG:
           clean(ctx, path);
-          r = writeData(ctx, path, e.data, perm);
+          r = writeData(ctx, path, e, perm);
           break;
         case S_IFLNK:
           clean(ctx, path);
@@ -141,11 +188,19 @@ function clean(ctx: FsContext, path: string): void {
   V.unlinkAt(ctx, ROOT_CRED, ctx.root, path, r.d.inode.isDir);
 }
 
-function writeData(ctx: FsContext, path: string, data: Uint8Array, perm = 0o644): number {
+/** A regular file's contents: left in the image or taken as they are in the unpacked
+ *  archive when the file is a tmpfs file (the root), else written. */
+function writeData(ctx: FsContext, path: string, e: Entry, perm = 0o644): number {
   const f = V.openPath(ctx, ROOT_CRED, ctx.root, path, O_WRONLY | O_CREAT | O_TRUNC, perm);
   if (typeof f === 'number') return f;
   f.get();
-  if (f.inode instanceof TmpInode && f.inode.adopt(data)) { f.put(); return 0; }
+  const ino = f.inode;
+  if (ino instanceof TmpInode && (e.src ? ino.backWith(e.src, e.filesize) : ino.adopt(e.data))) { f.put(); return 0; }
+  let data = e.data;
+  if (e.src) {
+    data = new Uint8Array(e.filesize);
+    if (readImage(e.src.image, e.src.off, data) < 0) { f.put(); return -EIO; }
+  }
   let off = 0;
   while (off < data.length) {
     const n = f.pwrite(data.subarray(off), off, null);

@@ -1,7 +1,8 @@
 // tmpfs: a filesystem in memory. All file types: regular files, directories, symlinks,
 // hard links, FIFOs, device nodes and sockets (the latter three are just inodes here;
 // the VFS gives them their behaviour on open).
-import { ENOENT, EEXIST, ENOTEMPTY, EFBIG, EINVAL, EMLINK } from '../../abi/linux/errno.js';
+import { ENOENT, EEXIST, ENOTEMPTY, EFBIG, EINVAL, EMLINK, EIO } from '../../abi/linux/errno.js';
+import { readImage, type ImageRange } from './imagedata.js';
 import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_ISGID } from '../../abi/linux/stat.js';
 import { TMPFS_MAGIC, RAMFS_MAGIC } from '../../abi/linux/fs.js';
 import { RENAME_EXCHANGE } from '../../abi/linux/fcntl.js';
@@ -46,6 +47,8 @@ export class TmpInode extends Inode {
   declare readonly sb: TmpfsSb;
   entries: Map<string, TmpInode> | null = null;
   data: Uint8Array | null = null;
+  /** A regular file's data while it is still only in a host image (never written). */
+  src: ImageRange | null = null;
   target = '';
 
   constructor(sb: TmpfsSb, ino: number, mode: number) {
@@ -115,7 +118,7 @@ export class TmpInode extends Inode {
   private drop(victim: TmpInode): void {
     if (victim.nlink === 0) {
       this.sb.inodes--;
-      if (victim.data && victim.alias === null) { this.sb.used -= victim.data.length; }
+      if (victim.data && victim.alias === null) { this.sb.used -= victim.src ? victim.size : victim.data.length; }
     }
   }
   override unlink(name: string, victim: Inode): number {
@@ -185,11 +188,13 @@ export class TmpInode extends Inode {
     if (!this.data) return super.read(_f, buf, pos);
     if (pos >= this.size) return 0;
     const n = Math.min(buf.length, this.size - pos);
+    if (this.src) return readImage(this.src.image, this.src.off + pos, buf.subarray(0, n));
     buf.set(this.data.subarray(pos, pos + n));
     return n;
   }
   override write(_f: File | null, buf: Uint8Array, pos: number): number {
     if (!this.data) return super.write(_f, buf, pos);
+    if (this.src && this.own() < 0) return -EIO;
     const end = pos + buf.length;
     if (end > MAX_FILE) return -EFBIG;
     this.ensure(end);
@@ -202,12 +207,31 @@ export class TmpInode extends Inode {
    *  initramfs unpack: a file's data stays a view of the unpacked archive, which saves
    *  the archive's size of host memory while the boot unpacks it). */
   adopt(bytes: Uint8Array): boolean {
-    if (!this.data || this.data.length !== 0 || bytes.length > MAX_FILE) return false;
+    if (!this.data || this.data.length !== 0 || this.src || bytes.length > MAX_FILE) return false;
     this.data = bytes;
     this.size = bytes.length;
     this.sb.used += bytes.length;
     this.touchM();
     return true;
+  }
+  /** Make this empty regular file's data `len` bytes at `off` of a host image, left
+   *  there until written (the unpack of an uncompressed initramfs; imagedata.ts). */
+  backWith(src: ImageRange, len: number): boolean {
+    if (!this.data || this.data.length !== 0 || this.src || len > MAX_FILE) return false;
+    this.src = src;
+    this.size = len;
+    this.sb.used += len;
+    this.touchM();
+    return true;
+  }
+  /** Read image-backed data into memory, before the file changes. */
+  private own(): number {
+    const d = new Uint8Array(this.size);
+    const r = readImage(this.src!.image, this.src!.off, d);
+    if (r < 0) return r;
+    this.src = null;
+    this.data = d;
+    return 0;
   }
   private ensure(cap: number): void {
     const d = this.data!;
@@ -220,6 +244,7 @@ export class TmpInode extends Inode {
   override truncate(len: number): number {
     if (!this.data) return super.truncate(len);
     if (len > MAX_FILE) return -EFBIG;
+    if (this.src && this.own() < 0) return -EIO;
     if (len > this.size) this.ensure(len);
     else this.data.fill(0, len, this.size);
     const old = this.size;
