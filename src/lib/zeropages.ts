@@ -2,7 +2,7 @@
 // pages never written cost no host memory, whereas V8 allocates an array buffer with
 // calloc from the malloc heap, which clears (and so touches) all of it. For large tables
 // written sparsely: the interpreter's decoded-instruction table of each code frame
-// (32 KiB, about half of whose pages a boot writes; docs/benchmarks.md, "Idle memory").
+// (16 KiB, about two thirds of whose pages a boot writes; docs/benchmarks.md, "Idle memory").
 // The pages go back to the host when the array is collected. Without the addon (not
 // built), an ordinary array.
 import { dgramAddon } from '../drivers/unixdgram.js';

@@ -4,7 +4,7 @@
 // hart's software TLB; a FAULT thrown by the MMU leaves the instruction unexecuted.
 import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED, EXIT_JIT, EXIT_HOT } from './hart.js';
 import { FAULT, ACC_R, ACC_W } from '../../mm/mmu.js';
-import { Op, decodeInto, PAGE_SLOTS_WORDS, AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, AMO_AND, AMO_MIN, AMO_MAX,
+import { Op, Slot, decodeInto, PAGE_SLOTS_WORDS, AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, AMO_AND, AMO_MIN, AMO_MAX,
   AMO_MINU } from './decode.js';
 import { expand } from './rvc.js';
 import { fpExec } from './fpu.js';
@@ -62,7 +62,7 @@ function lookup(h: Hart, pc: number): Int32Array {
     h.mmu.flushWriteFrame(f);
   }
   const off = p & 4095;
-  const s = off << 1;
+  const s = off;   // two words per 2-byte offset
   if (code[s] !== Op.UNDECODED) return code;
   const lo = mem.u16[p >>> 1];
   if ((lo & 3) !== 3) {
@@ -226,18 +226,18 @@ export function run(h: Hart, budget: number, hot = 0): number {
         pcOff = pc & 4095; pageVa = pc - pcOff; code = pageCode(pageVa);
       }
       if (--n < 0) { n = 0; break; }
-      const s = pcOff << 1;
-      const w = code[s + 1];
-      const rd = w & 255, a = (w >>> 8) & 255, b = (w >>> 16) & 255;
-      const imm = code[s + 2];
-      switch (code[s]) {
+      const s = pcOff;   // two words per 2-byte offset
+      const w = code[s];
+      const rd = (w >>> Slot.RD) & 127, a = (w >>> Slot.RS1) & 127, b = (w >>> Slot.RS2) & 127;
+      const imm = code[s + 1];   // the raw instruction bits for CSR, FP and ILLEGAL
+      switch (w & Slot.OP) {
         case Op.UNDECODED:
           code = lookup(h, pageVa + pcOff);
           if (code !== SCRATCH) { const i = (pageVa / 4096) & (CT_SIZE - 1); CT_TAG[i] = pageVa; CT_CODE[i] = code; }
           n++;
           continue;
         case Op.ILLEGAL:
-          n++; h.exitInst = code[s + 3]; ret = EXIT_ILLEGAL; break loop;
+          n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop;
 
         // ---- upper immediates, jumps, branches
         case Op.LUI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
@@ -247,14 +247,14 @@ export function run(h: Hart, budget: number, hot = 0): number {
         }
         case Op.J: pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue;
         case Op.JAL: {
-          const r = pageVa + pcOff + (w >>> 24);
+          const r = pageVa + pcOff + (w >>> Slot.LEN);
           x[rd] = r | 0; x[rd + 1] = (r / P32) | 0;
           pcOff += imm; continue;
         }
         case Op.JALR: {
           const t0 = x[a + 1] * P32 + (x[a] >>> 0) + imm;
           const t = t0 - (t0 & 1);
-          const r = pageVa + pcOff + (w >>> 24);
+          const r = pageVa + pcOff + (w >>> Slot.LEN);
           x[rd] = r | 0; x[rd + 1] = (r / P32) | 0;
           const d = t - pageVa;
           if (d >= 0 && d < 4096) pcOff = d | 0;
@@ -474,7 +474,7 @@ export function run(h: Hart, budget: number, hot = 0): number {
         }
         case Op.SC_W: case Op.SC_D: {
           const va = x[a + 1] * P32 + (x[a] >>> 0);
-          const sz = code[s] === Op.SC_W ? 3 : 7;
+          const sz = (w & Slot.OP) === Op.SC_W ? 3 : 7;
           if ((va & sz) !== 0) { n++; h.exitAddr = va; h.exitKind = ACC_W; ret = EXIT_MISALIGNED; break loop; }
           let r = 1;
           if (h.resAddr === va) {
@@ -524,7 +524,7 @@ export function run(h: Hart, budget: number, hot = 0): number {
           break;
         }
         case Op.FP:
-          if (!fpExec(h, code[s + 3])) { n++; h.exitInst = code[s + 3]; ret = EXIT_ILLEGAL; break loop; }
+          if (!fpExec(h, imm)) { n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop; }
           break;
 
         // ---- system
@@ -536,15 +536,15 @@ export function run(h: Hart, budget: number, hot = 0): number {
           ret = EXIT_ECALL; break loop;
         case Op.EBREAK: n++; ret = EXIT_EBREAK; break loop;
         case Op.CSR:
-          if (!csr(h, code[s + 3], h.instret + (budget - n - 1))) {
-            n++; h.exitInst = code[s + 3]; ret = EXIT_ILLEGAL; break loop;
+          if (!csr(h, imm, h.instret + (budget - n - 1))) {
+            n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop;
           }
           break;
         case Op.JIT_ENTRY: n++; ret = EXIT_JIT; break loop;
         default:
-          n++; h.exitInst = code[s + 3]; ret = EXIT_ILLEGAL; break loop;
+          n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop;
       }
-      pcOff += w >>> 24;
+      pcOff += w >>> Slot.LEN;
     }
   } catch (e) {
     if (e !== FAULT) throw e;

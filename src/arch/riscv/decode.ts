@@ -1,15 +1,20 @@
-// RV64GC decoder. Each instruction decodes to one slot of a per-page cache:
-//   slot[0] = op id (Op.UNDECODED = 0 means "not decoded yet")
-//   slot[1] = rd*2 | rs1*2 << 8 | rs2*2 << 16 | length << 24   (register pair indices
-//             into Hart.x; an integer rd of x0 becomes the sink pair X_SINK)
-//   slot[2] = immediate (sign-extended; shift amount; AMO function)
-//   slot[3] = the raw instruction bits (16-bit for compressed; for CSR, FP, illegal)
-// A page has one slot per 2-byte offset: SLOT_WORDS * 2048 int32s.
+// RV64GC decoder. Each instruction decodes to one slot of a per-page cache, two int32s:
+//   slot[0] = op | rd << 7 | rs1 << 14 | rs2 << 21 | length << 28   (op: an Op id, bits 0-6;
+//             rd/rs1/rs2: 7-bit register pair indices into Hart.x (2*reg, an integer rd of
+//             x0 becomes the sink pair X_SINK); length: 2 or 4 bytes). 0 means "not decoded
+//             yet" (Op.UNDECODED): a decoded word always has a non-zero op.
+//   slot[1] = immediate (sign-extended; shift amount; AMO function), or for the ops that
+//             need them (CSR, FP, ILLEGAL) the raw instruction bits (16-bit for compressed).
+// A page has one slot per 2-byte offset, so the slot of page offset `off` starts at
+// index `off`: SLOT_WORDS * 2048 int32s (16 KiB) per page.
 import { X_SINK } from './hart.js';
 
-export const SLOT_WORDS = 4;
+export const SLOT_WORDS = 2;
 export const PAGE_SLOTS_WORDS = SLOT_WORDS * 2048;
+/** Fields of slot[0] (see the header): the op's mask and the bit positions of the others. */
+export const enum Slot { OP = 127, RD = 7, RS1 = 14, RS2 = 21, LEN = 28 }
 
+/** Op ids (fewer than 128: they fill slot[0]'s low 7 bits). */
 export const enum Op {
   UNDECODED = 0, ILLEGAL,
   LUI, AUIPC, JAL, JALR, BEQ, BNE, BLT, BGE, BLTU, BGEU,
@@ -22,15 +27,18 @@ export const enum Op {
   LR_W, SC_W, AMO_W, LR_D, SC_D, AMO_D,
   FLW, FLD, FSW, FSD, FP,
   LI, MV, J, BEQZ, BNEZ,
-  /** Not decoded from guest code: the JIT's mark on an instruction where a translated region starts (jit/jit.ts). */
+  /**
+   * Not decoded from guest code: the JIT's mark on an instruction where a translated region
+   * starts (jit/jit.ts); it replaces only the op field of slot[0].
+   */
   JIT_ENTRY,
 }
 
-/** AMO function codes (funct5), kept in slot[2] for Op.AMO_W / Op.AMO_D. */
+/** AMO function codes (funct5), kept in slot[1] for Op.AMO_W / Op.AMO_D. */
 export const AMO_ADD = 0, AMO_SWAP = 1, AMO_XOR = 4, AMO_OR = 8, AMO_AND = 12,
   AMO_MIN = 16, AMO_MAX = 20, AMO_MINU = 24, AMO_MAXU = 28;
 
-/** Decode a 32-bit instruction (or the expansion of a compressed one) into out[s..s+3]. */
+/** Decode a 32-bit instruction (or the expansion of a compressed one) into out[s], out[s + 1]. */
 export function decodeInto(inst: number, raw: number, len: number, out: Int32Array, s: number): number {
   const opc = inst & 127;
   const rdn = (inst >>> 7) & 31;
@@ -143,9 +151,7 @@ export function decodeInto(inst: number, raw: number, len: number, out: Int32Arr
       if (len === 4) op = Op.FP;
       break;
   }
-  out[s] = op;
-  out[s + 1] = rd | (rs1 << 8) | (rs2 << 16) | (len << 24);
-  out[s + 2] = imm;
-  out[s + 3] = raw;
+  out[s] = op | (rd << Slot.RD) | (rs1 << Slot.RS1) | (rs2 << Slot.RS2) | (len << Slot.LEN);
+  out[s + 1] = op === Op.CSR || op === Op.FP || op === Op.ILLEGAL ? raw : imm;
   return op;
 }

@@ -11,7 +11,7 @@ import { Hart, EXIT_BUDGET, EXIT_ECALL } from './hart.js';
 import { PhysMem } from '../../mm/phys.js';
 import { PageTable, makePte, PTE_R, PTE_W, PTE_X } from '../../mm/pagetable.js';
 import { rtype, itype, stype, btype, utype, jtype } from './asm.js';
-import { Op } from './decode.js';
+import { Op, Slot } from './decode.js';
 import { run } from './cpu.js';
 
 /**
@@ -149,8 +149,8 @@ export function primeRun(): number {
     // A region entry mark (Op.JIT_ENTRY, see jit/jit.ts) on the first instruction: run() leaves at once.
     const code = mem.code[frames[0]];
     if (code !== undefined) {
-      const s = (start & 4095) << 1, op = code[s];
-      code[s] = Op.JIT_ENTRY; h.pc = start; run(h, 10, hot); code[s] = op;
+      const s = start & 4095, w = code[s];
+      code[s] = (w & ~Slot.OP) | Op.JIT_ENTRY; h.pc = start; run(h, 10, hot); code[s] = w;
     }
     mem.dropAllCode();
   }

@@ -26,7 +26,7 @@
 // never reach a frame with decoded code (creating the code flushes the hart's write TLB
 // for that frame), so translated code cannot modify itself unnoticed: such a store takes
 // the slow path, the MMU drops the frame's code, and the dispatcher sees the change.
-import { Op, decodeInto } from '../decode.js';
+import { Op, Slot, decodeInto } from '../decode.js';
 import { expand } from '../rvc.js';
 import { JitCtx } from './ctx.js';
 import { DTLB_MASK } from '../../../mm/mmu.js';
@@ -63,11 +63,10 @@ export const WASM_MAX_BLOCKS = 64, WASM_MAX_INSTS = 150;
  * false when it straddles the end of the page (the interpreter handles those).
  */
 export function decodeAt(u16: Uint16Array, code: Int32Array, f: number, off: number): boolean {
-  const s = off << 1;
-  return code[s] !== Op.UNDECODED || decodeSlot(u16, f, off, code, s);
+  return code[off] !== Op.UNDECODED || decodeSlot(u16, f, off, code, off);
 }
 
-/** Decode the instruction at page offset `off` of frame f into out[s..s+3]; false when it straddles the page end. */
+/** Decode the instruction at page offset `off` of frame f into out[s], out[s + 1]; false when it straddles the page end. */
 function decodeSlot(u16: Uint16Array, f: number, off: number, out: Int32Array, s: number): boolean {
   const hw = (f * 4096 + off) / 2;
   const lo = u16[hw];
@@ -104,13 +103,19 @@ export interface PageRef {
   orig: Int8Array;
 }
 
-/** One decoded instruction of a region; `off` is relative to the entry page (may be < 0 or >= 4096). */
-export interface Inst { off: number; page: number; op: number; w: number; imm: number; raw: number; straddle: boolean; }
+/**
+ * One decoded instruction of a region; `off` is relative to the entry page (may be < 0 or >= 4096).
+ * rd, rs1, rs2: register pair indices; len: 2 or 4 bytes; imm: slot[1], the raw instruction
+ * bits for Op.FP (see decode.ts).
+ */
+export interface Inst {
+  off: number; page: number; op: number; rd: number; rs1: number; rs2: number; len: number; imm: number; straddle: boolean;
+}
 
 /** table: the targets of the jump table its closing `jr` reads (see jumpTable), if recognised. */
 export interface Block { start: number; insts: Inst[]; table?: number[]; }
 
-const SCRATCH = new Int32Array(4);
+const SCRATCH = new Int32Array(2);
 
 /** How far (in pages) a region may follow calls and jumps when its back end can guard any page. */
 const FAR = 256;
@@ -137,7 +142,7 @@ export class Pages {
    */
   ran(off: number): boolean {
     const k = Math.floor(off / 4096), pg = this.page(k);
-    return pg !== null && pg.code[(off - k * 4096) << 1] !== Op.UNDECODED;
+    return pg !== null && pg.code[off - k * 4096] !== Op.UNDECODED;
   }
   /** The page k pages from the entry page, or null. */
   page(k: number): PageRef | null {
@@ -153,27 +158,28 @@ export class Pages {
     const pg = this.page(k);
     if (pg === null) return null;
     const po = off - k * 4096;
-    let op: number, w: number, imm: number, raw: number, straddle = false;
+    let w: number, imm: number, straddle = false;
     if (po === 4094 && (this.u16[(pg.frame * 4096 + 4094) / 2] & 3) === 3) {
       // A 32-bit instruction straddling into the next page.
       const nx = this.page(k + 1);
       if (nx === null) return null;
       const inst = this.u16[(pg.frame * 4096 + 4094) / 2] | (this.u16[nx.frame * 2048] << 16);
       decodeInto(inst, inst, 4, SCRATCH, 0);
-      op = SCRATCH[0]; w = SCRATCH[1]; imm = SCRATCH[2]; raw = SCRATCH[3];
+      w = SCRATCH[0]; imm = SCRATCH[1];
       straddle = true;
-    } else if (this.onlyRan && pg.code[po << 1] === Op.UNDECODED) {
+    } else if (this.onlyRan && pg.code[po] === Op.UNDECODED) {
       // Decoded aside: the cache keeps telling what ran.
       if (!decodeSlot(this.u16, pg.frame, po, SCRATCH, 0)) return null;
-      op = SCRATCH[0]; w = SCRATCH[1]; imm = SCRATCH[2]; raw = SCRATCH[3];
+      w = SCRATCH[0]; imm = SCRATCH[1];
     } else {
       decodeAt(this.u16, pg.code, pg.frame, po);
-      const s = po << 1;
-      op = pg.code[s]; w = pg.code[s + 1]; imm = pg.code[s + 2]; raw = pg.code[s + 3];
-      if (op === Op.JIT_ENTRY) op = pg.orig[po >>> 1];
+      w = pg.code[po]; imm = pg.code[po + 1];
     }
+    let op = w & Slot.OP;
+    if (op === Op.JIT_ENTRY) op = pg.orig[po >>> 1];
     if (!translatable(op) && !(this.ecall && op === Op.ECALL)) return null;
-    return { off, page: k, op, w, imm, raw, straddle };
+    return { off, page: k, op, rd: (w >>> Slot.RD) & 127, rs1: (w >>> Slot.RS1) & 127, rs2: (w >>> Slot.RS2) & 127,
+      len: w >>> Slot.LEN, imm, straddle };
   }
 }
 
@@ -190,8 +196,8 @@ function smallLeaf(pg: Pages, off: number): boolean {
   for (let n = 0; n < 24; n++) {
     const i = pg.inst(off);
     if (i === null || i.op === Op.JAL || i.op === Op.ECALL) return false;
-    if (i.op === Op.JALR) return (i.w & 255) === 64 && ((i.w >>> 8) & 255) === 2 && i.imm === 0;   // jalr x0, 0(ra)
-    off += i.w >>> 24;
+    if (i.op === Op.JALR) return i.rd === 64 && i.rs1 === 2 && i.imm === 0;   // jalr x0, 0(ra)
+    off += i.len;
   }
   return false;
 }
@@ -200,9 +206,9 @@ function smallLeaf(pg: Pages, off: number): boolean {
 const TABLE_MAX = 64, TABLE_REACH = 8192;
 /** Stores (integer and F/D): their rd field is no destination. */
 export const STORES = new Set<number>([Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]);
-const rdOf = (i: Inst): number => ((i.w & 255) >> 1) & 31,   // x0 is written as the sink pair (64)
-  rs1Of = (i: Inst): number => ((i.w >>> 8) & 255) >> 1,
-  rs2Of = (i: Inst): number => ((i.w >>> 16) & 255) >> 1;
+const rdOf = (i: Inst): number => (i.rd >> 1) & 31,   // x0 is written as the sink pair (64)
+  rs1Of = (i: Inst): number => i.rs1 >> 1,
+  rs2Of = (i: Inst): number => i.rs2 >> 1;
 
 /**
  * The targets (offsets from the entry page) of a switch's jump table that block `insts`
@@ -281,14 +287,14 @@ export function discover(pg: Pages, entry: number, maxBlocks = MAX_BLOCKS, maxIn
       if (i === null) break;
       insts.push(i);
       if (endsBlock(i.op) || i.op === Op.ECALL) break;
-      off += i.w >>> 24;
+      off += i.len;
     }
     if (insts.length === 0) continue;
     const blk: Block = { start, insts };
     blocks.push(blk);
     ninsts += insts.length;
     const last = insts[insts.length - 1];
-    const next = last.off + (last.w >>> 24);
+    const next = last.off + last.len;
     const target = last.off + last.imm;
     const add = (t: number): void => { if (!seen.has(t) && (!pg.onlyRan || pg.ran(t))) queue.push(t); };
     switch (last.op) {
@@ -356,7 +362,7 @@ export function compileRegion(u16: Uint16Array, pages: (PageRef | null)[], entry
   for (const k of usedPages) {
     const p = pages[k + 1]!;
     let slot = -1;
-    for (const b of blocks) for (const i of b.insts) if (i.page === k && !i.straddle && slot < 0) slot = (i.off - k * 4096) << 1;
+    for (const b of blocks) for (const i of b.insts) if (i.page === k && !i.straddle && slot < 0) slot = i.off - k * 4096;
     if (slot < 0) { decodeAt(u16, p.code, p.frame, 0); slot = 0; }
     chk[k + 1] = slot;
   }
@@ -378,12 +384,9 @@ export function compileRegion(u16: Uint16Array, pages: (PageRef | null)[], entry
       const ins = b.insts[i];
       const off = ins.off;
       const op = ins.op;
-      const w = ins.w;
-      const ilen = w >>> 24;
-      const rdk = w & 255, a = (w >>> 8) & 255, bk = (w >>> 16) & 255;
+      const rdk = ins.rd, a = ins.rs1, bk = ins.rs2;
       const imm = ins.imm;
-      const raw = ins.raw;
-      const next = off + ilen;
+      const next = off + ins.len;
       const rem = len - i;            // budget to give back if this instruction does not run
       for (const k of needs(ins)) {
         if (have.has(k)) continue;
@@ -555,6 +558,7 @@ export function compileRegion(u16: Uint16Array, pages: (PageRef | null)[], entry
         case Op.FSD: code1 = store(7, `const q = p >>> 2; i32[q] = fi[${bk}]; i32[q + 1] = fi[${bk + 1}];`, `c.sd(va, fi[${bk}], fi[${bk + 1}]);`); break;
         case Op.FP: {
           // fpExec may read integer rs1 and write integer rd (fmv, fcvt, compares, fclass).
+          const raw = imm;   // Op.FP keeps the raw bits in slot[1]
           const r1 = (raw >>> 15) & 31, r = (raw >>> 7) & 31;
           const isInt = (raw & 127) === 0x53;
           const rr = isInt ? dst(2 * r) : 0;
@@ -572,7 +576,7 @@ export function compileRegion(u16: Uint16Array, pages: (PageRef | null)[], entry
     // untranslatable, or off the pages) continues at its next instruction.
     const last = b.insts[len - 1];
     if (!endsBlock(last.op)) {
-      const next = last.off + (last.w >>> 24);
+      const next = last.off + last.len;
       if (!(bi + 1 < blocks.length && blocks[bi + 1].start === next)) out.push(goto(next));
     }
   }

@@ -25,7 +25,7 @@ import { WasmLoop } from './wasmloop.js';
 import { run, bump, hotReset, ecallFast } from '../cpu.js';
 import { FAULT, ACC_X, ACC_R, ACC_W } from '../../../mm/mmu.js';
 import { PhysMem } from '../../../mm/phys.js';
-import { Op, PAGE_SLOTS_WORDS } from '../decode.js';
+import { Op, Slot, PAGE_SLOTS_WORDS } from '../decode.js';
 import { JitCtx } from './ctx.js';
 import { Region, PageRef, compileRegion } from './compile.js';
 import { pteFrame } from '../../../mm/pagetable.js';
@@ -74,7 +74,7 @@ export function setJitWarmup(n: number): void { WARMUP = n; }
 class JitPage {
   /** Region entered at the block starting at each 2-byte offset (that instruction is marked Op.JIT_ENTRY). */
   readonly regions: (Region | undefined)[] = new Array(2048);
-  /** The decoded op under each mark. */
+  /** The decoded op under each mark (a mark replaces only slot[0]'s op field, see decode.ts). */
   readonly orig = new Int8Array(2048);
   /** Table slots of the wasm regions entered on this page (freed with the page's code). */
   slots: number[] | null = null;
@@ -253,10 +253,10 @@ function install(jm: JitMem, jp: JitPage, f: number, region: Region, index: Map<
   jm.translatedInsts += region.ninsts;
   const code = jp.code;
   for (const s of region.starts) {
-    const k = s >>> 1, op = code[s << 1];
+    const k = s >>> 1, op = code[s] & Slot.OP;
     if (jp.regions[k] !== undefined || op === Op.UNDECODED) continue;
     jp.regions[k] = region;
-    if (op !== Op.JIT_ENTRY) { jp.orig[k] = op; code[s << 1] = Op.JIT_ENTRY; }
+    if (op !== Op.JIT_ENTRY) { jp.orig[k] = op; mark(code, s); }
     if (index !== null) jm.wasmLoop().insert(f * 4096 + s, jm.mem.gen[f], region.slot, index.get(s)!);
   }
 }
@@ -267,10 +267,15 @@ function drop(jm: JitMem, jp: JitPage, rg: Region): void {
     const k = s >>> 1;
     if (jp.regions[k] !== rg) continue;
     jp.regions[k] = undefined; jp.cold[k] = COLD;
-    jp.code[s << 1] = jp.orig[k];
+    unmark(jp.code, s, jp.orig[k]);
   }
   jm.dropped++;
 }
+
+/** Put the mark Op.JIT_ENTRY on the slot of page offset s (the slot's index: two words per 2-byte offset). */
+function mark(code: Int32Array, s: number): void { code[s] = (code[s] & ~Slot.OP) | Op.JIT_ENTRY; }
+/** Lift the mark from the slot of page offset s, giving back its op. */
+function unmark(code: Int32Array, s: number, op: number): void { code[s] = (code[s] & ~Slot.OP) | op; }
 
 /** Run up to `budget` instructions, translated where hot; returns an EXIT_* reason like cpu.run. */
 export function runHart(h: Hart, budget: number): number {
@@ -342,9 +347,9 @@ export function runHart(h: Hart, budget: number): number {
           // Too little budget left for the region (it checks what its longest path to the
           // next check needs): interpret the rest of the slice with its marks lifted.
           const jcode = jp.code;
-          for (const s of rg.starts) if (jp.regions[s >>> 1] === rg) jcode[s << 1] = jp.orig[s >>> 1];
+          for (const s of rg.starts) if (jp.regions[s >>> 1] === rg) unmark(jcode, s, jp.orig[s >>> 1]);
           r = run(h, n); jm.steps++;
-          if (mem.code[f] === jcode) for (const s of rg.starts) if (jp.regions[s >>> 1] === rg) jcode[s << 1] = Op.JIT_ENTRY;
+          if (mem.code[f] === jcode) for (const s of rg.starts) if (jp.regions[s >>> 1] === rg) mark(jcode, s);
           if (r === EXIT_JIT) r = EXIT_BUDGET;
           n -= h.instret - before;
           if (r !== EXIT_BUDGET) return r;
@@ -353,10 +358,10 @@ export function runHart(h: Hart, budget: number): number {
         // The region cannot start here (its first instruction needs the interpreter, or
         // too little budget left): interpret that one instruction with its mark lifted.
         c.interp = 0;
-        const s = off << 1, jcode = jp.code;
-        jcode[s] = jp.orig[k];
+        const jcode = jp.code;
+        unmark(jcode, off, jp.orig[k]);
         r = run(h, 1); jm.steps++;
-        if (mem.code[f] === jcode && jp.regions[k] === rg) jcode[s] = Op.JIT_ENTRY;
+        if (mem.code[f] === jcode && jp.regions[k] === rg) mark(jcode, off);
       } else {
         // A place regions leave to (the rest of a loop too big for one region, a callee)
         // is as hot as the jumps into it: count it like a backward jump target.

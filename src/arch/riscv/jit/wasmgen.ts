@@ -41,7 +41,7 @@ const LOADS = new Set<number>([Op.LB, Op.LBU, Op.LH, Op.LHU, Op.LW, Op.LWU, Op.L
 /** The integer register an instruction may write (0: none; over-approximated for F/D). */
 function written(i: Inst): number {
   if (STORES.has(i.op) || i.op === Op.FLW || i.op === Op.FLD || (endsBlock(i.op) && i.op !== Op.JAL && i.op !== Op.JALR)) return 0;
-  const r = i.op === Op.FP ? (i.raw >>> 7) & 31 : (i.w & 255) >> 1;
+  const r = i.op === Op.FP ? (i.imm >>> 7) & 31 : i.rd >> 1;   // Op.FP: imm holds the raw bits
   return r < 32 ? r : 0;
 }
 
@@ -55,11 +55,11 @@ function reusable(insts: Inst[]): boolean[] {
   for (let i = 0; i < insts.length; i++) {
     const x = insts[i], st = STORES.has(x.op);
     if (!st && !LOADS.has(x.op)) continue;
-    const r = ((x.w >>> 8) & 255) >> 1;
+    const r = x.rs1 >> 1;
     if (r === 0 || written(x) === r) continue;
     for (let j = i + 1; j < insts.length; j++) {
       const y = insts[j], yst = STORES.has(y.op);
-      if ((yst ? st : !st && LOADS.has(y.op)) && ((y.w >>> 8) & 255) >> 1 === r) { out[i] = true; break; }
+      if ((yst ? st : !st && LOADS.has(y.op)) && y.rs1 >> 1 === r) { out[i] = true; break; }
       if (written(y) === r) break;
     }
   }
@@ -79,7 +79,7 @@ interface Span { j: number; i: number; used: number; written: number }
 
 /** The page offsets a block may go on to: its jump or branch target and the next instruction (none after a jalr). */
 function successors(blk: Block): number[] {
-  const last = blk.insts[blk.insts.length - 1], next = last.off + (last.w >>> 24);
+  const last = blk.insts[blk.insts.length - 1], next = last.off + last.len;
   if (last.op === Op.J || last.op === Op.JAL) return [last.off + last.imm];
   if (last.op === Op.JALR) return [];
   return endsBlock(last.op) ? [next, last.off + last.imm] : [next];
@@ -108,7 +108,7 @@ function findSpans(blocks: Block[], index: Map<number, number>, jalrIn: Set<numb
       if (k > j && (jalrIn.has(blocks[k].start) || blocks[k].start === entry)) ok = false;
       for (const x of blocks[k].insts) {
         if (x.op === Op.FP || x.op === Op.JAL || x.op === Op.JALR || x.op === Op.ECALL) { ok = false; break; }
-        for (const f of [(x.w >>> 8) & 255, (x.w >>> 16) & 255, x.w & 255]) { const r = f >> 1; if (r > 0 && r < 32) used |= 1 << r; }
+        for (const f of [x.rs1, x.rs2, x.rd]) { const r = f >> 1; if (r > 0 && r < 32) used |= 1 << r; }
         const r = written(x);
         if (r !== 0) wr |= 1 << r;
       }
@@ -196,7 +196,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   const nb = blocks.length;
   /** Blocks where a call made in this region returns (a JALR may stay in the region by going there). */
   const retSites = new Set<number>();
-  for (const x of blocks) for (const y of x.insts) if (y.op === Op.JAL) retSites.add(y.off + (y.w >>> 24));
+  for (const x of blocks) for (const y of x.insts) if (y.op === Op.JAL) retSites.add(y.off + y.len);
   /** Blocks a JALR may go to: those, and the cases of a switch's jump table (Block.table). */
   const jalrIn = new Set<number>(retSites);
   for (const x of blocks) if (x.table !== undefined) for (const t of x.table) jalrIn.add(t);
@@ -513,13 +513,13 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     tcReset(); reuse = reusable(blk.insts);
     for (ii = 0; ii < len; ii++) {
       const ins: Inst = blk.insts[ii];
-      const { off, op, w, imm, raw } = ins;
+      const { off, op, imm } = ins;
       if (ii === len - 1 && (endsBlock(op) || op === Op.ECALL)) {
         if (sp === null) { writeBack(); dirty = 0; }
         term = true;
       }
-      const ilen = w >>> 24, next = off + ilen;
-      const k = w & 255, a = (w >>> 8) & 255, c = (w >>> 16) & 255;
+      const next = off + ins.len;
+      const k = ins.rd, a = ins.rs1, c = ins.rs2;
       const rem = len - ii;
       for (const pk of needs(ins)) if (!have.has(pk)) { guard(pk, off, rem); have.add(pk); }
       /** After a branch's taken path: the path that goes on (out of a span's last block: written back first). */
@@ -622,6 +622,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
         case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: divide32(k, a, c, op); break;
         case Op.FP: {
           // fpExec may read integer rs1 and write integer rd (fmv, fcvt, compares, fclass).
+          const raw = imm;   // Op.FP keeps the raw bits in slot[1]
           const isInt = (raw & 127) === 0x53;
           const r1 = (raw >>> 15) & 31, r = isInt ? dst(2 * ((raw >>> 7) & 31)) : 0;
           // (rd is made current too: fpExec may leave it alone; it is read from the slot after.)
@@ -655,7 +656,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     if (!term && (sp === null || sp.i === bi)) { writeBack(); dirty = 0; }
     if (sp !== null && sp.i === bi) { close(LOOP + sp.j); cur = null; }
     if (!endsBlock(last.op) && last.op !== Op.ECALL) {
-      const next = last.off + (last.w >>> 24);
+      const next = last.off + last.len;
       if (!(bi + 1 < nb && blocks[bi + 1].start === next)) goto(next);
     }
     if (bi < nb - 1) close(bi + 1);   // $b(bi+1): its code follows
