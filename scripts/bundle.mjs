@@ -5,12 +5,12 @@
 // node's start-up (module records, per-module source strings); CommonJS keeps node's
 // ES-module loader (and the fs/promises, readline and stream modules it loads) out of the
 // process: ~0.7 MB more (docs/benchmarks.md, "Idle memory"). import.meta.url becomes the
-// bundle's file URL. Whitespace and
-// comments are dropped and the output kept ASCII (a single non-ASCII character would
-// make V8 hold the whole source as two bytes a character). Identifiers are not mangled,
-// but a top-level name that two modules share is renamed in one of them (Socket ->
-// Socket2): `keepNames` would undo that at ~0.5 MB of RSS, and nothing relies on `.name`
-// except /proc/PID/fd's last-resort label of anonymous files (none of those is renamed).
+// bundle's file URL. The output is minified (whitespace, comments, local names: a smaller
+// source string and scope tables, ~0.35 MB) and kept ASCII (a single non-ASCII character
+// would make V8 hold the whole source as two bytes a character). Nothing relies on a
+// function's or class's `.name` (keepNames would cost ~0.5 MB): /proc/PID/fd names
+// anonymous files by File.anonName. For stack traces with the original names and lines,
+// run `node dist/cli/tuml.js`.
 // The bundle sits beside tuml.js, so
 // `new URL('../../build/...', import.meta.url)` resolves as it does there.
 // Without esbuild (an install without devDependencies) it removes any old bundle and
@@ -40,7 +40,7 @@ await esbuild.build({
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "var __bundleUrl=require('url').pathToFileURL(__filename).href;" },
   target: 'node20',
-  minifyWhitespace: true,
+  minify: true,
   charset: 'ascii',
   legalComments: 'none',
   logLevel: 'warning',

@@ -50,6 +50,7 @@ export class EpItem implements Waiter {
 export interface EpEvent { events: number; dataLo: number; dataHi: number; }
 
 export class EventPollFile extends File {
+  override get anonName(): string { return '[eventpoll]'; }
   readonly pseudoMode = 0o600;
   readonly pseudoIno = nextEpIno++;
   /** epoll_pwait sleepers and outer pollers. */

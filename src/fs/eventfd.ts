@@ -13,6 +13,7 @@ let nextIno = 1;
 registerCkptState('eventfd.nextIno', () => nextIno, (v) => { nextIno = v as number; });
 
 export class EventFdFile extends File {
+  override get anonName(): string { return '[eventfd]'; }
   readonly pseudoMode = 0o600;
   readonly pseudoIno = nextIno++;
   readonly wq = new WaitQueue();

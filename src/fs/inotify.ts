@@ -18,6 +18,7 @@ const EVENT_SIZE = 16;
 interface Ev { wd: number; mask: number; cookie: number; name: string; }
 
 export class InotifyFile extends File implements Watcher {
+  override get anonName(): string { return 'inotify'; }
   readonly pseudoMode = 0; // anon_inode: mode 0 (fstat shows "?---------")
   private readonly queue: Ev[] = [];
   private bytes = 0;

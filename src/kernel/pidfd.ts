@@ -13,6 +13,7 @@ let nextIno = 1;
 registerCkptState('pidfd.nextIno', () => nextIno, (v) => { nextIno = v as number; });
 
 export class PidFdFile extends File {
+  override get anonName(): string { return '[pidfd]'; }
   readonly pseudoMode = 0o600;
   readonly pseudoIno = nextIno++;
 

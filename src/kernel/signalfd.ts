@@ -46,6 +46,7 @@ export function encodeSignalfdSiginfo(s: SigInfo, b: Uint8Array, off: number): v
 }
 
 export class SignalFdFile extends File {
+  override get anonName(): string { return '[signalfd]'; }
   readonly pseudoMode = 0o600;
   readonly pseudoIno = nextIno++;
 

@@ -15,6 +15,7 @@ let nextIno = 1;
 registerCkptState('timerfd.nextIno', () => nextIno, (v) => { nextIno = v as number; });
 
 export class TimerFdFile extends File {
+  override get anonName(): string { return '[timerfd]'; }
   readonly pseudoMode = 0o600;
   readonly pseudoIno = nextIno++;
   readonly wq = new WaitQueue();

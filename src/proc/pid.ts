@@ -314,9 +314,7 @@ export function fileLinkName(f: File, root: Path): string {
     if (t === 'sockfs' || t === 'socket') return `socket:[${ino.ino}]`;
     return `anon_inode:[${t}]`;
   }
-  const dev = (f as unknown as { dev?: object }).dev;
-  const kind = dev ? dev.constructor.name : f.constructor.name.replace(/File$/, '');
-  return `anon_inode:[${kind.toLowerCase() || 'unknown'}]`;
+  return `anon_inode:${f.anonName ?? '[unknown]'}`;
 }
 
 // ---------- mounts ----------

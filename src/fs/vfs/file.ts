@@ -26,6 +26,9 @@ export abstract class File {
 
   constructor(public flags: number, public readonly path: Path | null, public readonly inode: Inode | null) {}
 
+  /** An anonymous file's name in /proc/PID/fd ("anon_inode:NAME"), as Linux gives it. */
+  get anonName(): string | null { return null; }
+
   get readable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_WRONLY; }
   get writable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_RDONLY; }
 
