@@ -35,7 +35,7 @@ const MAX_TASKS = 20;
  * Runs of one command line (the same program and arguments) after which the machine is
  * busy creating processes: a loop running a command. The default boot runs none twice.
  */
-export const EXEC_REPEAT = 3;
+export const EXEC_REPEAT = 2;
 
 /** The warm-up of one process: what is left of it, per-task runs since they last blocked. */
 export class OptWarm {
