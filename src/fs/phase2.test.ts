@@ -117,6 +117,12 @@ test('initramfs image: regular files stay in the file until written; a changed i
     const motd = V.lookupPath(ctx, C, ctx.cwd, '/etc/motd', true);
     assert.ok(typeof motd !== 'number');
     assert.equal(motd.d.inode.read(null, new Uint8Array(5), 0), -EIO);
+    // A gzipped image file is unpacked into memory as before.
+    const gz = path.join(dir, 'root.cpio.gz');
+    fs.writeFileSync(gz, gzipSync(newc([{ name: 'f', mode: 0o100644, data: 'zipped' }])));
+    const zctx = mountRootInitramfs(openImage(gz));
+    assert.ok(typeof zctx !== 'string', String(zctx));
+    assert.equal(readAll(zctx, '/f'), 'zipped');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
