@@ -384,8 +384,9 @@ export function runHart(h: Hart, budget: number): number {
             const q = xBase[tj] + (t & 4095), g = q >>> 12, o = q & 4095;
             const gp = pageOf(h, jm, g);
             if (gp.regions[o >>> 1] === undefined && gp.cold[o >>> 1] === 0 && jm.tokens > 0) { jm.tokens--; translate(h, jm, gp, g, t, o); }
-            // Hot again while its region waits for the batch: compile the batch now.
-            else if (gp.cold[o >>> 1] === PENDING) jm.pendingAge = BATCH_WAIT;
+            // Hot again while its region waits for the batch: compile the batch now, not at
+            // the next call (a slice can be 200K instructions of this very loop).
+            else if (gp.cold[o >>> 1] === PENDING) flush(jm);
           }
         } else if (r === EXIT_JIT) r = EXIT_BUDGET;
       }
