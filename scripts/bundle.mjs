@@ -16,12 +16,14 @@
 // Without esbuild (an install without devDependencies) it removes any old bundle and
 // bin/tuml runs dist/cli/tuml.js; bin/tuml also ignores a bundle older than tuml.js.
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli');
 const OUT = path.join(CLI, 'tuml.bundle.cjs');
 fs.rmSync(path.join(CLI, 'tuml.bundle.js'), { force: true }); // the ES-module bundle of older builds
+fs.rmSync(OUT + '.cache', { force: true }); // made again below, after the bundle
 
 let esbuild;
 try {
@@ -45,3 +47,12 @@ await esbuild.build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// V8's code cache of the bundle (bin/load.cjs), made by a node with bin/tuml's flags: V8
+// refuses a cache made with other flags. Without one, bin/tuml parses the bundle.
+const BIN = path.join(CLI, '..', '..', 'bin');
+const flags = (/^#!.*\bnode\b(.*)$/m.exec(fs.readFileSync(path.join(BIN, 'tuml'), 'utf8').split('\n')[0])?.[1] ?? '')
+  .trim().split(/\s+/).filter(Boolean);
+const r = spawnSync(process.execPath, [...flags, '-e', 'require(process.argv[1]).writeCache(process.argv[2])',
+  path.join(BIN, 'load.cjs'), OUT], { encoding: 'utf8' });
+if (r.status !== 0) process.stderr.write(`bundle: no code cache (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})\n`);
