@@ -1,6 +1,6 @@
 // The host's stdin as a stream, without Node's net module when it is a pipe or a socket:
 // process.stdin wraps those in a net.Socket, and loading net and the stream stack costs
-// ~2 MB of host RSS for the whole run (docs/benchmarks.md, "Idle memory"). A pipe or
+// up to ~2 MB of host RSS for the whole run (docs/benchmarks.md, "Idle memory"). A pipe or
 // socket is read here through the native addon's poll watch and fs.readSync; a terminal,
 // a file or /dev/null (or a missing addon) stays with process.stdin.
 import { EventEmitter } from 'node:events';
