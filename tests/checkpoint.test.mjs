@@ -53,16 +53,21 @@ function restore(file, input, extra = []) {
 }
 
 // Before the checkpoint: shell variables, a cwd, a tmpfs file, an open fd part-read, a
-// FIFO holding unread data, a background pipeline blocked on a full pipe, /proc mounted.
+// FIFO holding unread data, a background pipeline blocked on a full pipe (its reader
+// waits for FIFO q), /proc mounted. The `sleep 1` (virtual time) lets the pipeline block
+// before marker1: were it still running at the checkpoint, when host input arrives would
+// change how it interleaves with the shell, and so the virtual time the transcript shows.
+// After the restore the subshell execs wc, whose start makes in-place syscalls (getuid):
+// a restored task's CPU must know its task again.
 const PART1 = [
   'X=42; cd /tmp; echo abc > f.txt; exec 5</etc/inittab; read L <&5',
-  'mkfifo p; exec 6<>p; echo buffered >&6',
-  'yes | head -c 100000 | (read a; wc -c > /tmp/wc.out) & echo marker1',
+  'mkfifo p q; exec 6<>p; echo buffered >&6',
+  'yes | head -c 100000 | (read a; read go <q; wc -c > /tmp/wc.out) & sleep 1; echo marker1',
 ].join('; ') + '\n';
 // After it: the same input to the original and to both restores.
 const PART2 = [
   'echo X=$X; pwd; cat f.txt; read L <&5; echo "$L"; read y <&6; echo got $y',
-  'wait; cat /tmp/wc.out; date +%s; cat /proc/uptime; od -An -N8 -tx1 /dev/urandom',
+  'echo go > q; wait; cat /tmp/wc.out; date +%s; cat /proc/uptime; od -An -N8 -tx1 /dev/urandom',
   'sleep 2; date; ps -o pid,comm; poweroff -f',
 ].join('; ') + '\n';
 

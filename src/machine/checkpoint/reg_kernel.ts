@@ -53,7 +53,11 @@ registerClass({
   },
   // init hooks run once the whole graph is loaded: t.kernel is the fresh machine's Kernel,
   // whose armed-CPU-timer set the run loop holds
-  init: (t: Task) => { t.sleepTimer = null; t.itRealTimer = null; itimerRestored(t); },
+  init: (t: Task) => {
+    t.sleepTimer = null; t.itRealTimer = null;
+    t.hart.owner = t; // the CPU's in-place syscalls find their task through it
+    itimerRestored(t);
+  },
 });
 
 for (const [name, ctor] of [['SigAction', SigAction], ['SigHand', SigHand], ['SharedPending', SharedPending],
