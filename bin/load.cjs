@@ -13,17 +13,12 @@ const Module = require('node:module');
 
 const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
 
-/** Compile file as CommonJS, with cache (a Buffer) or without; the module function. */
-function compile(file, src, cachedData) {
-  return vm.compileFunction(src, PARAMS, { filename: file, cachedData });
-}
-
 /** Run bundle file with its code cache when that is usable. */
 function runBundle(file) {
   const cacheFile = file + '.cache';
   let cache;
   try { if (fs.statSync(cacheFile).mtimeMs >= fs.statSync(file).mtimeMs) cache = fs.readFileSync(cacheFile); } catch { /* none */ }
-  const fn = compile(file, fs.readFileSync(file, 'utf8'), cache);
+  const fn = vm.compileFunction(fs.readFileSync(file, 'utf8'), PARAMS, { filename: file, cachedData: cache });
   cache = undefined;
   const dir = path.dirname(file);
   const m = new Module(file, module);

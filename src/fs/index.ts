@@ -56,7 +56,8 @@ export function installStdio(files: FdTable, console: CharDev): void {
 
 // ---- phase 2: tmpfs/initramfs roots, mounts, pipes -----------------------------------
 import { TmpfsSb } from './tmpfs/tmpfs.js';
-import { unpackCpio, type OpenImage } from './initramfs/cpio.js';
+import { unpackCpio } from './initramfs/cpio.js';
+import type { OpenImage } from './tmpfs/imagedata.js';
 import './pipe.js';
 import './devpts/devpts.js';
 import './mqueue.js';

@@ -39,8 +39,7 @@ import { UTS_RELEASE } from '../abi/linux/misc.js';
 import { strerror } from './strerror.js';
 import { hostRandomFill } from '../lib/hostrandom.js';
 import { existsSync } from 'node:fs';
-import { openImage } from '../fs/tmpfs/imagedata.js';
-import type { OpenImage } from '../fs/initramfs/cpio.js';
+import { openImage, type OpenImage } from '../fs/tmpfs/imagedata.js';
 import { fileURLToPath } from 'node:url';
 import { isHostTty } from '../drivers/chan/hoststdin.js';
 

@@ -10,11 +10,8 @@ import { ROOT_CRED } from '../vfs/inode.js';
 import type { FsContext } from '../vfs/fscontext.js';
 import * as V from '../vfs/ops.js';
 import { TmpInode } from '../tmpfs/tmpfs.js';
-import { readImage, type HostImage, type ImageRange } from '../tmpfs/imagedata.js';
+import { readImage, type HostImage, type ImageRange, type OpenImage } from '../tmpfs/imagedata.js';
 import { readSync } from 'node:fs';
-
-/** An uncompressed image file opened by imagedata.openImage. */
-export interface OpenImage { image: HostImage; fd: number; }
 
 const HDR = 110;
 const align4 = (n: number): number => (n + 3) & ~3;
@@ -81,7 +78,7 @@ function parse(src: Source): Entry[] | string {
     if (b[0] === 0x1f && b[1] === 0x8b) {
       // A compressed member: gunzip the rest (gzip handles concatenated members).
       let inner: Uint8Array;
-      try { inner = nodeZlib().gunzipSync(src.image ? src.at(p, src.length - p).slice() : src.at(p, src.length - p)); }
+      try { inner = nodeZlib().gunzipSync(src.at(p, src.length - p)); }
       catch { return 'initramfs: bad gzip data'; }
       const r = parseCpio(inner);
       if (typeof r === 'string') return r;

@@ -10,6 +10,9 @@ import { EIO } from '../../abi/linux/errno.js';
 /** An image file as it was when the machine unpacked it. */
 export interface HostImage { readonly path: string; readonly size: number; readonly mtimeMs: number; }
 
+/** An image opened by openImage: its fd serves the unpack's reads of its headers. */
+export interface OpenImage { readonly image: HostImage; readonly fd: number; }
+
 /** A file's data: `off` into `image`. */
 export interface ImageRange { readonly image: HostImage; readonly off: number; }
 
@@ -18,7 +21,7 @@ const fds = new Map<string, number>(); // path -> fd, or -EIO once found changed
 const stage = new Uint8Array(65536);
 
 /** Open an image (throws the host's error) and record its size and mtime. */
-export function openImage(path: string): { image: HostImage; fd: number } {
+export function openImage(path: string): OpenImage {
   const fd = fs.openSync(path, 'r');
   const st = fs.fstatSync(fd);
   const old = fds.get(path);
