@@ -22,6 +22,9 @@
 //                                     host (1 if any went; always 0 without glibc)
 //   zeroPages(bytes) -> ArrayBuffer | null  fresh zero pages of its own (mmap), unmapped when
 //                                     collected: pages never written cost no host memory
+//   dropFilePages() -> bytes          unmap (MADV_DONTNEED) the read-only file pages mapped so
+//                                     far (node's binary, libraries): they stay in the page
+//                                     cache and fault back in when used; -errno, 0 off Linux
 #include <node_api.h>
 #include <uv.h>
 #include <errno.h>
@@ -29,6 +32,7 @@
 #include <time.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -296,6 +300,37 @@ static napi_value js_malloc_trim(napi_env env, napi_callback_info info) {
 #endif
 }
 
+// dropFilePages(): drop this process's page-table entries for the read-only private file
+// mappings that hold no private (copied) page: node's binary and the shared libraries,
+// whose pages stay in the host's page cache and are mapped again when next touched.
+static napi_value js_drop_file_pages(napi_env env, napi_callback_info info) {
+  (void)info;
+  double total = 0;
+#ifdef __linux__
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (f == NULL) return num(env, -errno);
+  char line[512];
+  unsigned long lo = 0, hi = 0;
+  int cand = 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    unsigned long a, b, kb;
+    char perm[8];
+    int pathAt = 0;
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &a, &b, perm, &pathAt) == 3 && pathAt > 0) {
+      // A mapping's first line: a candidate when private, not writable and of a file.
+      cand = perm[1] != 'w' && perm[3] == 'p' && line[pathAt] == '/';
+      lo = a; hi = b;
+    } else if (cand && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
+      // No copied page (a RELRO section written before it became read-only has some).
+      if (kb == 0 && madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0) total += (double)(hi - lo);
+      cand = 0;
+    }
+  }
+  fclose(f);
+#endif
+  return num(env, total);
+}
+
 static void unmap_pages(napi_env env, void *data, void *hint) {
   (void)env;
   munmap(data, (size_t)(uintptr_t)hint);
@@ -335,6 +370,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "setBufs", NULL, js_set_bufs, NULL, NULL, NULL, napi_default, NULL },
     { "ctlConnect", NULL, js_ctl_connect, NULL, NULL, NULL, napi_default, NULL },
     { "mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_default, NULL },
+    { "dropFilePages", NULL, js_drop_file_pages, NULL, NULL, NULL, napi_default, NULL },
     { "zeroPages", NULL, js_zero_pages, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -25,6 +25,8 @@ export interface Addon {
   // for the host process (machine/idletrim.ts, lib/zeropages.ts); absent from an addon built before them
   mallocTrim?(): number;
   zeroPages?(bytes: number): ArrayBuffer | null;
+  /** bin/tuml, at start: unmap the read-only file pages mapped so far (bytes of mappings advised, or -errno). */
+  dropFilePages?(): number;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/unix_dgram.node', import.meta.url));
