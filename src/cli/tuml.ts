@@ -4,6 +4,7 @@ import { parseArgs, ConfigError } from '../machine/config.js';
 import { createMachine } from '../machine/boot.js';
 import { jitMem } from '../arch/riscv/jit/jit.js';
 import { nodeV8 } from '../lib/nodemods.js';
+import { optWarmOver } from '../machine/optwarm.js';
 import { installHostTerminalHooks, startHostConsole, stopHostConsole } from '../drivers/tty/index.js';
 import { startManagement } from '../mconsole/index.js';
 import { writeFdSync } from '../drivers/chan/chan.js';
@@ -84,7 +85,8 @@ async function main(): Promise<void> {
   if (cfg.stats) {
     let n = 0;
     for (const t of m!.kernel.tasks.values()) n += t.hart.instret;
-    err(`tuml: instret=${n + m!.kernel.retiredInstret}\n`);
+    // optimizer: whether the warm-up (machine/optwarm.ts) is over, V8's optimizing compiler on.
+    err(`tuml: instret=${n + m!.kernel.retiredInstret} optimizer=${optWarmOver() ? 'on' : 'off'}\n`);
     const j = jitMem(m!.kernel.mem);
     // The host process's memory (the memory bench row's figure is the peak, VmHWM).
     const mu = process.memoryUsage(), heap = nodeV8().getHeapStatistics(), mb = (v: number): string => (v / 1048576).toFixed(1);

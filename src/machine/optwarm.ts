@@ -16,6 +16,13 @@ import { primeInterpreter } from '../arch/riscv/prime.js';
 /** Work units a syscall counts for besides its instructions (its kernel side is JavaScript). */
 export const SYSCALL_WORK = 1000;
 /**
+ * And a page fault (a quarter of a syscall): a program that only touches fresh memory
+ * retires ~10 instructions a fault, so without this it never ended the warm-up and
+ * each fault took ~20 µs in V8's baseline tier instead of ~1.1 µs (session 9; a default
+ * boot takes ~800 faults, 0.2M units).
+ */
+export const FAULT_WORK = 250;
+/**
  * Work a task does without blocking that makes it CPU-bound: above the default boot's
  * longest run (0.69M, measured again in session 6) with a margin; each 0.1M less is
  * ~11 ms less of unoptimized interpretation before a CPU-bound program gets TurboFan

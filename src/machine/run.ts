@@ -22,7 +22,7 @@ import { NR } from '../abi/linux/unistd.js';
 import { sampleLoad } from '../proc/index.js';
 import { syncAllPageCaches } from '../fs/pagecache.js';
 import { IdleTrim } from './idletrim.js';
-import { optWarmSlice, optWarmOver, optWarmPure, optWarmExec, SYSCALL_WORK } from './optwarm.js';
+import { optWarmSlice, optWarmOver, optWarmPure, optWarmExec, SYSCALL_WORK, FAULT_WORK } from './optwarm.js';
 
 /** Instructions per scheduling slice. */
 const SLICE = 200000;
@@ -180,7 +180,7 @@ export class RunLoop {
   private runTask(t: Task): void {
     const h = t.hart;
     const k = this.k;
-    let left = SLICE, calls = 0, fast0 = fastCalls, reported = SLICE;
+    let left = SLICE, calls = 0, faults = 0, fast0 = fastCalls, reported = SLICE;
     while (left > 0 && t.state === TaskState.Runnable) {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
       const before = h.instret, fb = fastCalls;
@@ -197,6 +197,7 @@ export class RunLoop {
           if (t.yieldSlice) { t.yieldSlice = false; left = 0; }
           break;
         case EXIT_FAULT:
+          faults++;
           if (!t.mm.fault(h.exitAddr, h.exitKind)) faultSignal(t, t.mm.faultSigbus ? SIGBUS : SIGSEGV, h.exitAddr, h.exitKind);
           break;
         case EXIT_ILLEGAL: faultSignal(t, SIGILL, h.pc, 0); break;
@@ -207,16 +208,16 @@ export class RunLoop {
       if (k.haltStatus !== null) return;
       if (this.warming && left > 0) {
         // Report the work so far as not blocked (the slice goes on); the rest comes below.
-        const work = reported - left + (calls + fastCalls - fast0) * SYSCALL_WORK;
+        const work = reported - left + (calls + fastCalls - fast0) * SYSCALL_WORK + faults * FAULT_WORK;
         if (work >= WARM_STEP) {
           this.warming = warmingNow = optWarmSlice(t, work, false);
-          reported = left; calls = 0; fast0 = fastCalls;
+          reported = left; calls = 0; faults = 0; fast0 = fastCalls;
         }
       }
     }
     if (this.warming) {
       calls += fastCalls - fast0;
-      this.warming = warmingNow = optWarmSlice(t, reported - left + calls * SYSCALL_WORK, left > 0 || t.state !== TaskState.Runnable);
+      this.warming = warmingNow = optWarmSlice(t, reported - left + calls * SYSCALL_WORK + faults * FAULT_WORK, left > 0 || t.state !== TaskState.Runnable);
     }
   }
 
