@@ -36,7 +36,7 @@ export interface MachineConfig {
   jit: JitMode;
   /** Instructions the machine runs in the interpreter before the JIT starts (jitwarm=). */
   jitWarm: number;
-  /** Work (instructions, 1000 per syscall) this process's machines do before V8's optimizing compiler starts (optwarm=; machine/optwarm.ts). */
+  /** Work (instructions, 1000 per syscall, 250 per page fault) this process's machines do before V8's optimizing compiler starts (optwarm=; machine/optwarm.ts). */
   optWarm: number;
   /** Network devices (eth<n>=slirp|daemon|mcast|ucast,...), extra hostfwd= rules, and ip=. */
   eth: EthSpec[];
@@ -67,9 +67,9 @@ Options (UML's kernel command line):
   stats               print counters (instructions retired) on exit
   jit=on|js|off       translate hot guest code to WebAssembly (default on; js: JavaScript only; off: interpreter only)
   jitwarm=N           instructions run before the JIT starts (default 4000000: an idle machine stays small)
-  optwarm=N           work (instructions, 1000 per syscall) before V8's optimizing compiler starts,
-                      unless a task runs 1M without blocking or 20 tasks ran (default 8000000: an
-                      idle machine stays small; 0: at once)
+  optwarm=N           work (instructions, 1000 per syscall, 250 per page fault) before V8's
+                      optimizing compiler starts, unless a task runs 1M without blocking or
+                      20 tasks ran (default 8000000: an idle machine stays small; 0: at once)
   eth<n>=slirp[,MAC][,hostfwd=tcp:HADDR:HPORT-:GPORT]
                       network device with user-mode NAT (no root): guest 10.0.2.15/24,
                       gateway 10.0.2.2 (the host's loopback), DNS 10.0.2.3, DHCP

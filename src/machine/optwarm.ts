@@ -1,6 +1,6 @@
 // V8's optimizing compiler (TurboFan) stays off while the machines of this process warm
 // up: until they have done `optwarm=` units of work (instructions, plus SYSCALL_WORK per
-// syscall), a task has run HOG_WORK without blocking or PURE_WORK instructions without
+// syscall and FAULT_WORK per page fault), a task has run HOG_WORK without blocking or PURE_WORK instructions without
 // entering the kernel, MAX_TASKS tasks have run, or one command line has been exec'd
 // EXEC_REPEAT times. A boot to a busybox prompt does none of these (4.4M units, at most
 // 0.69M without blocking, 0.12M without a syscall, 17 tasks, no command twice) and

@@ -28,7 +28,8 @@ import { optWarmSlice, optWarmOver, optWarmPure, optWarmExec, SYSCALL_WORK, FAUL
 const SLICE = 200000;
 /**
  * While V8's optimizing compiler is held back (machine/optwarm.ts), the run loop reports
- * the work done so far every WARM_STEP units (instructions, SYSCALL_WORK a syscall), and
+ * the work done so far every WARM_STEP units (instructions, SYSCALL_WORK a syscall,
+ * FAULT_WORK a page fault), and
  * the in-place path declines every WARM_CALLS-th call so that the run loop gets to
  * count: a busy task (a getpid loop runs a whole slice in place) then ends that warm-up
  * after ~1,000 calls rather than a slice's ~10,000 run with neither compiler.
