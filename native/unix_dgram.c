@@ -310,7 +310,7 @@ static napi_value js_drop_file_pages(napi_env env, napi_callback_info info) {
   FILE *f = fopen("/proc/self/smaps", "r");
   if (f == NULL) return num(env, -errno);
   char line[512];
-  unsigned long lo = 0, hi = 0;
+  unsigned long lo = 0, hi = 0, anon = 1;
   int cand = 0;
   while (fgets(line, sizeof line, f) != NULL) {
     unsigned long a, b, kb;
@@ -319,10 +319,13 @@ static napi_value js_drop_file_pages(napi_env env, napi_callback_info info) {
     if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &a, &b, perm, &pathAt) == 3 && pathAt > 0) {
       // A mapping's first line: a candidate when private, not writable and of a file.
       cand = perm[1] != 'w' && perm[3] == 'p' && line[pathAt] == '/';
-      lo = a; hi = b;
+      lo = a; hi = b; anon = 1;
     } else if (cand && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
-      // No copied page (a RELRO section written before it became read-only has some).
-      if (kb == 0 && madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0) total += (double)(hi - lo);
+      anon = kb;
+    } else if (cand && sscanf(line, "Swap: %lu kB", &kb) == 1) {
+      // No copied page, resident or swapped out (a RELRO section written before it
+      // became read-only has some): dropping the mapping's pages loses nothing.
+      if (anon == 0 && kb == 0 && madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0) total += (double)(hi - lo);
       cand = 0;
     }
   }
