@@ -112,7 +112,7 @@ export class JitMem {
 
   wasmLoop(): WasmLoop {
     if (this.loop === null) {
-      const loop = this.loop = new WasmLoop(this.mem);
+      const loop = this.loop = new WasmLoop(this.mem, CALLS_OUT);
       // A frame's code is gone: so are the wasm regions entered on it (their hash entries die with the generation).
       this.mem.codeDropped = (f: number): void => {
         const jp = this.pages[f];
@@ -153,6 +153,8 @@ const tlbImport = (va: number, write: number): number => {
   if (pte === 0 || (write !== 0 && mmu.mem.code[pteFrame(pte)] !== undefined)) return -1;
   return mmu.enter(va, kind, pte);
 };
+/** What wasm regions call out to through the dispatch loop's table (wasmloop.ts SLOT_TLB). */
+const CALLS_OUT = { tlb: tlbImport, ecall: ecallImport };
 const SF_PC = ST_PC >>> 3, SI_INTERP = ST_INTERP >>> 2;
 const notJs = (): number => { throw new Error('jit: a wasm region runs through the dispatch loop'); };
 
@@ -228,12 +230,20 @@ function translate(h: Hart, jm: JitMem, jp: JitPage, f: number, pc: number, off:
   install(jm, jp, f, region, null);
 }
 
-/** Compile the queued wasm translations in one module and install those whose code is unchanged. */
+/** Compile the queued wasm translations (one module, or two: see flushBatch) and install those whose code is unchanged. */
 function flush(jm: JitMem): void {
-  const batch = jm.pending, mem = jm.mem;
+  const all = jm.pending;
   jm.pending = [];
-  const loop = jm.wasmLoop();
-  const fns = instantiate(batch.map((p) => p.wr), mem.memory, loop.table, fpImport, tlbImport, ecallImport);
+  // One module for the regions with F/D arithmetic, one for the rest (wasmgen.ts F_FP).
+  const fp = all.filter((p) => p.wr.fp);
+  if (fp.length > 0) flushBatch(jm, fp);
+  if (fp.length < all.length) flushBatch(jm, fp.length > 0 ? all.filter((p) => !p.wr.fp) : all);
+}
+
+/** Compile one module of translations, all with or all without F/D arithmetic, and install them. */
+function flushBatch(jm: JitMem, batch: Pending[]): void {
+  const mem = jm.mem, loop = jm.wasmLoop();
+  const fns = instantiate(batch.map((p) => p.wr), mem.memory, loop.table, fpImport);
   for (let i = 0; i < batch.length; i++) {
     const { wr, jp, f, off } = batch[i];
     for (const s of wr.starts) if (jp.cold[s >>> 1] === PENDING) jp.cold[s >>> 1] = 0;

@@ -23,7 +23,7 @@
 import { Op } from '../decode.js';
 import { ST_X, ST_F, ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
 import { DTLB_MASK, TLB_RTAG32, TLB_WTAG32, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
-import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, CELL_WAY, BLK_BITS, BLK_MASK } from './wasmloop.js';
+import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, CELL_WAY, BLK_BITS, BLK_MASK, SLOT_TLB, SLOT_ECALL, CALL_TYPES } from './wasmloop.js';
 import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, STORES, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
 import { Bytes, W, I32, I64, F64, VOID, module } from './wasmenc.js';
 
@@ -33,8 +33,14 @@ const NTC = 4;
 const P_ST = 0, P_N = 1, P_BLK = 2, P_PV = 3, L_PV = 4, L_T0 = 36, L_T1 = 37, L_VA = 38, L_LINK = 39,
   L_TI = 40, L_P = 41, L_INTERP = 42, L_GP = 43, L_GN = 44, L_PUT = 45, L_TC = 46, L_EXTRA = L_TC + 2 * NTC;
 const reg = (r: number): number => L_PV + r;
-/** Function indices in a batch module: the fp, tlb and ecall imports, mulhu, then the regions. */
-const F_FP = 0, F_TLB = 1, F_ECALL = 2, F_MULHU = 3, F_FIRST = 4;
+/**
+ * Function indices in a batch module: the fp import when its regions have F/D arithmetic
+ * (a direct call: a call out through the table made an F/D loop ~6% slower), mulhu, then
+ * the regions. No other import: TLB misses and ecalls call out through the dispatch
+ * loop's table (wasmloop.ts SLOT_TLB), which keeps a module's compile cheap.
+ */
+const F_FP = 0;
+const fMulhu = (fp: boolean): number => fp ? 1 : 0;
 
 const LOADS = new Set<number>([Op.LB, Op.LBU, Op.LH, Op.LHU, Op.LW, Op.LWU, Op.LD, Op.FLW, Op.FLD]);
 
@@ -142,14 +148,18 @@ export interface WasmRegion {
   ninsts: number;
   /** Link cells of its exits (wasmloop.ts), to be given back with the region. */
   cells: number[];
+  /** It has F/D arithmetic (calls the fp import: only batches of such regions import it). */
+  fp: boolean;
 }
 
 const TYPES = [
   { params: [I32, I32, I32, I64], results: [I32] },       // 0: a region
-  { params: [I32, I32], results: [I32] },                 // 1: fp(st, raw) -> ok; ecall(st, 0) -> done
+  CALL_TYPES[0],                                          // 1: fp(st, raw) -> ok; ecall(st, 0) -> done
   { params: [I64, I64], results: [I64] },                 // 2: mulhu(a, b)
-  { params: [F64, I32], results: [I32] },                 // 3: tlb(va, write) -> physical address or -1
+  CALL_TYPES[1],                                          // 3: tlb(va, write) -> physical address or -1
 ];
+/** Call out to JavaScript through the dispatch loop's table slot (wasmloop.ts SLOT_TLB): arguments on the stack. */
+const callOut = (b: Bytes, slot: number, type: number): Bytes => b.i32(slot).op(W.call_indirect).u32(type).u32(0);
 
 /** Ops with a wasm translation. */
 function supported(op: number): boolean {
@@ -191,6 +201,8 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   const blocks = discover(pg, entry, WASM_MAX_BLOCKS, WASM_MAX_INSTS);
   if (blocks.length === 0) return null;
   for (const b of blocks) for (const i of b.insts) if (!supported(i.op)) return null;
+  /** F/D arithmetic: the module imports fp (see F_FP). */
+  const fp = blocks.some((x) => x.insts.some((i) => i.op === Op.FP));
   const index = new Map<number, number>();
   blocks.forEach((b, i) => index.set(b.start, i));
   const nb = blocks.length;
@@ -404,7 +416,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     // A TLB miss: the MMU walks the page table (no fault is taken here: an access the
     // page table does not allow, or a store to a page holding code, goes to the interpreter).
     if (size > 1) { crossing(); b.hint(false).op(W.br_if).u32(0); }
-    b.get(L_VA).op(W.f64_convert_i64_s).i32(store ? 1 : 0).op(W.call).u32(F_TLB).tee(L_P);
+    callOut(b.get(L_VA).op(W.f64_convert_i64_s).i32(store ? 1 : 0), SLOT_TLB, 3).tee(L_P);
     b.i32(0).op(W.i32_ge_s).hint(true).op(W.br_if).u32(1);
     close(ANON);
     exitAt(off, rem, true);
@@ -470,7 +482,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   const mulh = (k: number, a: number, c: number, op: number): void => {
     const r = dst(k);
     rd(a); b.set(L_T0); rd(c); b.set(L_T1);
-    b.get(L_T0).get(L_T1).op(W.call).u32(F_MULHU);
+    b.get(L_T0).get(L_T1).op(W.call).u32(fMulhu(fp));
     // mulh: - (a < 0 ? b : 0) - (b < 0 ? a : 0); mulhsu: - (a < 0 ? b : 0)
     if (op !== Op.MULHU) {
       b.get(L_T1).i64(0).get(L_T0).i64(0).op(W.i64_lt_s).op(W.select).op(W.i64_sub);
@@ -638,7 +650,7 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           // a0) goes on with the next instruction; any other leaves, retired as the
           // interpreter counts it, for the kernel.
           // (The ecall ends its block: the cache was written back before it.)
-          b.get(P_ST).i32(0).op(W.call).u32(F_ECALL); ifOpen();
+          callOut(b.get(P_ST).i32(0), SLOT_ECALL, 1); ifOpen();
           loaded &= ~(1 << 10);
           { // (need[] stops at an ecall: check the budget for what follows, as a backward jump does)
             const j = index.get(off + 4);
@@ -691,16 +703,24 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   body.get(P_ST).get(L_INTERP).mem(W.i32_store, 2, ST_INTERP);
   body.get(P_ST).get(L_LINK).mem(W.i32_store, 2, ST_LINK);
   body.get(P_N);
-  return { body, index, ninsts, guards: flags.size - 2, starts: blocks.filter((x, k) => x.start >= 0 && x.start < 4096 && !inner(k)).map((x) => x.start), cells };
+  return { body, index, ninsts, guards: flags.size - 2, starts: blocks.filter((x, k) => x.start >= 0 && x.start < 4096 && !inner(k)).map((x) => x.start), cells, fp };
 }
 
-/** Compile translated regions into one module (a module's fixed cost dwarfs a region's); their functions in order. */
+/**
+ * Compile translated regions, all with or all without F/D arithmetic (`fp`), into one
+ * module (a module's fixed cost dwarfs a region's); their functions in order.
+ */
 export function instantiate(regions: WasmRegion[], memory: WebAssembly.Memory, table: WebAssembly.Table,
-  fp: (st: number, raw: number) => number, tlb: (va: number, write: number) => number,
-  ecall: (st: number, zero: number) => number): Function[] {
+  fpCall: (st: number, raw: number) => number): Function[] {
+  const fp = regions[0].fp, first = fMulhu(fp) + 1;
   const funcs = [{ type: 2, locals: [[7, I64]] as [number, number][], body: mulhuBody() }];
-  for (const r of regions) funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64], [2 * NTC + r.guards, I32]], body: r.body });
-  const bytes = module(TYPES, [{ name: 'fp', type: 1 }, { name: 'tlb', type: 3 }, { name: 'ecall', type: 1 }], funcs, true);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: { mem: memory, tab: table, fp, tlb, ecall } });
-  return regions.map((_, i) => inst.exports[`f${F_FIRST + i}`] as Function);
+  for (const r of regions) {
+    if (r.fp !== fp) throw new Error('jit: a batch mixes regions with and without F/D arithmetic');
+    funcs.push({ type: 0, locals: [[35, I64], [6, I32], [1, I64], [2 * NTC + r.guards, I32]], body: r.body });
+  }
+  const bytes = module(TYPES, fp ? [{ name: 'fp', type: 1 }] : [], funcs, true);
+  const imports: Record<string, WebAssembly.ImportValue> = { mem: memory, tab: table };
+  if (fp) imports.fp = fpCall;
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { m: imports });
+  return regions.map((_, i) => inst.exports[`f${first + i}`] as Function);
 }

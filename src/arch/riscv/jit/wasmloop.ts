@@ -126,6 +126,33 @@ function tiering(): void {
   nodeV8().setFlagsFromString('--experimental-wasm-branch-hinting');
 }
 
+/**
+ * Table slots of the JIT's calls out to JavaScript for TLB misses and ecalls. Regions
+ * reach them with call_indirect rather than importing the JS functions: each function a
+ * module imports cost ~0.15 ms of its compile, a JS one ~0.13 ms more of its
+ * instantiation (V8 makes wrappers for them per module); a batch of one region took 0.34
+ * ms to compile and instantiate with three imports, 0.05 ms with none (session 9). F/D
+ * arithmetic, called per instruction, stays a direct import (wasmgen.ts F_FP).
+ */
+export const SLOT_TLB = 0, SLOT_ECALL = 1;
+const FIRST_SLOT = 2;
+
+/** Signatures of the calls out: fp(st, raw) and ecall(st, 0) -> i32; tlb(va, write) -> i32. */
+export const CALL_TYPES = [{ params: [I32, I32], results: [I32] }, { params: [F64, I32], results: [I32] }];
+
+/** A module of wasm functions forwarding to the JS calls out (imported once, here), exported as f2 and f3. */
+function callsOutModule(): Uint8Array {
+  const fwd = (imp: number): Bytes => new Bytes().get(0).get(1).op(W.call).u32(imp);
+  return module(CALL_TYPES, [{ name: 'tlb', type: 1 }, { name: 'ecall', type: 0 }],
+    [{ type: 1, locals: [], body: fwd(0) }, { type: 0, locals: [], body: fwd(1) }]);
+}
+
+/** The JS functions regions call out to through the table (see SLOT_TLB). */
+export interface CallsOut {
+  tlb(va: number, write: number): number;
+  ecall(st: number, zero: number): number;
+}
+
 /** The loop, its table of region functions and the entry hash table of one guest memory. */
 export class WasmLoop {
   readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
@@ -136,7 +163,7 @@ export class WasmLoop {
   private mask = (1 << HT_BITS) - 1;
   private used = 0;
   private readonly freeSlots: number[] = [];
-  private nextSlot = 0;
+  private nextSlot = FIRST_SLOT;
   /** Link cells: given back ones, and the unused rest of the current area. */
   private readonly freeCells: number[] = [];
   private cellNext = 0;
@@ -144,10 +171,14 @@ export class WasmLoop {
   /** The link cells of the region in each table slot (given back with it). */
   private readonly slotCells: (number[] | undefined)[] = [];
 
-  constructor(readonly mem: PhysMem) {
+  constructor(readonly mem: PhysMem, calls: CallsOut) {
     tiering();
     this.htBase = 0; this.ht = new Int32Array(0); this.run = (): number => 0;
     this.make(HT_BITS);
+    const out = new WebAssembly.Instance(new WebAssembly.Module(callsOutModule() as Uint8Array<ArrayBuffer>),
+      { m: { mem: mem.memory, tlb: calls.tlb, ecall: calls.ecall } }).exports;
+    this.table.set(SLOT_TLB, out.f2 as Function);
+    this.table.set(SLOT_ECALL, out.f3 as Function);
   }
 
   /** A fresh empty hash table of 2^bits entries and the loop compiled for it. */
