@@ -29,8 +29,10 @@ export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40;
 
 /** A growable byte sink with LEB128 helpers. */
 export class Bytes {
-  buf = new Uint8Array(4096);
+  buf: Uint8Array;
   len = 0;
+  /** capacity: bytes before the first growth (a region's body is ~70 per instruction). */
+  constructor(capacity = 256) { this.buf = new Uint8Array(capacity); }
   /** Branch hints (offset of an if/br_if, 1 likely or 0 unlikely) pairs, see hint(). */
   hints: number[] = [];
   byte(b: number): this {
@@ -51,6 +53,7 @@ export class Bytes {
   }
   /** Unsigned LEB128 of a non-negative integer below 2^53. */
   u32(v: number): this {
+    if (v < 128) return this.byte(v);
     do { let b = v % 128; v = Math.floor(v / 128); if (v !== 0) b |= 0x80; this.byte(b); } while (v !== 0);
     return this;
   }

@@ -230,7 +230,9 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   }
   const maxNeed = Math.max(...need);
   const spans = findSpans(blocks, index, jalrIn, entry);
-  const b = new Bytes();
+  let ninsts = 0;
+  for (const x of blocks) ninsts += x.insts.length;
+  const b = new Bytes(ninsts * 80);
   /**
    * The wasm labels open where code is being emitted, outermost first: EXIT, TOP, a
    * block's label (its index: the wasm block whose end its code follows), a span's loop
@@ -239,15 +241,18 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
    */
   const EXIT = -1, TOP = -2, ANON = -3, LOOP = 1 << 20;
   const lab: number[] = [];
-  const open = (l: number): void => { lab.push(l); };
+  /** Where each open label other than ANON is in `lab` (they are unique). */
+  const at = new Map<number, number>();
+  const open = (l: number): void => { if (l !== ANON) at.set(l, lab.length); lab.push(l); };
   const close = (l: number): void => {
     if (lab.pop() !== l) throw new Error('jit: wasm labels out of order');
+    if (l !== ANON) at.delete(l);
     b.op(W.end);
   };
   const depthTo = (l: number): number => {
-    const at = lab.lastIndexOf(l);
-    if (at < 0) throw new Error(`jit: no wasm label ${l}`);
-    return lab.length - 1 - at;
+    const k = l === ANON ? lab.lastIndexOf(l) : at.get(l) ?? -1;
+    if (k < 0) throw new Error(`jit: no wasm label ${l}`);
+    return lab.length - 1 - k;
   };
   let bi = 0;
   /** The loop span being emitted (see findSpans), or null. */
@@ -491,7 +496,6 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
     put(r);
   };
 
-  let ninsts = 0;
   // Dispatch: block $b(last) … block $b0 (the blocks outside a span's interior), br_table
   // over P_BLK, then each block's code. Blocks inside a span (after its first) are not
   // entered from outside it: their labels are opened inside the span's loop.
@@ -506,7 +510,6 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   for (bi = 0; bi < nb; bi++) {
     const blk: Block = blocks[bi];
     const len = blk.insts.length;
-    ninsts += len;
     const sp = spans[bi];
     if (sp === null || sp.j === bi) { loaded = 0; dirty = 0; }
     term = false;
