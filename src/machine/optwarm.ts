@@ -1,12 +1,13 @@
 // V8's optimizing compiler (TurboFan) stays off while the machines of this process warm
 // up: until they have done `optwarm=` units of work (instructions, plus SYSCALL_WORK per
-// syscall and FAULT_WORK per page fault), a task has run HOG_WORK without blocking or PURE_WORK instructions without
-// entering the kernel, MAX_TASKS tasks have run, or one command line has been exec'd
-// EXEC_REPEAT times. A boot to a busybox prompt does none of these (4.4M units, at most
-// 0.69M without blocking, 0.12M without a syscall, 17 tasks, no command twice) and
-// reaches the prompt as fast without TurboFan, which saves its host memory: each TurboFan
-// compile of the interpreter's loop takes ~8 MB of compiler zones, and TurboFan's own
-// code is ~4 MB of the node binary's pages (docs/benchmarks.md, "Idle memory"). Once on it stays on; hot functions are optimized at their next tier-up check.
+// syscall and FAULT_WORK per page fault), a task has run HOG_WORK without blocking or
+// PURE_WORK instructions without entering the kernel, MAX_TASKS tasks have run, or one
+// command line has been exec'd EXEC_REPEAT times. A boot to a busybox prompt does none of
+// these (4.4M units, at most 0.69M without blocking, 0.12M without a syscall, 17 tasks,
+// no command twice) and reaches the prompt as fast without TurboFan, which saves its host
+// memory: each TurboFan compile of the interpreter's loop takes ~8 MB of compiler zones,
+// and TurboFan's own code is ~4 MB of the node binary's pages (docs/benchmarks.md, "Idle
+// memory"). Once on it stays on; hot functions are optimized at their next tier-up check.
 // A task that runs long, many tasks or a repeated command also end the guest JIT's
 // warm-up (jitwarm=) at once.
 import { nodeV8 } from '../lib/nodemods.js';
@@ -121,7 +122,7 @@ export function optWarmStart(work: number): void {
     if (jit) setJitWarmup(0);
   });
   const off = process.execArgv.includes('--no-turbofan');
-  if (work <= 0) { warm.done = true; if (off) speedFlags(); return; }
+  if (work <= 0) { warm.done = true; speedFlags(); return; }
   if (!off) nodeV8().setFlagsFromString('--no-turbofan');
 }
 

@@ -235,9 +235,9 @@ function flush(jm: JitMem): void {
   const all = jm.pending;
   jm.pending = [];
   // One module for the regions with F/D arithmetic, one for the rest (wasmgen.ts F_FP).
-  const fp = all.filter((p) => p.wr.fp);
+  const fp = all.filter((p) => p.wr.fp), other = all.filter((p) => !p.wr.fp);
   if (fp.length > 0) flushBatch(jm, fp);
-  if (fp.length < all.length) flushBatch(jm, fp.length > 0 ? all.filter((p) => !p.wr.fp) : all);
+  if (other.length > 0) flushBatch(jm, other);
 }
 
 /** Compile one module of translations, all with or all without F/D arithmetic, and install them. */

@@ -31,7 +31,7 @@ export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40;
 export class Bytes {
   buf: Uint8Array;
   len = 0;
-  /** capacity: bytes before the first growth (a region's body is ~70 per instruction). */
+  /** capacity: bytes before the first growth (translateWasm sizes a region's body by its instructions). */
   constructor(capacity = 256) { this.buf = new Uint8Array(capacity); }
   /** Branch hints (offset of an if/br_if, 1 likely or 0 unlikely) pairs, see hint(). */
   hints: number[] = [];
