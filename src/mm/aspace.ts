@@ -3,7 +3,7 @@
 // File-backed VMAs reach their pages through VmBacking, which fs/ implements.
 import { PhysMem, PAGE_SIZE } from './phys.js';
 import { PageTable, PTE_R, PTE_W, PTE_X, makePte, pteFrame, USER_TOP } from './pagetable.js';
-import { Mmu, ACC_R, ACC_W, ACC_X } from './mmu.js';
+import { Mmu, ACC_R, ACC_W, ACC_X, type FaultIn } from './mmu.js';
 import { PROT_READ, PROT_WRITE, PROT_EXEC, MAP_SHARED, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN } from '../abi/linux/mman.js';
 import { ENOMEM, EEXIST, EINVAL, EACCES, EFAULT as EFAULT_ } from '../abi/linux/errno.js';
 
@@ -52,7 +52,7 @@ export const MMAP_MIN = 0x10000;
 
 function pageUp(x: number): number { return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE; }
 
-export class AddressSpace {
+export class AddressSpace implements FaultIn {
   readonly pt = new PageTable();
   vmas: Vma[] = [];            // sorted by start, non-overlapping
   readonly mmus = new Set<Mmu>();
@@ -74,8 +74,8 @@ export class AddressSpace {
 
   constructor(readonly mem: PhysMem) {}
 
-  attach(m: Mmu): void { this.mmus.add(m); m.setPageTable(this.pt); }
-  detach(m: Mmu): void { this.mmus.delete(m); if (m.pt === this.pt) m.setPageTable(null); }
+  attach(m: Mmu): void { this.mmus.add(m); m.setPageTable(this.pt); m.space = this; }
+  detach(m: Mmu): void { this.mmus.delete(m); if (m.pt === this.pt) { m.setPageTable(null); m.space = null; } }
   private flushTlbs(): void { for (const m of this.mmus) m.flush(); }
   private flushPage(vpn: number): void { for (const m of this.mmus) m.flushPage(vpn); }
 
@@ -90,6 +90,15 @@ export class AddressSpace {
       else return m;
     }
     return null;
+  }
+
+  /**
+   * A fault the MMU may resolve without leaving the CPU (Mmu.faultIn): one that maps a page
+   * where none was. Copy-on-write moves a page to another frame under the CPU's cached
+   * translations, so that and everything else (false) is left to the run loop.
+   */
+  faultIn(va: number, kind: number): boolean {
+    return va >= 0 && va < USER_TOP && this.pt.get(Math.floor(va / PAGE_SIZE)) === 0 && this.fault(va, kind);
   }
 
   /**

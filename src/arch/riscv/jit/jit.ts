@@ -148,7 +148,8 @@ const ecallImport = (): number => ecallFast !== null && ecallFast(cur!) ? 1 : 0;
 /** A wasm region's TLB miss: the physical address of va, or -1 to let the interpreter take the access. */
 const tlbImport = (va: number, write: number): number => {
   const mmu = cur!.mmu, kind = write !== 0 ? ACC_W : ACC_R;
-  const pte = mmu.probe(va, kind);
+  let pte = mmu.probe(va, kind);
+  if (pte === 0) pte = mmu.faultIn(va, kind);
   // A store into a frame with decoded code must leave the region (it may be rewriting it).
   if (pte === 0 || (write !== 0 && mmu.mem.code[pteFrame(pte)] !== undefined)) return -1;
   return mmu.enter(va, kind, pte);
