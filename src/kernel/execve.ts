@@ -117,7 +117,7 @@ function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], o
   t.exePath = f.path;
   t.execed = true;
   const h = t.hart;
-  h.x.fill(0); h.f64.fill(0); h.fflags = 0; h.frm = 0; h.resAddr = -1;
+  h.x.fill(0); h.f64.fill(0); h.fflags = 0; h.frm = 0; h.res[0] = -1;
   h.pc = loaded.entry;
   h.setNum(2, loaded.sp);
   t.kernel.execed?.(t, argv);

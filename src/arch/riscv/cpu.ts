@@ -205,6 +205,93 @@ function amoD(h: Hart, f5: number, va: number, rd: number, b: number): boolean {
 }
 
 /**
+ * The instructions that are rare in integer code (A, F/D, fence.i, CSRs, ebreak), out
+ * of run()'s loop: its TurboFan compile, which every other kernel function waits for on
+ * V8's one worker thread when the warm-up ends, is that much shorter. Returns EXIT_BUDGET
+ * to go on, else the exit (with its details set); faults throw as in run().
+ * `retired`: instructions retired before this one (for the counters).
+ */
+function rare(h: Hart, w: number, imm: number, retired: number): number {
+  const x = h.x, fi = h.fi, mem = h.mem, mmu = h.mmu, i32 = mem.i32;
+  const rd = (w >>> Slot.RD) & 127, a = (w >>> Slot.RS1) & 127, b = (w >>> Slot.RS2) & 127;
+  switch (w & Slot.OP) {
+    // ---- A
+    case Op.LR_W: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0);
+      if ((va & 3) !== 0) { h.exitAddr = va; h.exitKind = ACC_R; return EXIT_MISALIGNED; }
+      const v = i32[mmu.r(va) >>> 2];
+      h.res[0] = va; x[rd] = v; x[rd + 1] = v >> 31; break;
+    }
+    case Op.LR_D: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0);
+      if ((va & 7) !== 0) { h.exitAddr = va; h.exitKind = ACC_R; return EXIT_MISALIGNED; }
+      const q = mmu.r(va) >>> 2;
+      h.res[0] = va; const lo = i32[q]; x[rd + 1] = i32[q + 1]; x[rd] = lo; break;
+    }
+    case Op.SC_W: case Op.SC_D: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0);
+      const sz = (w & Slot.OP) === Op.SC_W ? 3 : 7;
+      if ((va & sz) !== 0) { h.exitAddr = va; h.exitKind = ACC_W; return EXIT_MISALIGNED; }
+      let r = 1;
+      if (h.res[0] === va) {
+        const q = mmu.w(va) >>> 2;
+        i32[q] = x[b];
+        if (sz === 7) i32[q + 1] = x[b + 1];
+        r = 0;
+      }
+      h.res[0] = -1;
+      x[rd] = r; x[rd + 1] = 0; break;
+    }
+    case Op.AMO_W: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0);
+      if (!amoW(h, imm, va, rd, b)) { h.exitAddr = va; h.exitKind = ACC_W; return EXIT_MISALIGNED; }
+      break;
+    }
+    case Op.AMO_D: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0);
+      if (!amoD(h, imm, va, rd, b)) { h.exitAddr = va; h.exitKind = ACC_W; return EXIT_MISALIGNED; }
+      break;
+    }
+
+    // ---- F/D memory and compute
+    case Op.FLW: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
+      const p = mmu.r(va);
+      fi[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va, p); fi[rd + 1] = -1; break;
+    }
+    case Op.FLD: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
+      const p = mmu.r(va);
+      if ((p & 7) === 0) { const q = p >>> 2; fi[rd] = i32[q]; fi[rd + 1] = i32[q + 1]; }
+      else { fi[rd] = ld64(h, va, p); fi[rd + 1] = TMP_I32[1]; }
+      break;
+    }
+    case Op.FSW: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
+      const p = mmu.w(va);
+      if ((p & 3) === 0) i32[p >>> 2] = fi[b]; else st32(h, va, p, fi[b]);
+      break;
+    }
+    case Op.FSD: {
+      const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
+      const p = mmu.w(va);
+      if ((p & 7) === 0) { const q = p >>> 2; i32[q] = fi[b]; i32[q + 1] = fi[b + 1]; }
+      else st64(h, va, p, fi[b], fi[b + 1]);
+      break;
+    }
+    case Op.FP:
+      if (!fpExec(h, imm)) { h.exitInst = imm; return EXIT_ILLEGAL; }
+      break;
+
+    case Op.FENCE_I: mem.dropAllCode(); break;
+    case Op.EBREAK: return EXIT_EBREAK;
+    case Op.CSR: if (!csr(h, imm, retired)) { h.exitInst = imm; return EXIT_ILLEGAL; } break;
+    default: h.exitInst = imm; return EXIT_ILLEGAL;
+  }
+  return EXIT_BUDGET;
+}
+
+/**
  * Run up to `budget` instructions; returns an EXIT_* reason (see hart.ts). `hot` > 0
  * (the JIT dispatcher only) counts taken jumps and returns EXIT_HOT at a target that
  * reached `hot`, and EXIT_JIT before an instruction marked Op.JIT_ENTRY.
@@ -459,90 +546,17 @@ export function run(h: Hart, budget: number, hot = 0): number {
         case Op.REMW: md.remw(x, rd, a, b); break;
         case Op.REMUW: md.remuw(x, rd, a, b); break;
 
-        // ---- A
-        case Op.LR_W: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0);
-          if ((va & 3) !== 0) { n++; h.exitAddr = va; h.exitKind = ACC_R; ret = EXIT_MISALIGNED; break loop; }
-          const v = i32[mmu.r(va) >>> 2];
-          h.resAddr = va; x[rd] = v; x[rd + 1] = v >> 31; break;
-        }
-        case Op.LR_D: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0);
-          if ((va & 7) !== 0) { n++; h.exitAddr = va; h.exitKind = ACC_R; ret = EXIT_MISALIGNED; break loop; }
-          const q = mmu.r(va) >>> 2;
-          h.resAddr = va; const lo = i32[q]; x[rd + 1] = i32[q + 1]; x[rd] = lo; break;
-        }
-        case Op.SC_W: case Op.SC_D: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0);
-          const sz = (w & Slot.OP) === Op.SC_W ? 3 : 7;
-          if ((va & sz) !== 0) { n++; h.exitAddr = va; h.exitKind = ACC_W; ret = EXIT_MISALIGNED; break loop; }
-          let r = 1;
-          if (h.resAddr === va) {
-            const q = mmu.w(va) >>> 2;
-            i32[q] = x[b];
-            if (sz === 7) i32[q + 1] = x[b + 1];
-            r = 0;
-          }
-          h.resAddr = -1;
-          x[rd] = r; x[rd + 1] = 0; break;
-        }
-        case Op.AMO_W: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0);
-          if (!amoW(h, imm, va, rd, b)) { n++; h.exitAddr = va; h.exitKind = ACC_W; ret = EXIT_MISALIGNED; break loop; }
-          break;
-        }
-        case Op.AMO_D: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0);
-          if (!amoD(h, imm, va, rd, b)) { n++; h.exitAddr = va; h.exitKind = ACC_W; ret = EXIT_MISALIGNED; break loop; }
-          break;
-        }
-
-        // ---- F/D memory and compute
-        case Op.FLW: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.r(va);
-          fi[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va, p); fi[rd + 1] = -1; break;
-        }
-        case Op.FLD: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.r(va);
-          if ((p & 7) === 0) { const q = p >>> 2; fi[rd] = i32[q]; fi[rd + 1] = i32[q + 1]; }
-          else { fi[rd] = ld64(h, va, p); fi[rd + 1] = TMP_I32[1]; }
-          break;
-        }
-        case Op.FSW: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.w(va);
-          if ((p & 3) === 0) i32[p >>> 2] = fi[b]; else st32(h, va, p, fi[b]);
-          break;
-        }
-        case Op.FSD: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.w(va);
-          if ((p & 7) === 0) { const q = p >>> 2; i32[q] = fi[b]; i32[q + 1] = fi[b + 1]; }
-          else st64(h, va, p, fi[b], fi[b + 1]);
-          break;
-        }
-        case Op.FP:
-          if (!fpExec(h, imm)) { n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop; }
-          break;
-
         // ---- system
         case Op.FENCE: break;
-        case Op.FENCE_I: mem.dropAllCode(); break;
         case Op.ECALL:
           // Not for the JIT's cold-code runs (hot > 0): its dispatcher handles the exit (jit.ts).
           if (hot === 0 && ecallFast !== null && ecallFast(h)) break;
           ret = EXIT_ECALL; break loop;
-        case Op.EBREAK: n++; ret = EXIT_EBREAK; break loop;
-        case Op.CSR:
-          if (!csr(h, imm, h.instret + (budget - n - 1))) {
-            n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop;
-          }
-          break;
         case Op.JIT_ENTRY: n++; ret = EXIT_JIT; break loop;
-        default:
-          n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop;
+        default: {
+          const r = rare(h, w, imm, h.instret + (budget - n - 1));
+          if (r !== EXIT_BUDGET) { n++; ret = r; break loop; }
+        }
       }
       pcOff += w >>> Slot.LEN;
     }

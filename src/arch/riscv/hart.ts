@@ -7,9 +7,10 @@ import { PhysMem, STATE_SLOT } from '../../mm/phys.js';
  * A hart's state lives in a slot of guest memory (PhysMem.allocSlot), where translated
  * wasm code reads and writes it; byte offsets within the slot:
  * x0..x31 and the sink pair as int32 (lo, hi), f0..f31 raw, the pc, interpreter flag and
- * link cell (i32, see jit/wasmloop.ts) a translated region exits with, and the MMU's TLB.
+ * link cell (i32, see jit/wasmloop.ts) a translated region exits with, the LR/SC
+ * reservation (f64) and the MMU's TLB.
  */
-export const ST_X = 0, ST_F = 272, ST_PC = 528, ST_INTERP = 536, ST_LINK = 540, ST_TLB = 1024;
+export const ST_X = 0, ST_F = 272, ST_PC = 528, ST_INTERP = 536, ST_LINK = 540, ST_RES = 544, ST_TLB = 1024;
 if (ST_TLB + TLB_BYTES > STATE_SLOT) throw new Error('hart: the TLB does not fit the state slot');
 
 /** Why run() returned. The CPU knows nothing of Linux; the kernel interprets these. */
@@ -40,8 +41,8 @@ export class Hart {
   frm = 0;
   /** Instructions retired (also drives rdcycle/rdinstret and virtual time). */
   instret = 0;
-  /** LR/SC reservation: address and whether it is valid. */
-  resAddr = -1;
+  /** LR/SC reservation: res[0] is the reserved address, -1 when none (in the slot: translated code sets and checks it too). */
+  readonly res: Float64Array;
   /** Details of the last exit: fault address and access kind, or the bad instruction bits. */
   exitAddr = 0;
   exitKind = 0;
@@ -59,6 +60,8 @@ export class Hart {
     this.f64 = new Float64Array(buf, slot + ST_F, 32);
     this.fi = new Int32Array(buf, slot + ST_F, 64);
     this.f32 = new Float32Array(buf, slot + ST_F, 64);
+    this.res = new Float64Array(buf, slot + ST_RES, 1);
+    this.res[0] = -1;
     this.mmu = new Mmu(mem, slot + ST_TLB);
   }
 

@@ -87,6 +87,11 @@ export function translatable(op: number): boolean {
   return true;
 }
 
+/** The A extension's instructions (translated by the wasm back end only). */
+export function atomic(op: number): boolean {
+  return op === Op.LR_W || op === Op.LR_D || op === Op.SC_W || op === Op.SC_D || op === Op.AMO_W || op === Op.AMO_D;
+}
+
 export function endsBlock(op: number): boolean {
   switch (op) {
     case Op.J: case Op.JAL: case Op.JALR: case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE:
@@ -124,7 +129,8 @@ export class Pages {
   private readonly far = new Map<number, PageRef | null>();
   /**
    * pages[k + 1] for k = -1, 0, 1; null where the neighbour is not mapped executable.
-   * ecall: true when the back end translates ecall (it ends a block; wasm leaves with EXIT_ECALL).
+   * ecall: true when the back end translates ecall (it ends a block; wasm leaves with
+   * EXIT_ECALL) and the A extension's atomics (wasm).
    * resolve: the page k pages away, for a back end that can reach beyond the neighbours
    * (wasm follows calls into small functions elsewhere, such as a byte-swap helper).
    * read32: the 32-bit word at an offset from the entry page in readable memory, or null
@@ -177,7 +183,7 @@ export class Pages {
     }
     let op = w & Slot.OP;
     if (op === Op.JIT_ENTRY) op = pg.orig[po >>> 1];
-    if (!translatable(op) && !(this.ecall && op === Op.ECALL)) return null;
+    if (!translatable(op) && !(this.ecall && (op === Op.ECALL || atomic(op)))) return null;
     return { off, page: k, op, rd: (w >>> Slot.RD) & 127, rs1: (w >>> Slot.RS1) & 127, rs2: (w >>> Slot.RS2) & 127,
       len: w >>> Slot.LEN, imm, straddle };
   }

@@ -20,8 +20,8 @@
 // frame's code generation, PhysMem.gen); F/D arithmetic calls fpExec through an import.
 // Returns null for a region with an instruction it does not translate (the JS back end
 // takes those).
-import { Op } from '../decode.js';
-import { ST_X, ST_F, ST_PC, ST_INTERP, ST_LINK, ST_TLB } from '../hart.js';
+import { Op, AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, AMO_AND, AMO_MIN, AMO_MAX, AMO_MINU } from '../decode.js';
+import { ST_X, ST_F, ST_PC, ST_INTERP, ST_LINK, ST_RES, ST_TLB } from '../hart.js';
 import { DTLB_MASK, TLB_RTAG32, TLB_WTAG32, TLB_XTAG, TLB_RBASE, TLB_WBASE, TLB_XBASE, TLB_STAMP } from '../../../mm/mmu.js';
 import { C_VA, C_STAMP, C_GENADDR, C_GEN, C_VAL, CELL_WAY, BLK_BITS, BLK_MASK, SLOT_TLB, SLOT_ECALL, CALL_TYPES } from './wasmloop.js';
 import { Block, Inst, Pages, PageRef, discover, endsBlock, needs, STORES, WASM_MAX_BLOCKS, WASM_MAX_INSTS } from './compile.js';
@@ -164,8 +164,7 @@ const callOut = (b: Bytes, slot: number, type: number): Bytes => b.i32(slot).op(
 /** Ops with a wasm translation. */
 function supported(op: number): boolean {
   switch (op) {
-    case Op.ILLEGAL: case Op.UNDECODED: case Op.EBREAK: case Op.CSR: case Op.FENCE_I:
-    case Op.LR_W: case Op.LR_D: case Op.SC_W: case Op.SC_D: case Op.AMO_W: case Op.AMO_D: case Op.JIT_ENTRY:
+    case Op.ILLEGAL: case Op.UNDECODED: case Op.EBREAK: case Op.CSR: case Op.FENCE_I: case Op.JIT_ENTRY:
       return false;
   }
   return true;
@@ -434,6 +433,65 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
   const store = (a: number, imm: number, k: number, size: number, o: W, off: number, rem: number): void => {
     access(a, imm, size, true, off, rem, () => { b.get(L_P); rd(k); b.mem(o, 0, 0); });
   };
+  /**
+   * The A extension. A guest's threads share one host thread and a task switch happens
+   * only between instructions, so an AMO is a plain read-modify-write and LR/SC keep the
+   * hart's reservation in its slot (ST_RES, as the interpreter does). A misaligned
+   * address leaves for the interpreter, which raises it.
+   */
+  const aligned = (a: number, size: number, off: number, rem: number): void => {
+    rd(a); b.i64(size - 1).op(W.i64_and).op(W.i64_eqz).op(W.i32_eqz);
+    ifOpen(false); exitAt(off, rem, true); ifEnd();
+  };
+  /** The new value of an AMO (function f5) from the old one in L_T0 and rs2 in L_T1; w: on the low 32 bits. */
+  const amoValue = (f5: number, w: boolean): void => {
+    const lt = (x: number, y: number, signed: boolean): void => {   // pushes x < y
+      b.get(x); if (w) b.op(W.i32_wrap_i64);
+      b.get(y); if (w) b.op(W.i32_wrap_i64);
+      b.op(w ? (signed ? W.i32_lt_s : W.i32_lt_u) : (signed ? W.i64_lt_s : W.i64_lt_u));
+    };
+    switch (f5) {
+      case AMO_ADD: b.get(L_T0).get(L_T1).op(W.i64_add); break;
+      case AMO_SWAP: b.get(L_T1); break;
+      case AMO_XOR: b.get(L_T0).get(L_T1).op(W.i64_xor); break;
+      case AMO_OR: b.get(L_T0).get(L_T1).op(W.i64_or); break;
+      case AMO_AND: b.get(L_T0).get(L_T1).op(W.i64_and); break;
+      // min/max: rs2 where it wins the comparison, else the old value
+      case AMO_MIN: case AMO_MINU: b.get(L_T1).get(L_T0); lt(L_T1, L_T0, f5 === AMO_MIN); b.op(W.select); break;
+      default: b.get(L_T1).get(L_T0); lt(L_T0, L_T1, f5 === AMO_MAX); b.op(W.select); break;
+    }
+  };
+  const amo = (a: number, c: number, k: number, f5: number, w: boolean, off: number, rem: number): void => {
+    const r = dst(k), size = w ? 4 : 8;
+    aligned(a, size, off, rem);
+    rd(c); b.set(L_T1);
+    access(a, 0, size, true, off, rem, () => {
+      b.get(L_P).mem(w ? W.i64_load32_s : W.i64_load, 0, 0).set(L_T0);
+      b.get(L_P); amoValue(f5, w); b.mem(w ? W.i64_store32 : W.i64_store, 0, 0);
+      b.get(L_T0); put(r);
+    });
+  };
+  const loadReserved = (a: number, k: number, w: boolean, off: number, rem: number): void => {
+    const r = dst(k), size = w ? 4 : 8;
+    aligned(a, size, off, rem);
+    rd(a); b.set(L_T1);   // (rd may be rs1)
+    access(a, 0, size, false, off, rem, () => { b.get(L_P).mem(w ? W.i64_load32_s : W.i64_load, 0, 0); put(r); });
+    b.get(P_ST).get(L_T1).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_RES);
+  };
+  const storeConditional = (a: number, c: number, k: number, w: boolean, off: number, rem: number): void => {
+    const r = dst(k), size = w ? 4 : 8;
+    aligned(a, size, off, rem);
+    rd(c); b.set(L_T1);
+    // (rs1 is in its local now: the access below, on one path only, loads no register)
+    rd(a); b.op(W.f64_convert_i64_s).get(P_ST).mem(W.f64_load, 3, ST_RES).op(W.f64_eq);
+    b.op(W.if_).byte(I64); open(ANON);
+    lookup(a, 0, size, true, off, rem);
+    b.get(L_P).get(L_T1).mem(w ? W.i64_store32 : W.i64_store, 0, 0).i64(0);
+    b.op(W.else_).i64(1);
+    close(ANON);
+    b.get(P_ST).i64(-1).op(W.f64_convert_i64_s).mem(W.f64_store, 3, ST_RES);
+    put(r);
+  };
   /** rd = op(rs1, rs2) on i64 */
   const bin = (k: number, a: number, c: number, o: W): void => { const r = dst(k); rd(a); rd(c); b.op(o); put(r); };
   const bini = (k: number, a: number, imm: number, o: W): void => { const r = dst(k); rd(a); b.i64(imm); b.op(o); put(r); };
@@ -648,6 +706,9 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
           break;
         }
         case Op.FENCE: break;
+        case Op.AMO_W: case Op.AMO_D: amo(a, c, k, imm, op === Op.AMO_W, off, rem); break;
+        case Op.LR_W: case Op.LR_D: loadReserved(a, k, op === Op.LR_W, off, rem); break;
+        case Op.SC_W: case Op.SC_D: storeConditional(a, c, k, op === Op.SC_W, off, rem); break;
         case Op.ECALL:
           // A syscall the kernel completes in place (cpu.ecallFast: it reads a7 and writes
           // a0) goes on with the next instruction; any other leaves, retired as the
