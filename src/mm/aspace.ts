@@ -52,6 +52,9 @@ export const MMAP_MIN = 0x10000;
 
 function pageUp(x: number): number { return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE; }
 
+/** Pages up to which a range's TLB entries are dropped one by one (see flushRange). */
+const FLUSH_PAGES = 32;
+
 export class AddressSpace implements FaultIn {
   readonly pt = new PageTable();
   vmas: Vma[] = [];            // sorted by start, non-overlapping
@@ -77,6 +80,16 @@ export class AddressSpace implements FaultIn {
   attach(m: Mmu): void { this.mmus.add(m); m.setPageTable(this.pt); m.space = this; }
   detach(m: Mmu): void { this.mmus.delete(m); if (m.pt === this.pt) { m.setPageTable(null); m.space = null; } }
   private flushTlbs(): void { for (const m of this.mmus) m.flush(); }
+  /**
+   * Forget the translations of [start, end) (byte addresses): page by page when the range
+   * is small (an mprotect of a library's RELRO, a munmap), so the rest of the TLB stays
+   * filled; the whole TLB otherwise.
+   */
+  private flushRange(start: number, end: number): void {
+    const lo = Math.floor(start / PAGE_SIZE), hi = Math.ceil(end / PAGE_SIZE);
+    if (hi - lo > FLUSH_PAGES) { this.flushTlbs(); return; }
+    for (const m of this.mmus) for (let v = lo; v < hi; v++) m.flushPage(v);
+  }
   private flushPage(vpn: number): void { for (const m of this.mmus) m.flushPage(vpn); }
 
   find(va: number): Vma | null {
@@ -325,7 +338,7 @@ export class AddressSpace implements FaultIn {
       this.dropPages(Math.max(v.start, addr), Math.min(v.end, end));
       this.replaced(v, pieces);
     }
-    if (changed) { this.vmas = out; this.flushTlbs(); }
+    if (changed) { this.vmas = out; this.flushRange(addr, end); }
   }
 
   /** Tell a file backing that `old` gave way to `pieces` (open the new ones first). */
@@ -421,7 +434,7 @@ export class AddressSpace implements FaultIn {
       });
     }
     this.vmas = out;
-    this.flushTlbs();
+    this.flushRange(addr, end);
     return 0;
   }
 

@@ -52,6 +52,8 @@ export class Mmu {
   space: FaultIn | null = null;
   /** Faults resolved in place so far (the run loop counts them as warm-up work). */
   faults = 0;
+  /** No entry was filled since the last flush (a new task's attach, exec's detach and attach: one clear, not three). */
+  private clean = false;
   /**
    * stamp[0]: a number no other MMU or earlier view of this one ever had, renewed whenever
    * a translation may have changed (flush, flushPage, a new page table). The JIT's direct
@@ -76,7 +78,10 @@ export class Mmu {
   }
 
   flush(): void {
-    this.rTag.fill(NaN); this.wTag.fill(NaN); this.xTag.fill(NaN); this.rTag32.fill(-1); this.wTag32.fill(-1);
+    if (!this.clean) {
+      this.rTag.fill(NaN); this.wTag.fill(NaN); this.xTag.fill(NaN); this.rTag32.fill(-1); this.wTag32.fill(-1);
+      this.clean = true;
+    }
     this.stamp[0] = ++stamps;
   }
 
@@ -148,6 +153,7 @@ export class Mmu {
     const i = vpn & TLB_MASK, d = vpn & DTLB_MASK;
     const f = pteFrame(pte);
     const base = f << PAGE_SHIFT;
+    this.clean = false;
     if (kind === ACC_R) { this.rTag[d] = vpn; this.rTag32[d] = vpn; this.rBase[d] = base; }
     else if (kind === ACC_W) {
       // A store to a page with decoded code invalidates that code; the store proceeds.
