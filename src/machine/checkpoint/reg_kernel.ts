@@ -26,14 +26,15 @@ registerClass({
   skip: ['mem', 'clock', 'cfg', 'timers', 'current'],
 });
 
-interface HartState { x: Int32Array; f: Int32Array; scalars: Record<string, number | boolean>; }
+interface HartState { x: Int32Array; f: Int32Array; res?: number; scalars: Record<string, number | boolean>; }
 
 registerClass({
   name: 'Task', ctor: Task,
   skip: ['sleepTimer', 'itRealTimer'], // re-armed from the saved timer list
   fields: {
-    // The CPU: integer and FP registers, and every scalar field (pc, fcsr, instret, the LR
-    // reservation, and whatever the CPU keeps later); the MMU and caches are rebuilt.
+    // The CPU: integer and FP registers, the LR reservation (in the state slot), and every
+    // scalar field (pc, fcsr, instret, and whatever the CPU keeps later); the MMU and caches
+    // are rebuilt.
     hart: {
       save: (h: Hart): HartState => {
         const scalars: Record<string, number | boolean> = {};
@@ -41,11 +42,11 @@ registerClass({
           // Not the state slot: the restored hart gets a slot of its own in the new memory.
           if ((typeof v === 'number' || typeof v === 'boolean') && k !== 'slot' && k !== 'released') scalars[k] = v;
         }
-        return { x: h.x.slice(), f: h.fi.slice(), scalars };
+        return { x: h.x.slice(), f: h.fi.slice(), res: h.res[0], scalars };
       },
       load: (s: HartState, _t, ctx) => {
         const h = new Hart(ctx.extern('mem') as PhysMem);
-        h.x.set(s.x); h.fi.set(s.f);
+        h.x.set(s.x); h.fi.set(s.f); h.res[0] = s.res ?? -1;
         Object.assign(h, s.scalars);
         return h;
       },
