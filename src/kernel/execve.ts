@@ -107,9 +107,8 @@ function execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[], o
   t.files.closeOnExec();
   vforkRelease(t);
   if (t.sighand.users > 1) { t.sighand.users--; t.sighand = t.sighand.clone(); }
-  for (const a of t.sighand.actions) {
-    if (a.handler !== SIG_IGN) { a.handler = 0; a.flags = 0; a.maskLo = 0; a.maskHi = 0; a.restorer = 0; }
-  }
+  const acts = t.sighand.actions;
+  for (let s = 1; s < acts.length; s++) if (acts[s].handler !== SIG_IGN) t.sighand.reset(s);
   t.altStackSp = 0; t.altStackSize = 0; t.altStackFlags = 2; // SS_DISABLE
   // comm is the last component of the path given to execve (Linux's bprm->filename).
   const base = execfn.slice(execfn.lastIndexOf('/') + 1);

@@ -73,11 +73,11 @@ export function sendSignal(t: Task, sig: number, info: SigInfo, thread = false, 
     if (g.length === 0) return;
     if (!g.includes(t)) t = g[0];
   } else if (t.state === TaskState.Zombie || t.state === TaskState.Dead) return;
-  const act = t.sighand.actions[sig];
+  let act = t.sighand.actions[sig];
   if (force && (isBlocked(t, sig) || act.handler === S.SIG_IGN)) {
     // force_sig: unblock, and a fault that cannot be handled resets to the default.
     if (S.sigWord(sig) === 0) t.maskLo &= ~S.sigBit(sig); else t.maskHi &= ~S.sigBit(sig);
-    if (act.handler === S.SIG_IGN) act.handler = S.SIG_DFL;
+    if (act.handler === S.SIG_IGN) { act = t.sighand.writable(sig); act.handler = S.SIG_DFL; }
   }
   // init ignores signals with the default action unless the kernel forces them; a
   // blocked signal is still queued (its handler may change, or sigtimedwait takes it).
@@ -272,7 +272,7 @@ export function deliverPending(t: Task, reexec: Reexec, restartClass: (t: Task) 
       faultSignal(t, S.SIGSEGV, t.hart.getNum(2), ACC_W);
       continue;
     }
-    if ((act.flags & S.SA_RESETHAND) !== 0) { act.handler = S.SIG_DFL; act.flags &= ~S.SA_SIGINFO; }
+    if ((act.flags & S.SA_RESETHAND) !== 0) { const w = t.sighand.writable(sig); w.handler = S.SIG_DFL; w.flags &= ~S.SA_SIGINFO; }
     // Like Linux's exit-to-user loop, further unblocked signals are set up on top, so
     // the last one set up runs first.
   }

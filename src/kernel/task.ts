@@ -20,6 +20,8 @@ export class SigAction {
   flags = 0;
   restorer = 0;
   maskLo = 0; maskHi = 0;
+  /** The table that may change this entry in place (SigHand.writable); null: shared. */
+  owner: SigHand | null = null;
   /** A copy of `from`, or the default disposition. */
   constructor(from?: SigAction) {
     if (from !== undefined) {
@@ -28,18 +30,36 @@ export class SigAction {
     }
   }
 }
+/** The default disposition, shared by every table until one changes it (frozen: writing it throws). */
+export const SIG_DEFAULT = Object.freeze(new SigAction());
+
 export class SigHand {
   /** Tasks sharing this table (CLONE_SIGHAND). */
   users = 1;
-  readonly actions: SigAction[] = new Array<SigAction>(65);
+  /**
+   * Dispositions by signal number. Entries are shared with the tables this one was copied
+   * from or to (a fork copies 65 references, not 65 objects); read them here, change them
+   * only through writable().
+   */
+  readonly actions: SigAction[];
   /** signalfd readers and pollers: woken whenever a signal is queued for the process. */
   readonly signalfdWait = new WaitQueue();
   /** A copy of `from`'s dispositions (fork), or all defaults. */
   constructor(from?: SigHand) {
-    const a = this.actions;
-    for (let i = 0; i < 65; i++) a[i] = new SigAction(from === undefined ? undefined : from.actions[i]);
+    this.actions = from === undefined ? new Array<SigAction>(65).fill(SIG_DEFAULT) : from.actions.slice();
   }
   clone(): SigHand { return new SigHand(this); }
+  /** Signal sig's disposition, this table's own copy, to change. */
+  writable(sig: number): SigAction {
+    const a = this.actions[sig];
+    if (a.owner === this) return a;
+    const c = new SigAction(a);
+    c.owner = this;
+    this.actions[sig] = c;
+    return c;
+  }
+  /** Back to the default disposition (execve, CLONE_CLEAR_SIGHAND). */
+  reset(sig: number): void { this.actions[sig] = SIG_DEFAULT; }
 }
 
 /** Signals pending for a whole thread group (process-directed), shared by its threads. */
@@ -140,7 +160,7 @@ export class Task implements Waiter {
   ) {
     this.sighand = sighand ?? new SigHand();
     this.rlim = rlim ?? new Rlimits();
-    this.hart = new Hart(mm.mem);
+    this.hart = Hart.take(mm.mem);
     this.hart.owner = this;
     mm.attach(this.hart.mmu);
     this.pgid = tgid;

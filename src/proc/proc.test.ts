@@ -75,8 +75,8 @@ function world(): World {
   // Touch two heap pages so rss counts them.
   copyOut(mm, 0x20000, new Uint8Array([1]));
   copyOut(mm, 0x21000, new Uint8Array([2]));
-  sh.sighand.actions[2].handler = 1;        // SIGINT ignored
-  sh.sighand.actions[17].handler = 0x1234;  // SIGCHLD caught
+  sh.sighand.writable(2).handler = 1;        // SIGINT ignored
+  sh.sighand.writable(17).handler = 0x1234;  // SIGCHLD caught
   sh.maskLo = 1 << 14;                      // SIGALRM blocked
   sh.hart.instret = 250_000_000;            // 2.5 s of CPU at 10 ns/insn
   mm.users++;

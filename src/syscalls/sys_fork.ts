@@ -93,7 +93,8 @@ function doClone(t: Task, a: C.CloneArgs, pidfdPtr: number, clearSighand: boolea
   const c = C.copyProcess(t, a);
   if (clearSighand) {
     // CLONE_CLEAR_SIGHAND: handled signals go back to SIG_DFL; ignored ones stay ignored.
-    for (const act of c.sighand.actions) if (act.handler !== 0 && act.handler !== 1) { act.handler = 0; act.flags = 0; act.maskLo = 0; act.maskHi = 0; }
+    const acts = c.sighand.actions;
+    for (let s = 1; s < acts.length; s++) if (acts[s].handler !== 0 && acts[s].handler !== 1) c.sighand.reset(s);
   }
   if (f & C.CLONE_PIDFD) {
     // The pidfd (close-on-exec, a thread pidfd for CLONE_THREAD) goes into the parent's table.

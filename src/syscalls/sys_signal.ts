@@ -34,8 +34,9 @@ function rtSigaction(t: Task, sig: number, act: number, oact: number, size: numb
     copyOut(t.mm, oact + 16, b);
   }
   if (act !== 0) {
-    a.handler = nh; a.flags = nf | 0;
-    a.maskLo = pair[0] & ~KILLSTOP_LO; a.maskHi = pair[1];
+    const w = t.sighand.writable(sig);
+    w.handler = nh; w.flags = nf | 0;
+    w.maskLo = pair[0] & ~KILLSTOP_LO; w.maskHi = pair[1];
     // Setting SIG_IGN (or SIG_DFL with an ignoring default) discards pending instances.
     if (isIgnored(t, sig)) {
       for (const o of groupOf(t)) clearPending(o, sig);

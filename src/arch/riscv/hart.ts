@@ -22,6 +22,13 @@ export const EXIT_BUDGET = 0, EXIT_ECALL = 1, EXIT_FAULT = 2, EXIT_EBREAK = 3, E
  */
 export const EXIT_JIT = 6, EXIT_HOT = 7;
 
+/**
+ * Harts of reaped tasks, per memory, kept with their slots (up to POOL): a fork takes one
+ * (Hart.take) instead of building 14 typed-array views and the JIT's context anew.
+ */
+const pools = new WeakMap<PhysMem, Hart[]>();
+const POOL = 16;
+
 /** Index of the write-only sink used when rd is x0 (x[2*32], x[2*32+1]). */
 export const X_SINK = 32;
 
@@ -65,8 +72,24 @@ export class Hart {
     this.mmu = new Mmu(mem, slot + ST_TLB);
   }
 
-  /** The hart is gone for good (its task was reaped): its slot may be reused. */
-  release(): void { if (!this.released) { this.released = true; this.mem.freeSlot(this.slot); } }
+  /** A hart for a new task: one of mem's released harts, reset to a new one's state, or a new one. */
+  static take(mem: PhysMem): Hart {
+    const h = pools.get(mem)?.pop();
+    if (h === undefined) return new Hart(mem);
+    h.released = false;
+    h.x.fill(0); h.fi.fill(0); h.res[0] = -1;
+    h.pc = 0; h.fflags = 0; h.frm = 0; h.instret = 0; h.exitAddr = 0; h.exitKind = 0; h.exitInst = 0; h.owner = null;
+    return h;
+  }
+
+  /** The hart is gone for good (its task was reaped): it goes to the pool, or its slot may be reused. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    let p = pools.get(this.mem);
+    if (p === undefined) { p = []; pools.set(this.mem, p); }
+    if (p.length < POOL) p.push(this); else this.mem.freeSlot(this.slot);
+  }
   private released = false;
 
   /** Register i as a JS number (exact only for |value| < 2^53; for addresses and small ints). */
