@@ -478,10 +478,9 @@ export class AddressSpace implements FaultIn {
     this.dead = true;
     const old = this.vmas;
     this.vmas = [];
-    for (const v of old) {
-      this.dropPages(v.start, v.end);
-      v.file?.close?.(this, v);
-    }
+    // Every mapped page lies in a VMA: drop them all at once, then close the files.
+    this.pt.clear(this.mem);
+    for (const v of old) v.file?.close?.(this, v);
     this.rss = 0;
     this.flushTlbs();
   }

@@ -9,6 +9,14 @@ export function makePte(frame: number, flags: number): number { return (frame <<
 /** User virtual addresses are below 2^38 (Sv39's user half). */
 export const USER_TOP = 0x4000000000;
 
+/**
+ * Leaf tables of destroyed page tables, all zero, which new ones take first: a fork and an
+ * exec build ~9 of them, each a 2 KB ArrayBuffer to allocate and, later, for V8 to sweep.
+ */
+const spare: Int32Array[] = [];
+const SPARE = 256;
+const leaf = (): Int32Array => spare.pop() ?? new Int32Array(512);
+
 export class PageTable {
   readonly dirs = new Map<number, Int32Array>();
 
@@ -20,7 +28,7 @@ export class PageTable {
   set(vpn: number, pte: number): void {
     const k = Math.floor(vpn / 512);
     let d = this.dirs.get(k);
-    if (d === undefined) { if (pte === 0) return; d = new Int32Array(512); this.dirs.set(k, d); }
+    if (d === undefined) { if (pte === 0) return; d = leaf(); this.dirs.set(k, d); }
     d[vpn & 511] = pte;
   }
 
@@ -49,9 +57,18 @@ export class PageTable {
       refs[pte >>> 4]++;
       const np = pte & mask;
       d[i] = np;
-      if (cd === undefined) { cd = new Int32Array(512); to.dirs.set(k, cd); }
+      if (cd === undefined) { cd = leaf(); to.dirs.set(k, cd); }
       cd[i] = np;
     }
+  }
+
+  /** The address space is gone: drop every PTE (mem.put: its frame's reference) and hand the leaf tables back. */
+  clear(mem: { put(frame: number): void }): void {
+    for (const d of this.dirs.values()) {
+      for (let i = 0; i < 512; i++) if (d[i] !== 0) { mem.put(d[i] >>> 4); d[i] = 0; }
+      if (spare.length < SPARE) spare.push(d);
+    }
+    this.dirs.clear();
   }
 
   /** Visit every present PTE with vpn in [lo, hi). */
