@@ -360,9 +360,10 @@ export function translateWasm(u16: Uint16Array, pages: (PageRef | null)[], entry
    * Translations a block reuses: after an access through base register r, a later one of
    * the same kind (load or store) through r, not written since, on the same page adds the
    * difference of the offsets to the physical address instead of looking up the TLB.
-   * Within a call of the region no mapping changes (tlbImport only reads the page table;
-   * a fault, a copy-on-write or a store into code leaves the region first), so the
-   * translation stays right until the block ends. tc: 2r (loads) or 2r + 1 (stores) ->
+   * Within a call of the region no mapping changes (tlbImport only reads the page table
+   * or maps a page where none was, Mmu.faultIn; a copy-on-write, a fault it cannot
+   * resolve or a store into code leaves the region first), so the translation stays
+   * right until the block ends. tc: 2r (loads) or 2r + 1 (stores) ->
    * the offset and the locals holding the physical address (loc) and the page offset
    * (loc + 1); saved only where reuse[ii] says a later access of the block can use it.
    */
