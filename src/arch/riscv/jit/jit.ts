@@ -288,6 +288,16 @@ function mark(code: Int32Array, s: number): void { code[s] = (code[s] & ~Slot.OP
 /** Lift the mark from the slot of page offset s, giving back its op. */
 function unmark(code: Int32Array, s: number, op: number): void { code[s] = (code[s] & ~Slot.OP) | op; }
 
+/**
+ * Age the pending batch by a runHart call's budget and compile it when full or old (a
+ * function of its own: its call in runHart runs from the first translation on, so V8
+ * has type feedback for it when it optimizes runHart).
+ */
+function pendingAge(jm: JitMem, budget: number): void {
+  jm.pendingAge += budget;
+  if (jm.pending.length >= BATCH || jm.pendingAge >= BATCH_WAIT) flush(jm);
+}
+
 /** Run up to `budget` instructions, translated where hot; returns an EXIT_* reason like cpu.run. */
 export function runHart(h: Hart, budget: number): number {
   const jm = jitMem(h.mem);
@@ -306,10 +316,7 @@ export function runHart(h: Hart, budget: number): number {
   jm.earned += budget;
   const earn = jm.wasm ? EARN_WASM : EARN, burst = jm.wasm ? BURST_WASM : BURST;
   if (jm.earned >= earn) { jm.earned -= earn; if (jm.tokens < burst) jm.tokens++; }
-  if (jm.pending.length > 0) {
-    jm.pendingAge += budget;
-    if (jm.pending.length >= BATCH || jm.pendingAge >= BATCH_WAIT) flush(jm);
-  }
+  if (jm.pending.length > 0) pendingAge(jm, budget);
   try {
     while (n > 0) {
       const pc = h.pc;
@@ -330,14 +337,6 @@ export function runHart(h: Hart, budget: number): number {
             cur = h;
             left = jm.loop!.run(h.slot, n, pc);
             c.pc = c.sf[SF_PC]; c.interp = c.si[SI_INTERP];
-            if (c.interp === EXIT_FLAG_ECALL) {
-              // Stopped at an ecall it retired: the kernel takes it from here.
-              c.interp = 0;
-              h.instret += n - left; jm.calls++; jm.regionInsts += n - left;
-              h.pc = c.pc;
-              // (The region already offered it to the in-place path, cpu.ecallFast.)
-              return EXIT_ECALL;
-            }
           } else left = rg.fn(c, pc - off, n, off);
           if (left !== n) {
             if (rg.slot >= 0) { /* chained wasm regions are not judged: leaving them is cheap */ }
@@ -350,6 +349,14 @@ export function runHart(h: Hart, budget: number): number {
             jm.calls++; jm.regionInsts += n - left;
             n = left;
             h.pc = c.pc;
+            if (c.interp === EXIT_FLAG_ECALL) {
+              // Stopped at an ecall it retired (after offering it to the in-place path,
+              // cpu.ecallFast): the kernel takes it from here. (After the accounting every
+              // exit shares: a path of its own lacked V8's type feedback and deoptimized
+              // this function when the first syscall left a region.)
+              c.interp = 0;
+              return EXIT_ECALL;
+            }
             exited = c.interp === 0 ? 1 : 0;
             continue;
           }
