@@ -281,6 +281,7 @@ export function discover(pg: Pages, entry: number, maxBlocks = MAX_BLOCKS, maxIn
   const queue = [entry];
   /** Index bounds that hold at the start of a block (indexBound), for jumpTable. */
   const bounds = new Map<number, { r: number; n: number }>();
+  const add = (t: number): void => { if (!seen.has(t) && (!pg.onlyRan || pg.ran(t))) queue.push(t); };
   let ninsts = 0;
   while (queue.length > 0 && blocks.length < maxBlocks && ninsts < maxInsts) {
     const start = queue.shift()!;
@@ -302,24 +303,28 @@ export function discover(pg: Pages, entry: number, maxBlocks = MAX_BLOCKS, maxIn
     const last = insts[insts.length - 1];
     const next = last.off + last.len;
     const target = last.off + last.imm;
-    const add = (t: number): void => { if (!seen.has(t) && (!pg.onlyRan || pg.ran(t))) queue.push(t); };
+    // The next instruction is added after the switch, by one call for every kind of block
+    // (a call of its own for the ecall case had no type feedback yet when V8 first
+    // optimized this function, which then deoptimized at the first ecall it met).
+    let onward = false;
     switch (last.op) {
       case Op.J: if (Math.abs(Math.floor(target / 4096)) <= 1 || smallLeaf(pg, target)) add(target); break;
       // A call: its callee when near (or a small leaf function anywhere), and where it returns.
-      case Op.JAL: if (Math.abs(Math.floor(target / 4096)) <= 1 || smallLeaf(pg, target)) add(target); add(next); break;
+      case Op.JAL: if (Math.abs(Math.floor(target / 4096)) <= 1 || smallLeaf(pg, target)) add(target); onward = true; break;
       case Op.JALR: {
         const t = jumpTable(pg, insts, bounds.get(start));
-        if (t.length > 0) { blk.table = t; for (const x of t) add(x); } else add(next);   // next: where a call returns
+        if (t.length > 0) { blk.table = t; for (const x of t) add(x); } else onward = true;   // next: where a call returns
         break;
       }
-      case Op.ECALL: add(next); break;   // where the syscall returns
+      case Op.ECALL: onward = true; break;   // where the syscall returns
       default:
         if (endsBlock(last.op)) {
           const b = indexBound(insts);
           if (b !== undefined && !bounds.has(next)) bounds.set(next, b);
-          add(target); add(next);
+          add(target); onward = true;
         }
     }
+    if (onward) add(next);
   }
   // Split blocks at other blocks' starts so that no code is translated twice.
   const starts = new Set(blocks.map((b) => b.start));
