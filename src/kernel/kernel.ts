@@ -59,6 +59,8 @@ export class Kernel {
   }
 
   now(): number { return this.clock.monoNs(); }
+  /** The time CSR user code reads (rdtime): the monotonic clock in ticks of 10 MHz, Linux/riscv's usual timebase. */
+  readonly rdtime = (): number => Math.floor(this.clock.monoNs() / 100);
 
   /** printk: kept for dmesg; shown on the host's stderr unless quiet (errors always). */
   log(msg: string, important = false): void {

@@ -162,6 +162,7 @@ export class Task implements Waiter {
     this.rlim = rlim ?? new Rlimits();
     this.hart = Hart.take(mm.mem);
     this.hart.owner = this;
+    this.hart.timeFn = kernel.rdtime;
     mm.attach(this.hart.mmu);
     this.pgid = tgid;
     this.sid = tgid;

@@ -57,6 +57,7 @@ registerClass({
   init: (t: Task) => {
     t.sleepTimer = null; t.itRealTimer = null;
     t.hart.owner = t; // the CPU's in-place syscalls find their task through it
+    t.hart.timeFn = t.kernel.rdtime;
     itimerRestored(t);
   },
 });
