@@ -185,6 +185,10 @@ export class RunLoop {
     let left = SLICE, calls = 0, faults = 0, fast0 = fastCalls, reported = SLICE, mf0 = h.mmu.faults;
     while (left > 0 && t.state === TaskState.Runnable) {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
+      // Back to user space: no LR reservation survives the kernel (Linux clears it on every
+      // return, a task switch included), else a thread switched out between its lr and sc
+      // would overwrite what another did meanwhile.
+      h.res[0] = -1;
       const before = h.instret, fb = fastCalls;
       const r = runHart(h, left);
       const ran = h.instret - before;
