@@ -10,6 +10,8 @@ test('a copied signal table shares entries until written; reset goes back to the
   p.writable(10).handler = 0x1000;
   const c = p.clone();
   assert.equal(c.actions[10], p.actions[10]);          // shared, not copied
+  p.writable(10).restorer = 8;                          // the parent's entry from before the copy: copied now
+  assert.equal(c.actions[10].restorer, 0);
   c.writable(10).handler = 0x2000;                      // the child's own copy now
   assert.equal(p.actions[10].handler, 0x1000);
   assert.equal(c.actions[10].handler, 0x2000);

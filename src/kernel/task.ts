@@ -20,8 +20,8 @@ export class SigAction {
   flags = 0;
   restorer = 0;
   maskLo = 0; maskHi = 0;
-  /** The table that may change this entry in place (SigHand.writable); null: shared. */
-  owner: SigHand | null = null;
+  /** The owner token of the table that may change this entry in place (SigHand.writable); null: shared. */
+  owner: object | null = null;
   /** A copy of `from`, or the default disposition. */
   constructor(from?: SigAction) {
     if (from !== undefined) {
@@ -42,19 +42,25 @@ export class SigHand {
    * only through writable().
    */
   readonly actions: SigAction[];
+  /**
+   * What the entries this table may change in place carry as their owner. A copy gives
+   * the original a new one: the entries it owned are shared with the copy from then on.
+   */
+  private token: object = {};
   /** signalfd readers and pollers: woken whenever a signal is queued for the process. */
   readonly signalfdWait = new WaitQueue();
   /** A copy of `from`'s dispositions (fork), or all defaults. */
   constructor(from?: SigHand) {
-    this.actions = from === undefined ? new Array<SigAction>(65).fill(SIG_DEFAULT) : from.actions.slice();
+    if (from === undefined) this.actions = new Array<SigAction>(65).fill(SIG_DEFAULT);
+    else { this.actions = from.actions.slice(); from.token = {}; }
   }
   clone(): SigHand { return new SigHand(this); }
   /** Signal sig's disposition, this table's own copy, to change. */
   writable(sig: number): SigAction {
     const a = this.actions[sig];
-    if (a.owner === this) return a;
+    if (a.owner === this.token) return a;
     const c = new SigAction(a);
-    c.owner = this;
+    c.owner = this.token;
     this.actions[sig] = c;
     return c;
   }

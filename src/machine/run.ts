@@ -181,8 +181,8 @@ export class RunLoop {
   private runTask(t: Task): void {
     const h = t.hart;
     const k = this.k;
-    // faults: the run loop's plus those the MMU resolved in place (mmu.faults from mf0 on).
-    let left = SLICE, calls = 0, faults = 0, fast0 = fastCalls, reported = SLICE, mf0 = h.mmu.faults;
+    // Page faults taken since the last report: h.mmu.faults (in place or below) from mf0 on.
+    let left = SLICE, calls = 0, fast0 = fastCalls, reported = SLICE, mf0 = h.mmu.faults;
     while (left > 0 && t.state === TaskState.Runnable) {
       if (hasDeliverable(t)) { deliverPending(t, this.reexec, restartClass); if (t.state !== TaskState.Runnable) break; }
       // Back to user space: no LR reservation survives the kernel (Linux clears it on every
@@ -203,7 +203,7 @@ export class RunLoop {
           if (t.yieldSlice) { t.yieldSlice = false; left = 0; }
           break;
         case EXIT_FAULT:
-          faults++;
+          h.mmu.faults++;
           if (!t.mm.fault(h.exitAddr, h.exitKind)) faultSignal(t, t.mm.faultSigbus ? SIGBUS : SIGSEGV, h.exitAddr, h.exitKind);
           break;
         case EXIT_ILLEGAL: faultSignal(t, SIGILL, h.pc, 0); break;
@@ -214,16 +214,16 @@ export class RunLoop {
       if (k.haltStatus !== null) return;
       if (this.warming && left > 0) {
         // Report the work so far as not blocked (the slice goes on); the rest comes below.
-        const work = reported - left + (calls + fastCalls - fast0) * SYSCALL_WORK + (faults + h.mmu.faults - mf0) * FAULT_WORK;
+        const work = reported - left + (calls + fastCalls - fast0) * SYSCALL_WORK + (h.mmu.faults - mf0) * FAULT_WORK;
         if (work >= WARM_STEP) {
           this.warming = warmingNow = optWarmSlice(t, work, false);
-          reported = left; calls = 0; faults = 0; fast0 = fastCalls; mf0 = h.mmu.faults;
+          reported = left; calls = 0; fast0 = fastCalls; mf0 = h.mmu.faults;
         }
       }
     }
     if (this.warming) {
       calls += fastCalls - fast0;
-      this.warming = warmingNow = optWarmSlice(t, reported - left + calls * SYSCALL_WORK + (faults + h.mmu.faults - mf0) * FAULT_WORK, left > 0 || t.state !== TaskState.Runnable);
+      this.warming = warmingNow = optWarmSlice(t, reported - left + calls * SYSCALL_WORK + (h.mmu.faults - mf0) * FAULT_WORK, left > 0 || t.state !== TaskState.Runnable);
     }
   }
 

@@ -50,7 +50,7 @@ export class Mmu {
   pt: PageTable | null = null;
   /** The address space of pt, which resolves not-present faults in place (see faultIn). */
   space: FaultIn | null = null;
-  /** Faults resolved in place so far (the run loop counts them as warm-up work). */
+  /** Page faults taken so far, in place (faultIn) or by the run loop (warm-up work, machine/optwarm.ts). */
   faults = 0;
   /** No entry was filled since the last flush (a new task's attach, exec's detach and attach: one clear, not three). */
   private clean = false;
