@@ -56,3 +56,23 @@ const flags = (/^#!.*\bnode\b(.*)$/m.exec(fs.readFileSync(path.join(BIN, 'tuml')
 const r = spawnSync(process.execPath, [...flags, '-e', 'require(process.argv[1]).writeCache(process.argv[2])',
   path.join(BIN, 'load.cjs'), OUT], { encoding: 'utf8' });
 if (r.status !== 0) process.stderr.write(`bundle: no code cache (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})\n`);
+
+// Then, where the guest root is there (scripts/fetch-guest.sh), a training run: the kernel
+// boots it read-only and runs a few programs and a shell loop (the warm-up ends, the JIT
+// translates), and bin/load.cjs writes the cache of every function compiled by then. Kept
+// only if a node with the same flags takes it (V8 refuses a cache made under other flags).
+const ROOT = path.join(CLI, '..', '..', 'build', 'root');
+const TRAIN = 'for i in $(seq 40); do /bin/true; done; ls -l / /bin >/dev/null; cat /etc/passwd | wc -l >/dev/null; echo ok';
+if (r.status === 0 && fs.existsSync(path.join(ROOT, 'bin', 'busybox'))) {
+  const tmp = OUT + '.cache.train';
+  const t = spawnSync(process.execPath, [...flags, path.join(BIN, 'tuml'), 'quiet', 'ro', 'rootfstype=hostfs', `hostfs=${ROOT}`,
+    '--', '/bin/sh', '-c', TRAIN], { encoding: 'utf8', env: { ...process.env, TUML_TRAIN_CACHE: tmp }, timeout: 60000 });
+  const ok = t.status === 0 && /^ok$/m.test(t.stdout) && fs.existsSync(tmp) && spawnSync(process.execPath, [...flags, '-e',
+    'process.exit(require(process.argv[1]).cacheAccepted(process.argv[2], process.argv[3]) ? 0 : 1)',
+    path.join(BIN, 'load.cjs'), OUT, tmp]).status === 0;
+  if (ok) fs.renameSync(tmp, OUT + '.cache');
+  else {
+    fs.rmSync(tmp, { force: true });
+    process.stderr.write(`bundle: the trained code cache failed (${t.status !== 0 ? (t.stderr || t.error?.message || '').trim().split('\n').pop() : 'refused by V8'}); kept the top level's\n`);
+  }
+}
