@@ -56,7 +56,8 @@ export function exitTask(t: Task, status: number): void {
   t.waitingOn.length = 0;
   futexDone(t);
   mmRelease(t);
-  if (otherThreads(t).length === 0) semExit(t);
+  const others = otherThreads(t);   // (what follows changes no other thread's state)
+  if (others.length === 0) semExit(t);
   if (--t.files.users === 0) t.files.closeAll();
   if (--t.fs.users === 0) t.fs.release();
   t.sighand.users--;
@@ -69,7 +70,6 @@ export function exitTask(t: Task, status: number): void {
   if (i >= 0) k.runq.splice(i, 1);
   // Orphans go to another thread of the group, else to init (or straight to Dead if
   // init is gone).
-  const others = otherThreads(t);
   const heir = others.find((o) => o.tid === o.tgid) ?? others[0] ?? (k.init !== t ? k.init : null);
   for (const c of t.children) {
     if (c.pdeathSig > 0) k.sendSignalHook?.(c, c.pdeathSig);

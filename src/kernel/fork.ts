@@ -32,7 +32,9 @@ export function copyProcess(p: Task, a: CloneArgs): Task {
   const thread = (f & CLONE_THREAD) !== 0;
   let sighand = p.sighand;
   if (f & CLONE_SIGHAND) p.sighand.users++; else sighand = p.sighand.clone();
-  const c = new Task(k, tid, thread ? p.tgid : tid, mm, files, fs, thread ? p.cred : p.cred.clone(), sighand, p.rlim.clone());
+  // Resource limits belong to the process: its threads share them (setrlimit in one is seen by all).
+  const c = new Task(k, tid, thread ? p.tgid : tid, mm, files, fs, thread ? p.cred : p.cred.clone(), sighand,
+    thread ? p.rlim : p.rlim.clone());
   if (thread) {
     // A thread shares the group's process-directed pending signals and its wait queue
     // for children (any thread may wait for any thread's children).
