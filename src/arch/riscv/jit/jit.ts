@@ -32,14 +32,18 @@ import { pteFrame } from '../../../mm/pagetable.js';
 import { zeroInt32 } from '../../../lib/zeropages.js';
 
 /**
- * Taken jumps to a target before a region is translated there (at most 65535). 400, not
- * 64 (session 6): code that runs a few hundred times is not worth a translation (V8's
- * compile and instantiation, the regions' own start), and fewer, hotter regions form.
- * Alternating runs against 64: python3 -c pass 1.73 -> 1.24 s, python3 10^6 loop
- * 4.46 -> 3.92 s, forkexec 300 3.07 -> 2.67 ms, a shell loop of 500 /bin/true 1.10 ->
- * 1.00 s; CoreMark-style, gzip and sha256sum alike.
+ * Taken jumps to a target before a region is translated there (at most 65535). 1600, not
+ * 400 (session 11) or 64 (session 6): a translation costs ~0.4-0.7 ms of the main thread
+ * (translateWasm ~0.2-0.3, encoding, V8's compile and instantiation) plus V8's background
+ * tier-up, which code that runs a few hundred times never earns back: a shell loop runs
+ * most of its per-iteration code once or a few times an iteration. Alternating runs of
+ * 400 against 1600 (medians): a shell loop of 1,000 /bin/true 1.32 -> 1.15 s (15 runs),
+ * python3 3x10^5 loop 2.05 -> 1.94 s, `-c pass` 1.06 -> 1.02 s, CoreMark-style 10k 1.23
+ * -> 1.20 s (5), forkexec 300 alike (21), gzip of 11 MB 2.15-2.22 -> 2.21-2.35 s (7: its
+ * loops reach the count as quickly, but they stay interpreted 4x as long). Against 64
+ * (session 6): python3 -c pass 1.73 -> 1.24 s at 400.
  */
-export let HOT = 400;
+export let HOT = 1600;
 export function setHot(n: number): void { HOT = Math.max(1, Math.min(65535, n)); }
 /** A budget below this that a region refuses is finished in the interpreter (regions need at most ~100 instructions). */
 const TAIL = 256;
