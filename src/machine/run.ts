@@ -4,7 +4,7 @@
 import { itimerCheck, itimersOf } from '../kernel/itimer.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Task, TaskState } from '../kernel/task.js';
-import { runHart } from '../arch/riscv/jit/jit.js';
+import { runHart, hotRetired } from '../arch/riscv/jit/jit.js';
 import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED } from '../arch/riscv/hart.js';
 import { setEcallFast } from '../arch/riscv/cpu.js';
 import { primeInterpreter } from '../arch/riscv/prime.js';
@@ -195,6 +195,7 @@ export class RunLoop {
       if (this.warming) this.warming = warmingNow = optWarmPure(t, ran, r !== EXIT_BUDGET || fastCalls !== fb);
       left -= ran;
       k.clock.retire?.(ran);
+      hotRetired(ran);
       if (this.itimers.size > 0) itimerCheck(t);
       switch (r) {
         case EXIT_BUDGET: break;

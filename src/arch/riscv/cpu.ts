@@ -31,13 +31,34 @@ function pageCode(pageVa: number): Int32Array {
 // Taken-jump counters for the JIT, indexed by the target's address bits 1..19 (a
 // direct-mapped hash: a collision only makes some code look hot a little early).
 // run(h, budget, hot) with hot > 0 counts every taken backward jump or branch (loops)
-// and stops with EXIT_HOT, pc at the target, when a target's count reaches `hot`.
+// and stops with EXIT_HOT, pc at the target, when a target has become hot: `hot` taken
+// jumps within one epoch (a loop), or SLOW * hot in all (code that runs at a slow rate,
+// such as what a shell loop runs once an iteration, whose translation a few hundred
+// runs do not pay back; jit.ts HOT).
 const HOT_MASK = (1 << 19) - 1;
+/** All the taken jumps to each target (saturating at 65535). */
 const HOTC = new Uint16Array(HOT_MASK + 1);
+/** Those of the current epoch: epoch << EPOCH_SHIFT | count (a stale epoch counts as 0). */
+const RECENT = new Uint16Array(HOT_MASK + 1);
+const EPOCH_SHIFT = 12, COUNT_MASK = (1 << EPOCH_SHIFT) - 1, EPOCH_MASK = 15;
+/** How many times the jumps of one epoch a target needs in all. */
+export const SLOW = 4;
+let epoch = 0;
 /** Count a taken jump to t; true when t has just become hot. */
-export function bump(t: number, hot: number): boolean { const i = (t / 2) & HOT_MASK; return ++HOTC[i] >= hot; }
-/** Restart the count of jump target t (after the JIT looked at it). */
-export function hotReset(t: number): void { HOTC[(t / 2) & HOT_MASK] = 0; }
+export function bump(t: number, hot: number): boolean {
+  const i = (t / 2) & HOT_MASK;
+  const r = RECENT[i];
+  const c = (r >>> EPOCH_SHIFT) === epoch ? (r & COUNT_MASK) + 1 : 1;
+  if (c <= COUNT_MASK) RECENT[i] = (epoch << EPOCH_SHIFT) | c;
+  if (c >= hot) return true;
+  const a = HOTC[i] + 1;
+  if (a <= 65535) HOTC[i] = a;
+  return a >= hot * SLOW;
+}
+/** Restart the counts of jump target t (after the JIT looked at it). */
+export function hotReset(t: number): void { const i = (t / 2) & HOT_MASK; HOTC[i] = 0; RECENT[i] = 0; }
+/** A new epoch: targets start counting their recent jumps from 0 (jit.ts calls it every HOT_EPOCH instructions). */
+export function hotEpoch(): void { epoch = (epoch + 1) & EPOCH_MASK; }
 
 /**
  * The kernel's in-place syscall path: called at an ecall, it completes the call without

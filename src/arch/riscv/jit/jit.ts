@@ -22,7 +22,7 @@ import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_JIT, EXIT_HOT, ST_PC, S
 import { fpExec } from '../fpu.js';
 import { translateWasm, instantiate, WasmRegion, EXIT_FLAG_ECALL } from './wasmgen.js';
 import { WasmLoop } from './wasmloop.js';
-import { run, bump, hotReset, ecallFast } from '../cpu.js';
+import { run, bump, hotReset, hotEpoch, ecallFast } from '../cpu.js';
 import { FAULT, ACC_X, ACC_R, ACC_W } from '../../../mm/mmu.js';
 import { PhysMem } from '../../../mm/phys.js';
 import { Op, Slot, PAGE_SLOTS_WORDS } from '../decode.js';
@@ -32,18 +32,24 @@ import { pteFrame } from '../../../mm/pagetable.js';
 import { zeroInt32 } from '../../../lib/zeropages.js';
 
 /**
- * Taken jumps to a target before a region is translated there (at most 65535). 1600, not
- * 400 (session 11) or 64 (session 6): a translation costs ~0.4-0.7 ms of the main thread
- * (translateWasm ~0.2-0.3, encoding, V8's compile and instantiation) plus V8's background
- * tier-up, which code that runs a few hundred times never earns back: a shell loop runs
- * most of its per-iteration code once or a few times an iteration. Alternating runs of
- * 400 against 1600 (medians): a shell loop of 1,000 /bin/true 1.32 -> 1.15 s (15 runs),
- * python3 3x10^5 loop 2.05 -> 1.94 s, `-c pass` 1.06 -> 1.02 s, CoreMark-style 10k 1.23
- * -> 1.20 s (5), forkexec 300 alike (21), gzip of 11 MB 2.15-2.22 -> 2.21-2.35 s (7: its
- * loops reach the count as quickly, but they stay interpreted 4x as long). Against 64
- * (session 6): python3 -c pass 1.73 -> 1.24 s at 400.
+ * Taken jumps to a target within one epoch of HOT_EPOCH instructions (a loop) before a
+ * region is translated there; code that runs at a slower rate becomes hot after SLOW
+ * (cpu.ts) times as many in all. 400 (session 6; 64 before: python3 -c pass 1.73 ->
+ * 1.24 s, python3 10^6 loop 4.46 -> 3.92 s, forkexec 300 3.07 -> 2.67 ms). A
+ * translation costs ~0.4-0.7 ms of the main thread (translateWasm ~0.2-0.3, encoding,
+ * V8's compile and instantiation) plus V8's background tier-up, which the code a shell
+ * loop runs once or a few times an iteration does not earn back in 1,000 iterations
+ * (session 11): 1,600 for every target measured a shell loop of 1,000 /bin/true 1.32 ->
+ * 1.15 s and python3 slightly faster, but a loop now ran 1,600 times before its
+ * translation, which a syscall loop of a fixed count pays in full (getpid 227 -> 313 ns
+ * over 200,000 calls) and gzip of 11 MB +3-6%. Counting per epoch keeps loops at 400.
  */
-export let HOT = 1600;
+export let HOT = 400;
+/** Instructions in one epoch of the hot counts (see HOT): a loop of up to ~20,000 instructions an iteration still counts as one. */
+const HOT_EPOCH = 8e6;
+let epochLeft = HOT_EPOCH;
+/** A hart retired n instructions (the run loop tells after each runHart call): the hot counts' epochs advance. */
+export function hotRetired(n: number): void { if ((epochLeft -= n) <= 0) { epochLeft = HOT_EPOCH; hotEpoch(); } }
 export function setHot(n: number): void { HOT = Math.max(1, Math.min(65535, n)); }
 /** A budget below this that a region refuses is finished in the interpreter (regions need at most ~100 instructions). */
 const TAIL = 256;
