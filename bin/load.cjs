@@ -3,7 +3,8 @@
 // bin/tuml's node flags: the top level compiled (writeCache), then, where the guest root
 // is there, the bytecode of every function a short training run of the kernel compiled
 // (TUML_TRAIN_CACHE below): those functions then start without being parsed and compiled
-// on their first call (boot -4%, fork+exec 300 -4%; docs/performance.md). Deserializing
+// on their first call (forkexec 300 1.032 -> 0.932 ms, shell loop of 1,000 1.50 -> 1.30 s,
+// boot alike; docs/performance.md, session 11). Deserializing
 // a cache instead of parsing 0.6 MB of JavaScript also saves ~0.8 MB of host memory (the
 // parser's memory stays in glibc's heap) and ~20 ms. V8 refuses a cache made by another
 // node or with other flags (then it compiles as usual); a cache older than the bundle is

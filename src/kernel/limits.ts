@@ -4,8 +4,8 @@ import * as M from '../abi/linux/misc.js';
 export const RLIM_INFINITY = -1; // stored as -1, reported as ~0 (all ones)
 
 export class Rlimits {
-  // Plain arrays: a fork copies them, and two 16-entry Float64Arrays (off-heap backing
-  // stores) cost ~7 µs a fork in V8 (profile of a fork+exec loop, session 11).
+  // Plain arrays, which a fork copies: a CPU profile of a fork+exec loop put ~7 µs a fork
+  // on allocating two 16-entry Float64Arrays (not measurable in the loop's time: session 11).
   readonly cur: number[];
   readonly max: number[];
   /** A copy of `from` (fork), or the defaults. */
