@@ -490,3 +490,30 @@ test('calls between pages see code rewritten by a store in the same run', () => 
   assert.equal(box.get(10), 101n);
   assert.equal(box.h.pc, CODE + 12);
 });
+
+test('the next run() sees code remapped between runs, and another hart its own mapping', () => {
+  // run() keeps its page -> decoded code cache from one call to the next while the MMU's
+  // stamp is unchanged: a new frame mapped at the same address (which renews the stamp)
+  // must be what the next call runs, and a second hart with another mapping at that
+  // address must run its own code even when the calls alternate.
+  const a = new Box(), b = new Box();
+  a.load(CODE, [A.addi(10, 10, 1), A.ecall()]);
+  b.load(CODE, [A.addi(10, 10, 7), A.ecall()]);
+  for (let i = 0; i < 3; i++) {
+    for (const box of [a, b]) { box.h.pc = CODE; assert.equal(run(box.h, 100), EXIT_ECALL); }
+  }
+  assert.equal(a.get(10), 3n);
+  assert.equal(b.get(10), 21n);
+  a.map(CODE, PTE_R | PTE_W | PTE_X);   // a new, zeroed frame: load() fills it
+  a.load(CODE, [A.addi(10, 10, 100), A.ecall()]);
+  a.h.pc = CODE;
+  assert.equal(run(a.h, 100), EXIT_ECALL);
+  assert.equal(a.get(10), 103n);
+  // And one mapped without decoded code ever being dropped (load() drops all of it).
+  const f = a.map(CODE, PTE_R | PTE_W | PTE_X);
+  const inst = A.addi(10, 10, 1000);
+  for (let k = 0; k < 4; k++) { a.mem.u8[f * 4096 + k] = (inst >>> (8 * k)) & 255; a.mem.u8[f * 4096 + 4 + k] = (A.ecall() >>> (8 * k)) & 255; }
+  a.h.pc = CODE;
+  assert.equal(run(a.h, 100), EXIT_ECALL);
+  assert.equal(a.get(10), 1103n);
+});

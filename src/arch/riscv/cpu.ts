@@ -3,7 +3,7 @@
 // ids with pc kept as (page virtual address, offset) locals. Memory goes through the
 // hart's software TLB; a FAULT thrown by the MMU leaves the instruction unexecuted.
 import { Hart, EXIT_BUDGET, EXIT_ECALL, EXIT_FAULT, EXIT_EBREAK, EXIT_ILLEGAL, EXIT_MISALIGNED, EXIT_JIT, EXIT_HOT } from './hart.js';
-import { FAULT, ACC_R, ACC_W } from '../../mm/mmu.js';
+import { FAULT, ACC_R, ACC_W, Mmu } from '../../mm/mmu.js';
 import { Op, Slot, decodeInto, PAGE_SLOTS_WORDS, AMO_ADD, AMO_SWAP, AMO_XOR, AMO_OR, AMO_AND, AMO_MIN, AMO_MAX,
   AMO_MINU } from './decode.js';
 import { expand } from './rvc.js';
@@ -17,12 +17,15 @@ const EMPTY = new Int32Array(PAGE_SLOTS_WORDS);
 /** Holds the decoded form of an instruction straddling two pages (never cached in a page). */
 const SCRATCH = new Int32Array(PAGE_SLOTS_WORDS);
 
-// Virtual page → slot array, valid only during one run() call (mappings and permissions
-// cannot change while guest code runs; dropped code reads as Op.UNDECODED and is looked
-// up again). Makes calls and returns between pages cheap. Cleared at each run().
+// Virtual page → slot array of one MMU, valid while that MMU's stamp stays the same (any
+// change of a translation renews it, mmu.ts; dropped code reads as Op.UNDECODED and is
+// looked up again). Makes calls and returns between pages cheap, and a run() call's
+// first fetch too: the JIT's dispatcher calls run() ~90 times in a busybox start.
 const CT_SIZE = 32;
 const CT_TAG = new Float64Array(CT_SIZE).fill(-1);
 const CT_CODE: Int32Array[] = new Array<Int32Array>(CT_SIZE).fill(EMPTY);
+/** The MMU and stamp the entries are for. */
+let ctMmu: Mmu | null = null, ctStamp = -1;
 function pageCode(pageVa: number): Int32Array {
   const i = (pageVa / 4096) & (CT_SIZE - 1);
   return CT_TAG[i] === pageVa ? CT_CODE[i] : EMPTY;
@@ -323,10 +326,10 @@ export function run(h: Hart, budget: number, hot = 0): number {
   const pc0 = h.pc;
   let pcOff = pc0 & 4095;
   let pageVa = pc0 - pcOff;
-  let code: Int32Array = EMPTY;
   let n = budget;
   let ret = EXIT_BUDGET;
-  CT_TAG.fill(-1);
+  if (ctMmu !== mmu || ctStamp !== mmu.stamp[0]) { CT_TAG.fill(-1); ctMmu = mmu; ctStamp = mmu.stamp[0]; }
+  let code = pageCode(pageVa);
   try {
     loop: for (;;) {
       if ((pcOff >>> 0) >= 4096) {
