@@ -45,3 +45,27 @@ test('a missing page is mapped in place; a copy-on-write and an access outside a
   as.detach(m);
   assert.equal(m.space, null);
 });
+
+test('a TLB flush clears every entry filled since the last one, also past the fill log', () => {
+  const mem = new PhysMem(1 << 22);
+  const as = new AddressSpace(mem);
+  const m = new Mmu(mem);
+  as.attach(m);
+  const pages = 400;   // more than the MMU's log of filled entries holds
+  assert.equal(as.mmap(VA, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0), VA);
+  const vpn = VA / 4096;
+  const empty = (): boolean => Number.isNaN(m.rTag[vpn & 1023]) && Number.isNaN(m.wTag[(vpn + 1) & 1023]);
+  for (const n of [3, pages]) {
+    for (let i = 0; i < n; i++) { access(m, VA + i * 4096, false); access(m, VA + i * 4096, true); }
+    assert.equal(m.rTag[vpn & 1023], vpn);
+    assert.equal(m.wTag[(vpn + 1) & 1023], vpn + 1);
+    m.flush();
+    assert.ok(empty(), `after ${n} pages`);
+    for (let d = 0; d < 1024; d++) assert.ok(Number.isNaN(m.rTag[d]) && Number.isNaN(m.wTag[d]) && m.rTag32[d] === -1 && m.wTag32[d] === -1);
+  }
+  // flushWrites: the write entries go, the read ones stay.
+  access(m, VA, false); access(m, VA + 4096, true);
+  m.flushWrites();
+  assert.equal(m.rTag[vpn & 1023], vpn);
+  assert.ok(Number.isNaN(m.wTag[(vpn + 1) & 1023]) && m.wTag32[(vpn + 1) & 1023] === -1);
+});

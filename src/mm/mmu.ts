@@ -26,6 +26,9 @@ export const DTLB_MASK = DTLB_SIZE - 1;
 export const TLB_RTAG = 0, TLB_WTAG = 8192, TLB_XTAG = 16384, TLB_RBASE = 18432, TLB_WBASE = 22528,
   TLB_XBASE = 26624, TLB_STAMP = 27648, TLB_RTAG32 = 27656, TLB_WTAG32 = 31752, TLB_BYTES = 35848;
 
+/** Entries Mmu.log holds, and its mark for "overflowed: clear everything". */
+const LOG_SIZE = 256, LOG_FULL = -1;
+
 /** The last stamp handed out (a double: it never wraps). */
 let stamps = 0;
 
@@ -52,8 +55,14 @@ export class Mmu {
   space: FaultIn | null = null;
   /** Page faults taken so far, in place (faultIn) or by the run loop (warm-up work, machine/optwarm.ts). */
   faults = 0;
-  /** No entry was filled since the last flush (a new task's attach, exec's detach and attach: one clear, not three). */
-  private clean = false;
+  /**
+   * The entries filled since the last flush, (kind << 16 | index) each, so that a flush
+   * clears those instead of all 2,304: a busybox start fills ~80, and a full clear of
+   * the shared memory's arrays takes ~2 µs (a fork and exit take three). LOG_FULL: more
+   * were filled than the log holds, clear everything.
+   */
+  private readonly log = new Int32Array(LOG_SIZE);
+  private logged = LOG_FULL;
   /**
    * stamp[0]: a number no other MMU or earlier view of this one ever had, renewed whenever
    * a translation may have changed (flush, flushPage, a new page table). The JIT's direct
@@ -78,10 +87,18 @@ export class Mmu {
   }
 
   flush(): void {
-    if (!this.clean) {
+    const n = this.logged;
+    if (n === LOG_FULL) {
       this.rTag.fill(NaN); this.wTag.fill(NaN); this.xTag.fill(NaN); this.rTag32.fill(-1); this.wTag32.fill(-1);
-      this.clean = true;
+    } else {
+      for (let k = 0; k < n; k++) {
+        const e = this.log[k], i = e & 0xffff, kind = e >>> 16;
+        if (kind === ACC_R) { this.rTag[i] = NaN; this.rTag32[i] = -1; }
+        else if (kind === ACC_W) { this.wTag[i] = NaN; this.wTag32[i] = -1; }
+        else this.xTag[i] = NaN;
+      }
     }
+    this.logged = 0;
     this.stamp[0] = ++stamps;
   }
 
@@ -95,7 +112,14 @@ export class Mmu {
   }
 
   /** Forget every write translation (fork write-protected the private pages; reads stay valid). */
-  flushWrites(): void { this.wTag.fill(NaN); this.wTag32.fill(-1); }
+  flushWrites(): void {
+    const n = this.logged;
+    if (n === LOG_FULL) { this.wTag.fill(NaN); this.wTag32.fill(-1); return; }
+    for (let k = 0; k < n; k++) {
+      const e = this.log[k];
+      if (e >>> 16 === ACC_W) { const i = e & 0xffff; this.wTag[i] = NaN; this.wTag32[i] = -1; }
+    }
+  }
 
   /** Drop write-TLB entries that point at frame f (it now holds decoded code). */
   flushWriteFrame(f: number): void {
@@ -153,7 +177,10 @@ export class Mmu {
     const i = vpn & TLB_MASK, d = vpn & DTLB_MASK;
     const f = pteFrame(pte);
     const base = f << PAGE_SHIFT;
-    this.clean = false;
+    const n = this.logged;
+    if (n !== LOG_FULL) {
+      if (n < LOG_SIZE) { this.log[n] = (kind << 16) | (kind === ACC_X ? i : d); this.logged = n + 1; } else this.logged = LOG_FULL;
+    }
     if (kind === ACC_R) { this.rTag[d] = vpn; this.rTag32[d] = vpn; this.rBase[d] = base; }
     else if (kind === ACC_W) {
       // A store to a page with decoded code invalidates that code; the store proceeds.
