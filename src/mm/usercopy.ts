@@ -105,6 +105,10 @@ export function readI64(as: AddressSpace, va: number): number {
 export function readPair(as: AddressSpace, va: number, out: Int32Array): void {
   rd(as, va, 8); out[0] = sdv.getInt32(0, true); out[1] = sdv.getInt32(4, true);
 }
+/** A 64-bit value from its (lo, hi) int32 words (the inverse of readPair). */
+export function writePair(as: AddressSpace, va: number, lo: number, hi: number): void {
+  sdv.setInt32(0, lo | 0, true); sdv.setInt32(4, hi | 0, true); wr(as, va, 8);
+}
 export function writeU8(as: AddressSpace, va: number, v: number): void { scratch[0] = v; wr(as, va, 1); }
 export function writeU16(as: AddressSpace, va: number, v: number): void { sdv.setUint16(0, v, true); wr(as, va, 2); }
 export function writeU32(as: AddressSpace, va: number, v: number): void { sdv.setInt32(0, v | 0, true); wr(as, va, 4); }

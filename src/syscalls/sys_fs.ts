@@ -87,24 +87,37 @@ const cred = (t: Task): FsCred => t.cred;
 
 // ---- stat encoding -------------------------------------------------------------------
 
+/**
+ * The stat encoders fill reused buffers, which their callers copy out at once: fstat and
+ * newfstatat are among the most common syscalls, and a fresh buffer, DataView and helper
+ * closure per call were garbage for V8 to collect. pseudoStat's feeds fillStatx, so it
+ * has its own.
+ */
+const STAT_B = new Uint8Array(ST.STAT_SIZE), STAT_V = new DataView(STAT_B.buffer);
+const PSEUDO_B = new Uint8Array(ST.STAT_SIZE), PSEUDO_V = new DataView(PSEUDO_B.buffer);
+const STATX_B = new Uint8Array(ST.STATX_STRUCT_SIZE), STATX_V = new DataView(STATX_B.buffer);
+/** Little-endian 64-bit x (exact below 2^53) at offset o of v. */
+function put64(v: DataView, o: number, x: number): void {
+  v.setUint32(o, x >>> 0, true); v.setUint32(o + 4, Math.floor(x / 4294967296) >>> 0, true);
+}
+
 function fillStat(inode: Inode, dev: number): Uint8Array {
-  const b = new Uint8Array(ST.STAT_SIZE);
-  const v = new DataView(b.buffer);
-  const w64 = (o: number, x: number): void => { v.setUint32(o, x >>> 0, true); v.setUint32(o + 4, Math.floor(x / 4294967296) >>> 0, true); };
-  w64(ST.ST_DEV, dev);
-  w64(ST.ST_INO, inode.ino);
+  const v = STAT_V;
+  STAT_B.fill(0);
+  put64(v, ST.ST_DEV, dev);
+  put64(v, ST.ST_INO, inode.ino);
   v.setUint32(ST.ST_MODE, inode.mode >>> 0, true);
   v.setUint32(ST.ST_NLINK, inode.nlink >>> 0, true);
   v.setUint32(ST.ST_UID, inode.uid >>> 0, true);
   v.setUint32(ST.ST_GID, inode.gid >>> 0, true);
-  w64(ST.ST_RDEV, inode.rdev);
-  w64(ST.ST_SIZE, inode.size);
+  put64(v, ST.ST_RDEV, inode.rdev);
+  put64(v, ST.ST_SIZE, inode.size);
   v.setInt32(ST.ST_BLKSIZE, 4096, true);
-  w64(ST.ST_BLOCKS, inode.blockCount());
-  w64(ST.ST_ATIME, inode.atimeSec); w64(ST.ST_ATIME_NSEC, inode.atimeNsec);
-  w64(ST.ST_MTIME, inode.mtimeSec); w64(ST.ST_MTIME_NSEC, inode.mtimeNsec);
-  w64(ST.ST_CTIME, inode.ctimeSec); w64(ST.ST_CTIME_NSEC, inode.ctimeNsec);
-  return b;
+  put64(v, ST.ST_BLOCKS, inode.blockCount());
+  put64(v, ST.ST_ATIME, inode.atimeSec); put64(v, ST.ST_ATIME_NSEC, inode.atimeNsec);
+  put64(v, ST.ST_MTIME, inode.mtimeSec); put64(v, ST.ST_MTIME_NSEC, inode.mtimeNsec);
+  put64(v, ST.ST_CTIME, inode.ctimeSec); put64(v, ST.ST_CTIME_NSEC, inode.ctimeNsec);
+  return STAT_B;
 }
 
 function statOfFile(f: File): [Inode, number] | null {
@@ -114,21 +127,20 @@ function statOfFile(f: File): [Inode, number] | null {
 
 /** Files without an inode (channels, anonymous pipes) stat as a character device or FIFO. */
 function pseudoStat(f: File): Uint8Array {
-  const b = new Uint8Array(ST.STAT_SIZE);
-  const v = new DataView(b.buffer);
+  const v = PSEUDO_V;
+  PSEUDO_B.fill(0);
   const mode = (f as { pseudoMode?: number }).pseudoMode ?? (ST.S_IFCHR | 0o620);
   v.setUint32(ST.ST_MODE, mode, true);
   v.setUint32(ST.ST_NLINK, 1, true);
   v.setUint32(ST.ST_INO, (f as { pseudoIno?: number }).pseudoIno ?? 1, true);
   v.setUint32(ST.ST_RDEV, (f as { pseudoRdev?: number }).pseudoRdev ?? ST.makedev(5, 1), true);
   v.setInt32(ST.ST_BLKSIZE, 4096, true);
-  return b;
+  return PSEUDO_B;
 }
 
 function fillStatx(inode: Inode | null, mnt: Mount | null, st: Uint8Array | null): Uint8Array {
-  const b = new Uint8Array(ST.STATX_STRUCT_SIZE);
-  const v = new DataView(b.buffer);
-  const w64 = (o: number, x: number): void => { v.setUint32(o, x >>> 0, true); v.setUint32(o + 4, Math.floor(x / 4294967296) >>> 0, true); };
+  const v = STATX_V;
+  STATX_B.fill(0);
   v.setUint32(ST.STX_MASK, ST.STATX_BASIC_STATS | ST.STATX_MNT_ID, true);
   v.setUint32(ST.STX_BLKSIZE, 4096, true);
   if (inode) {
@@ -137,29 +149,29 @@ function fillStatx(inode: Inode | null, mnt: Mount | null, st: Uint8Array | null
     v.setUint32(ST.STX_UID, inode.uid >>> 0, true);
     v.setUint32(ST.STX_GID, inode.gid >>> 0, true);
     v.setUint16(ST.STX_MODE, inode.mode & 0xffff, true);
-    w64(ST.STX_INO, inode.ino);
-    w64(ST.STX_SIZE, inode.size);
-    w64(ST.STX_BLOCKS, inode.blockCount());
-    w64(ST.STX_ATTRIBUTES_MASK, ST.STATX_ATTR_MOUNT_ROOT);
-    if (mnt && inode.alias && mnt.root.inode === inode) w64(ST.STX_ATTRIBUTES, ST.STATX_ATTR_MOUNT_ROOT);
-    w64(ST.STX_ATIME, inode.atimeSec); v.setUint32(ST.STX_ATIME + 8, inode.atimeNsec, true);
-    w64(ST.STX_MTIME, inode.mtimeSec); v.setUint32(ST.STX_MTIME + 8, inode.mtimeNsec, true);
-    w64(ST.STX_CTIME, inode.ctimeSec); v.setUint32(ST.STX_CTIME + 8, inode.ctimeNsec, true);
+    put64(v, ST.STX_INO, inode.ino);
+    put64(v, ST.STX_SIZE, inode.size);
+    put64(v, ST.STX_BLOCKS, inode.blockCount());
+    put64(v, ST.STX_ATTRIBUTES_MASK, ST.STATX_ATTR_MOUNT_ROOT);
+    if (mnt && inode.alias && mnt.root.inode === inode) put64(v, ST.STX_ATTRIBUTES, ST.STATX_ATTR_MOUNT_ROOT);
+    put64(v, ST.STX_ATIME, inode.atimeSec); v.setUint32(ST.STX_ATIME + 8, inode.atimeNsec, true);
+    put64(v, ST.STX_MTIME, inode.mtimeSec); v.setUint32(ST.STX_MTIME + 8, inode.mtimeNsec, true);
+    put64(v, ST.STX_CTIME, inode.ctimeSec); v.setUint32(ST.STX_CTIME + 8, inode.ctimeNsec, true);
     v.setUint32(ST.STX_RDEV_MAJOR, ST.major(inode.rdev), true);
     v.setUint32(ST.STX_RDEV_MINOR, ST.minor(inode.rdev), true);
     v.setUint32(ST.STX_DEV_MAJOR, ST.major(dev), true);
     v.setUint32(ST.STX_DEV_MINOR, ST.minor(dev), true);
-    w64(ST.STX_MNT_ID, mnt ? mnt.id : 0);
+    put64(v, ST.STX_MNT_ID, mnt ? mnt.id : 0);
   } else if (st) {
-    const sv = new DataView(st.buffer);
+    const sv = PSEUDO_V;   // st is pseudoStat's
     v.setUint32(ST.STX_NLINK, 1, true);
     v.setUint16(ST.STX_MODE, sv.getUint32(ST.ST_MODE, true) & 0xffff, true);
-    w64(ST.STX_INO, sv.getUint32(ST.ST_INO, true));
+    put64(v, ST.STX_INO, sv.getUint32(ST.ST_INO, true));
     const rdev = sv.getUint32(ST.ST_RDEV, true);
     v.setUint32(ST.STX_RDEV_MAJOR, ST.major(rdev), true);
     v.setUint32(ST.STX_RDEV_MINOR, ST.minor(rdev), true);
   }
-  return b;
+  return STATX_B;
 }
 
 // ---- read / write --------------------------------------------------------------------
@@ -686,11 +698,10 @@ function sysUtimensat(t: Task, dirfd: number, pva: number, tva: number, flags: n
 function writeStatfs(t: Task, va: number, s: V.StatFsResult): void {
   const b = new Uint8Array(STATFS_SIZE);
   const v = new DataView(b.buffer);
-  const w64 = (o: number, x: number): void => { v.setUint32(o, x >>> 0, true); v.setUint32(o + 4, Math.floor(x / 4294967296) >>> 0, true); };
-  w64(F_TYPE, s.type); w64(F_BSIZE, s.bsize); w64(F_BLOCKS, s.blocks); w64(F_BFREE, s.bfree);
-  w64(F_BAVAIL, s.bavail); w64(F_FILES, s.files); w64(F_FFREE, s.ffree);
+  put64(v, F_TYPE, s.type); put64(v, F_BSIZE, s.bsize); put64(v, F_BLOCKS, s.blocks); put64(v, F_BFREE, s.bfree);
+  put64(v, F_BAVAIL, s.bavail); put64(v, F_FILES, s.files); put64(v, F_FFREE, s.ffree);
   v.setUint32(F_FSID, s.fsid >>> 0, true);
-  w64(F_NAMELEN, s.namelen); w64(F_FRSIZE, s.frsize); w64(F_FLAGS, s.flags);
+  put64(v, F_NAMELEN, s.namelen); put64(v, F_FRSIZE, s.frsize); put64(v, F_FLAGS, s.flags);
   copyOut(t.mm, va, b);
 }
 function sysStatfs(t: Task, pva: number, bva: number): number {

@@ -8,7 +8,7 @@ import { EINVAL, EPERM, ESRCH, EAGAIN, EINTR, ENOMEM } from '../abi/linux/errno.
 import * as S from '../kernel/signal_state.js';
 import { SigInfo, SI_USER, SI_TKILL, SI_QUEUE, encodeSiginfo } from '../kernel/siginfo.js';
 import { sendSignal, sigreturn, dequeueFromSet, faultSignal, groupOf, isIgnored, clearPending, pendingOf } from '../kernel/signal.js';
-import { readI32, readI64, writeI64, readPair, copyOut } from '../mm/usercopy.js';
+import { readI32, readI64, writeI64, readPair, writePair, copyOut } from '../mm/usercopy.js';
 import { NORETURN } from './dispatch_consts.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import { readTimespec } from './sys_time.js';
@@ -29,9 +29,7 @@ function rtSigaction(t: Task, sig: number, act: number, oact: number, size: numb
   }
   if (oact !== 0) {
     writeI64(t.mm, oact, a.handler); writeI64(t.mm, oact + 8, a.flags >>> 0);
-    const b = new Uint8Array(8); const dv = new DataView(b.buffer);
-    dv.setInt32(0, a.maskLo, true); dv.setInt32(4, a.maskHi, true);
-    copyOut(t.mm, oact + 16, b);
+    writePair(t.mm, oact + 16, a.maskLo, a.maskHi);
   }
   if (act !== 0) {
     const w = t.sighand.writable(sig);
@@ -49,7 +47,7 @@ function rtSigprocmask(t: Task, how: number, set: number, oset: number, size: nu
   if (size !== 8) return -EINVAL;
   let nlo = 0, nhi = 0;
   if (set !== 0) { readPair(t.mm, set, pair); nlo = pair[0]; nhi = pair[1]; }
-  if (oset !== 0) writeMask(t, oset, t.maskLo, t.maskHi);
+  if (oset !== 0) writePair(t.mm, oset, t.maskLo, t.maskHi);
   if (set !== 0) {
     switch (how) {
       case S.SIG_BLOCK: t.maskLo |= nlo; t.maskHi |= nhi; break;
@@ -62,16 +60,10 @@ function rtSigprocmask(t: Task, how: number, set: number, oset: number, size: nu
   return 0;
 }
 
-function writeMask(t: Task, p: number, lo: number, hi: number): void {
-  const b = new Uint8Array(8); const dv = new DataView(b.buffer);
-  dv.setInt32(0, lo, true); dv.setInt32(4, hi, true);
-  copyOut(t.mm, p, b);
-}
-
 function rtSigpending(t: Task, set: number, size: number): number {
   if (size > 8) return -EINVAL;
   const [plo, phi] = pendingOf(t);
-  writeMask(t, set, plo & t.maskLo, phi & t.maskHi);
+  writePair(t.mm, set, plo & t.maskLo, phi & t.maskHi);
   return 0;
 }
 
