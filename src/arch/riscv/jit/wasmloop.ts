@@ -113,6 +113,12 @@ function loopModule(htBase: number, bits: number, genBase: number): Uint8Array {
  * only the really hot regions are optimized. Measured, user CPU: see docs/jit.md.
  */
 const TIERING_BUDGET = 600e6;
+/**
+ * The dispatch loop's own budget, V8 11.3's default: every region exit that misses its
+ * link runs the loop, so its TurboFan compile (<1 ms) pays at once; under
+ * TIERING_BUDGET it stayed in Liftoff for good (V8 reads the flag when it instantiates).
+ */
+const LOOP_TIERING_BUDGET = 1.8e6;
 let tiered = false;
 /**
  * Also turns on branch hints (wasmenc.ts module()): TurboFan then moves the unlikely
@@ -187,8 +193,10 @@ export class WasmLoop {
     this.bits = bits; this.mask = (1 << bits) - 1;
     this.htBase = mem.allocArea((1 << bits) * 16);
     this.ht = new Int32Array(mem.memory.buffer, this.htBase, (1 << bits) * 4);
+    nodeV8().setFlagsFromString(`--wasm-tiering-budget=${LOOP_TIERING_BUDGET}`);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(loopModule(this.htBase, bits, mem.genBase) as Uint8Array<ArrayBuffer>),
       { m: { mem: mem.memory, tab: this.table } });
+    nodeV8().setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
     this.run = inst.exports.r as LoopFn;
     this.used = 0;
   }
