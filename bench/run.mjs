@@ -28,7 +28,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { failure, median, sampleMemory, table } from './lib/run.mjs';
+import { failure, given, interleave, median, sampleMemory, table } from './lib/run.mjs';
 import {
   BENCH_BIN, GUEST_BUSYBOX, GUEST_ROOT, PEER_ROOT, QEMU, REPO, TUML, TUML_NODE_FLAGS, UML,
   missing, runNative, runTuml, runUml, umlArgs, umlScript,
@@ -92,11 +92,12 @@ const notes = [];
 const RETRIES = 2;
 
 /**
- * RUNS samples of fn() (a number; throws on failure) -> measurement. A failed run
- * is retried up to RETRIES times (real UML, rarely, dies with SIGABRT at boot on
- * this machine) and noted; a run that keeps failing fails the measurement.
+ * RUNS samples of fn() (a number; throws on failure) -> measurement, one run per step
+ * (see interleave: tuml's and its peer's runs alternate). A failed run is retried up to
+ * RETRIES times (real UML, rarely, dies with SIGABRT at boot on this machine) and
+ * noted; a run that keeps failing fails the measurement.
  */
-function sample(label, runs, fn) {
+function* sampler(label, runs, fn) {
   const xs = [];
   for (let i = 0; i < runs; i++) {
     progress(`${label} ${i + 1}/${runs}`);
@@ -109,9 +110,12 @@ function sample(label, runs, fn) {
       notes.push(`${label}: run ${i + 1} failed (${msg}); retried`);
       progress(`${label} ${i + 1}/${runs} failed (${msg}); retrying`);
     }
+    yield;
   }
   return { v: median(xs), xs };
 }
+/** sampler's runs one after another (rows that compare with no peer run alongside). */
+function sample(label, runs, fn) { return interleave(sampler(label, runs, fn))[0]; }
 
 /** ms of a timed() run that must succeed and print `marker` on stdout. */
 function ok(r, marker) {
@@ -152,15 +156,11 @@ function forkExecRow() {
     return Number(m[1]) / 1e6;   // ms
   };
   const gmiss = why.tuml || why.guestProg(prog);
-  let tuml;
-  if (gmiss) tuml = { na: gmiss };
-  else {
-    const root = scratchRoot([prog]);
-    tuml = sample('fork+exec (C) tuml', RUNS, () => parse(runTuml(root, [`/bench/${prog}`, String(FORKEXEC_N)])));
-  }
+  const root = gmiss ? null : scratchRoot([prog]);
   const hmiss = why.uml || why.hostProg(prog);
-  const uml = hmiss ? { na: hmiss }
-    : sample('fork+exec (C) UML', RUNS, () => parse(runUml(prog, `/bin/bench-${prog} ${FORKEXEC_N}`, { timeout: 300000 })));
+  const [tuml, uml] = interleave(
+    gmiss ? given({ na: gmiss }) : sampler('fork+exec (C) tuml', RUNS, () => parse(runTuml(root, [`/bench/${prog}`, String(FORKEXEC_N)]))),
+    hmiss ? given({ na: hmiss }) : sampler('fork+exec (C) UML', RUNS, () => parse(runUml(prog, `/bin/bench-${prog} ${FORKEXEC_N}`, { timeout: 300000 }))));
   row(`fork+exec+wait of static /bin/true (C loop, ${FORKEXEC_N}×)`, 'UML', tuml, uml, 'time', TWENTY);
 }
 
@@ -173,12 +173,13 @@ function forkRow() {
     const t1 = ok(run(FORK_N), 'fork-done');
     return (t1 - t0) * 1000 / FORK_N;
   };
-  const tuml = why.tuml ? { na: why.tuml }
-    : sample('shell loop tuml', RUNS, per1000((n) => runTuml(GUEST_ROOT, ['/bin/sh', '-c', loop(n, '/bin/true')])));
-  const uml = why.uml ? { na: why.uml }
-    : sample('shell loop UML', RUNS, per1000((n) => runUml(`fork${n}`, loop(n, '/bin/true'), { timeout: 600000 })));
-  const native = why.native ? { na: why.native }
-    : sample('shell loop native', RUNS, per1000((n) => runNative(loop(n, path.join(PEER_ROOT, 'bin', 'true')))));
+  const [tuml, uml, native] = interleave(
+    why.tuml ? given({ na: why.tuml })
+      : sampler('shell loop tuml', RUNS, per1000((n) => runTuml(GUEST_ROOT, ['/bin/sh', '-c', loop(n, '/bin/true')]))),
+    why.uml ? given({ na: why.uml })
+      : sampler('shell loop UML', RUNS, per1000((n) => runUml(`fork${n}`, loop(n, '/bin/true'), { timeout: 600000 }))),
+    why.native ? given({ na: why.native })
+      : sampler('shell loop native', RUNS, per1000((n) => runNative(loop(n, path.join(PEER_ROOT, 'bin', 'true'))))));
   const what = FORK_N === 1000 ? 'shell loop of 1,000 /bin/true' : `shell loop of /bin/true (${FORK_N}×, per 1,000)`;
   row(what, 'UML', tuml, uml, 'time', TWENTY);
   row('', 'native', tuml, native, 'time');
@@ -187,10 +188,11 @@ function forkRow() {
 // ---- boot -----------------------------------------------------------------------
 // Boot to init, which powers off at once (busybox poweroff -f: reboot(RB_POWER_OFF)).
 function bootRow() {
-  const tuml = why.tuml ? { na: why.tuml }
-    : sample('boot tuml', RUNS, () => ok(runTuml(GUEST_ROOT, ['/bin/busybox', 'poweroff', '-f'], { timeout: 60000 })));
-  const uml = why.uml ? { na: why.uml }
-    : sample('boot UML', RUNS, () => ok(timed(UML, [...umlArgs('/bin/busybox'), '--', 'poweroff', '-f'], { cwd: REPO, timeout: 60000 })));
+  const [tuml, uml] = interleave(
+    why.tuml ? given({ na: why.tuml })
+      : sampler('boot tuml', RUNS, () => ok(runTuml(GUEST_ROOT, ['/bin/busybox', 'poweroff', '-f'], { timeout: 60000 }))),
+    why.uml ? given({ na: why.uml })
+      : sampler('boot UML', RUNS, () => ok(timed(UML, [...umlArgs('/bin/busybox'), '--', 'poweroff', '-f'], { cwd: REPO, timeout: 60000 }))));
   row('boot to init + poweroff -f', 'UML', tuml, uml, 'time',
     { text: '≤ ¼ of UML (ratio ≤ 0.25)', met: (t, p) => p === undefined ? undefined : t / p <= 0.25 });
 }

@@ -110,8 +110,11 @@ export function cpuWorkloads(root, { mb, coremarkIters, pyIters, extra: kargs = 
   ];
 }
 
-/** Run `run` RUNS times: { ms (median), times, out, instret } or { error }. */
-export function measure(runs, run, out, progress) {
+/**
+ * `runs` timed runs of run() (a timed() result) -> { ms (median), times, out, instret } or
+ * { error }, one run per step: a sampler for interleave (tuml's and qemu's runs alternate).
+ */
+export function* measuring(runs, run, out, progress) {
   const times = [];
   let instret, first;
   for (let i = 0; i < runs; i++) {
@@ -124,6 +127,7 @@ export function measure(runs, run, out, progress) {
     first ??= out(r.stdout);
     const m = /^tuml: instret=(\d+)$/m.exec(r.stderr);
     if (m) instret = Number(m[1]);
+    yield;
   }
   return { ms: median(times), times, out: first, instret };
 }

@@ -17,6 +17,26 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * Step samplers (generators that yield after each run and return their measurement) in
+ * turn, one run of each, so that a busy minute of the host falls on both sides of a
+ * comparison instead of on all of one side's runs. Returns their measurements in order.
+ */
+export function interleave(...samplers) {
+  const out = new Array(samplers.length);
+  const live = samplers.map((_, i) => i);
+  while (live.length > 0) {
+    for (let k = 0; k < live.length;) {
+      const i = live[k], r = samplers[i].next();
+      if (r.done) { out[i] = r.value; live.splice(k, 1); } else k++;
+    }
+  }
+  return out;
+}
+
+/** A sampler with nothing to run: its measurement is `m` (an n/a, say). */
+export function* given(m) { return m; }
+
 /** Print rows (arrays of strings) as an aligned table with a header row. */
 export function table(rows, out = console.log) {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
