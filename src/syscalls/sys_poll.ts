@@ -73,6 +73,12 @@ function interrupted(t: Task, tsva: number): number {
 
 // ---- ppoll -----------------------------------------------------------------------------
 
+/**
+ * The pollfd array of the call in progress, reused and grown as needed: a poll that
+ * finds an event at once (the common case of an event loop) allocates nothing.
+ */
+let pollBuf = new Uint8Array(64 * 8), pollView = new DataView(pollBuf.buffer);
+
 function sysPpoll(t: Task, fdsva: number, nfds: number, tsva: number, maskva: number, masksize: number): number {
   if (t.interrupted) return interrupted(t, tsva);
   nfds >>>= 0;
@@ -81,10 +87,10 @@ function sysPpoll(t: Task, fdsva: number, nfds: number, tsva: number, maskva: nu
   if (until === null) return -EINVAL;
   const e = setMask(t, maskva, masksize);
   if (e) { t.sleepUntil = -1; return e; }
-  const raw = new Uint8Array(nfds * 8);
-  if (nfds) copyIn(t.mm, fdsva, raw, 0, raw.length);
-  const v = new DataView(raw.buffer);
-  const queues = new Set<WaitQueue>();
+  const len = nfds * 8;
+  if (len > pollBuf.length) { pollBuf = new Uint8Array(len); pollView = new DataView(pollBuf.buffer); }
+  const v = pollView;
+  if (nfds) copyIn(t.mm, fdsva, pollBuf, 0, len);
   let count = 0;
   for (let i = 0; i < nfds; i++) {
     const fd = v.getInt32(i * 8, true);
@@ -92,24 +98,27 @@ function sysPpoll(t: Task, fdsva: number, nfds: number, tsva: number, maskva: nu
     let rev = 0;
     if (fd >= 0) {
       const f = t.files.get(fd);
-      if (!f) rev = POLLNVAL;
-      else {
-        rev = f.poll() & (events | POLLERR | POLLHUP);
-        const q = f.waitQueue;
-        if (q) queues.add(q);
-      }
+      rev = f ? f.poll() & (events | POLLERR | POLLHUP) : POLLNVAL;
     }
     v.setUint16(i * 8 + 6, rev, true);
     if (rev) count++;
   }
   const now = t.kernel.now();
   if (count > 0 || (until >= 0 && now >= until)) {
-    if (nfds) copyOut(t.mm, fdsva, raw);
+    if (nfds) copyOut(t.mm, fdsva, pollBuf, 0, len);
     finish(t, maskva, tsva, until);
     return count;
   }
+  // Nothing ready: wait on every polled file's queue (gathered only now, for sleepers).
+  const queues = new Set<WaitQueue>();
+  for (let i = 0; i < nfds; i++) {
+    const fd = v.getInt32(i * 8, true);
+    const q = fd >= 0 ? t.files.get(fd)?.waitQueue : undefined;
+    if (q) queues.add(q);
+  }
   return sleepOn(t, queues, until);
 }
+
 
 // ---- pselect6 --------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/select.h>
 #include <time.h>
+#include <sys/wait.h>
 
 int main(void) {
   int p[2]; pipe(p);
@@ -24,5 +25,20 @@ int main(void) {
   sigset_t none; sigemptyset(&none); struct timespec ts = {0, 1000000};
   f[0].fd = p[0]; f[0].events = POLLIN; r = ppoll(f, 1, &ts, &none); printf("ppoll timeout n %d\n", r);
   CHECK_ERR(poll(f, 1u << 30, 0), EINVAL);
+  /* Many descriptors (more than the kernel's first buffer holds), at once and asleep. */
+  enum { NP = 50 };
+  int ps[NP][2]; struct pollfd m[2 * NP];
+  for (int i = 0; i < NP; i++) { CHECK_OK(pipe(ps[i])); m[2 * i] = (struct pollfd){ps[i][0], POLLIN, 0}; m[2 * i + 1] = (struct pollfd){ps[i][1], POLLOUT, 0}; }
+  write(ps[37][1], "y", 1);
+  r = poll(m, 2 * NP, 0);
+  int ins = 0; for (int i = 0; i < NP; i++) ins += m[2 * i].revents != 0;
+  printf("100 fds: n %d readable %d (#37 %#x) writable end %#x\n", r, ins, m[74].revents, m[75].revents);
+  read(ps[37][0], &c, 1);
+  for (int i = 0; i < NP; i++) m[2 * i + 1].events = 0;
+  if (fork() == 0) { struct timespec d = {0, 20000000}; nanosleep(&d, NULL); write(ps[12][1], "z", 1); _exit(0); }
+  r = poll(m, 2 * NP, 5000);
+  ins = -1; for (int i = 0; i < 2 * NP; i++) if (m[i].revents) { ins = i; break; }
+  printf("100 fds asleep: n %d first %d revents %#x\n", r, ins, ins >= 0 ? m[ins].revents : 0);
+  wait(NULL);
   return finish();
 }
