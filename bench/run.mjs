@@ -245,18 +245,19 @@ function syscallRows() {
     if (!g || !p) throw new Error(`unexpected output: ${r.stdout.trim().slice(0, 60)}`);
     return { getpid: Number(g[1]) / 1e6, pipe: Number(p[1]) / 1e6 };   // ms
   };
-  // Each run gives both numbers; keep them together and take medians per metric.
-  const both = (label, runs, fn) => {
+  // Each run gives both numbers; keep them together and take medians per metric (a
+  // sampler: tuml's, qemu's and UML's runs alternate, see interleave).
+  function* both(label, runs, fn) {
     const res = [];
-    const m = sample(label, runs, () => { const x = fn(); res.push(x); return x.getpid; });
+    const m = yield* sampler(label, runs, () => { const x = fn(); res.push(x); return x.getpid; });
     if (m.fail) return { getpid: m, pipe: m };
     return { getpid: m, pipe: { v: median(res.map((x) => x.pipe)) } };
-  };
-  const na = (reason) => ({ getpid: { na: reason }, pipe: { na: reason } });
+  }
+  const na = (reason) => given({ getpid: { na: reason }, pipe: { na: reason } });
 
-  let tuml;
+  let tumlRuns;
   const gmiss = why.guestProg(prog);
-  if (why.tuml || gmiss) tuml = na(why.tuml || gmiss);
+  if (why.tuml || gmiss) tumlRuns = na(why.tuml || gmiss);
   else {
     // A scratch hostfs root holding only the static program.
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tuml-bench-sys-'));
@@ -264,13 +265,14 @@ function syscallRows() {
     fs.mkdirSync(path.join(root, 'bench'));
     fs.copyFileSync(path.join(BENCH_BIN, prog), path.join(root, 'bench', prog));
     fs.chmodSync(path.join(root, 'bench', prog), 0o755);
-    tuml = both('syscalls tuml', RUNS, () => parse(runTuml(root, [`/bench/${prog}`, String(SYS_N)]), 'pipe_ns='));
+    tumlRuns = both('syscalls tuml', RUNS, () => parse(runTuml(root, [`/bench/${prog}`, String(SYS_N)]), 'pipe_ns='));
   }
-  const qemu = why.qemu || gmiss ? na(why.qemu || gmiss)
-    : both('syscalls qemu', RUNS, () => parse(timed(QEMU, [path.join(BENCH_BIN, prog), String(SYS_N)]), 'pipe_ns='));
   const hmiss = why.uml || why.hostProg(prog);
-  const uml = hmiss ? na(hmiss)
-    : both('syscalls UML', RUNS, () => parse(runUml('syscalls', `/bin/bench-${prog} ${SYS_N_UML}`, { timeout: 300000 }), 'pipe_ns='));
+  const [tuml, qemu, uml] = interleave(tumlRuns,
+    why.qemu || gmiss ? na(why.qemu || gmiss)
+      : both('syscalls qemu', RUNS, () => parse(timed(QEMU, [path.join(BENCH_BIN, prog), String(SYS_N)]), 'pipe_ns=')),
+    hmiss ? na(hmiss)
+      : both('syscalls UML', RUNS, () => parse(runUml('syscalls', `/bin/bench-${prog} ${SYS_N_UML}`, { timeout: 300000 }), 'pipe_ns=')));
   const faster = { text: 'faster (ratio < 1)', met: (t, p) => p === undefined ? undefined : t < p };
   row('getpid', 'qemu', tuml.getpid, qemu.getpid, 'time', faster);
   row('', 'UML', tuml.getpid, uml.getpid, 'time');
