@@ -90,8 +90,8 @@ const cred = (t: Task): FsCred => t.cred;
 /**
  * The stat encoders fill reused buffers, which their callers copy out at once: fstat and
  * newfstatat are among the most common syscalls, and a fresh buffer, DataView and helper
- * closure per call were garbage for V8 to collect. pseudoStat's feeds fillStatx, so it
- * has its own.
+ * closure per call were garbage for V8 to collect. fillStatx reads pseudoStat's, so that
+ * one has a buffer of its own.
  */
 const STAT_B = new Uint8Array(ST.STAT_SIZE), STAT_V = new DataView(STAT_B.buffer);
 const PSEUDO_B = new Uint8Array(ST.STAT_SIZE), PSEUDO_V = new DataView(PSEUDO_B.buffer);
@@ -138,7 +138,8 @@ function pseudoStat(f: File): Uint8Array {
   return PSEUDO_B;
 }
 
-function fillStatx(inode: Inode | null, mnt: Mount | null, st: Uint8Array | null): Uint8Array {
+/** statx of an inode, or (inode null) of a file without one (`pseudo`, see pseudoStat). */
+function fillStatx(inode: Inode | null, mnt: Mount | null, pseudo: File | null): Uint8Array {
   const v = STATX_V;
   STATX_B.fill(0);
   v.setUint32(ST.STX_MASK, ST.STATX_BASIC_STATS | ST.STATX_MNT_ID, true);
@@ -162,8 +163,9 @@ function fillStatx(inode: Inode | null, mnt: Mount | null, st: Uint8Array | null
     v.setUint32(ST.STX_DEV_MAJOR, ST.major(dev), true);
     v.setUint32(ST.STX_DEV_MINOR, ST.minor(dev), true);
     put64(v, ST.STX_MNT_ID, mnt ? mnt.id : 0);
-  } else if (st) {
-    const sv = PSEUDO_V;   // st is pseudoStat's
+  } else if (pseudo) {
+    pseudoStat(pseudo);
+    const sv = PSEUDO_V;
     v.setUint32(ST.STX_NLINK, 1, true);
     v.setUint16(ST.STX_MODE, sv.getUint32(ST.ST_MODE, true) & 0xffff, true);
     put64(v, ST.STX_INO, sv.getUint32(ST.ST_INO, true));
@@ -355,7 +357,7 @@ function sysStatx(t: Task, dirfd: number, pva: number, flags: number, mask: numb
   if ('file' in r) {
     const f = r.file;
     const s = statOfFile(f);
-    copyOut(t.mm, bva, fillStatx(s ? s[0] : null, f.path ? f.path.mnt : null, s ? null : pseudoStat(f)));
+    copyOut(t.mm, bva, fillStatx(s ? s[0] : null, f.path ? f.path.mnt : null, s ? null : f));
     return 0;
   }
   if (n.fresh !== r.d.inode) r.d.inode.refresh();

@@ -119,7 +119,6 @@ function sysPpoll(t: Task, fdsva: number, nfds: number, tsva: number, maskva: nu
   return sleepOn(t, queues, until);
 }
 
-
 // ---- pselect6 --------------------------------------------------------------------------
 
 const IN_SET = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
