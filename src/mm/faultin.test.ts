@@ -69,3 +69,18 @@ test('a TLB flush clears every entry filled since the last one, also past the fi
   assert.equal(m.rTag[vpn & 1023], vpn);
   assert.ok(Number.isNaN(m.wTag[(vpn + 1) & 1023]) && m.wTag32[(vpn + 1) & 1023] === -1);
 });
+
+test('rp/wp (page number and offset) translate as r/w do, and fault alike', () => {
+  const mem = new PhysMem(1 << 20);
+  const as = new AddressSpace(mem);
+  const m = new Mmu(mem);
+  as.attach(m);
+  assert.equal(as.mmap(VA, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0), VA);
+  const vpn = VA / 4096;
+  const w = m.wp(vpn, 100);
+  assert.equal(w, access(m, VA + 100, true));
+  assert.equal(m.rp(vpn, 4095), access(m, VA + 4095, false));
+  // Outside the mapping: a fault at the rebuilt address.
+  assert.throws(() => m.rp(vpn + 1, 8), (e) => e === FAULT && FAULT.addr === VA + 4096 + 8);
+  assert.throws(() => m.wp(vpn - 1, 0), (e) => e === FAULT && FAULT.addr === VA - 4096);
+});

@@ -140,6 +140,19 @@ export class Mmu {
     const i = vpn & DTLB_MASK;
     return this.wTag[i] === vpn ? this.wBase[i] + (va & 4095) : this.fill(va, ACC_W);
   }
+  /**
+   * r() and w() for a va given as its page number and page offset, small integers below
+   * USER_TOP: a call that is not inlined then passes no double, which V8 would box (a
+   * heap number per stack access of the interpreter's run(), ~22 KB per busybox start).
+   */
+  rp(vpn: number, off: number): number {
+    const i = vpn & DTLB_MASK;
+    return this.rTag[i] === vpn ? this.rBase[i] + off : this.fill(vpn * 4096 + off, ACC_R);
+  }
+  wp(vpn: number, off: number): number {
+    const i = vpn & DTLB_MASK;
+    return this.wTag[i] === vpn ? this.wBase[i] + off : this.fill(vpn * 4096 + off, ACC_W);
+  }
   x(va: number): number {
     const vpn = Math.floor(va / 4096);
     const i = vpn & TLB_MASK;

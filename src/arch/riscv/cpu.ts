@@ -399,61 +399,63 @@ export function run(h: Hart, budget: number, hot = 0): number {
 
         // ---- loads
         case Op.LB: {
-          const p = mmu.r(x[a + 1] * P32 + (x[a] >>> 0) + imm);
+          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
+          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
           const v = (u8[p] << 24) >> 24;
           x[rd] = v; x[rd + 1] = v >> 31; break;
         }
         case Op.LBU: {
-          const p = mmu.r(x[a + 1] * P32 + (x[a] >>> 0) + imm);
+          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
+          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
           x[rd] = u8[p]; x[rd + 1] = 0; break;
         }
         case Op.LH: {
           const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.r(va);
+          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
           const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, va, p);
           x[rd] = v; x[rd + 1] = v >> 31; break;
         }
         case Op.LHU: {
           const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.r(va);
+          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
           x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, va, p); x[rd + 1] = 0; break;
         }
         case Op.LW: {
           const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.r(va);
+          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
           const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va, p);
           x[rd] = v; x[rd + 1] = v >> 31; break;
         }
         case Op.LWU: {
           const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.r(va);
+          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
           x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va, p); x[rd + 1] = 0; break;
         }
         case Op.LD: {
           const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.r(va);
+          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
           if ((p & 7) === 0) { const q = p >>> 2; const lo = i32[q]; x[rd + 1] = i32[q + 1]; x[rd] = lo; }
           else { const lo = ld64(h, va, p); x[rd + 1] = TMP_I32[1]; x[rd] = lo; }
           break;
         }
 
         // ---- stores
-        case Op.SB: u8[mmu.w(x[a + 1] * P32 + (x[a] >>> 0) + imm)] = x[b]; break;
+        case Op.SB: { const va = x[a + 1] * P32 + (x[a] >>> 0) + imm; u8[mmu.wp(Math.floor(va / 4096), va & 4095)] = x[b]; break; }
         case Op.SH: {
           const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.w(va);
+          const p = mmu.wp(Math.floor(va / 4096), va & 4095);
           if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, va, p, x[b]);
           break;
         }
         case Op.SW: {
           const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.w(va);
+          const p = mmu.wp(Math.floor(va / 4096), va & 4095);
           if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, va, p, x[b]);
           break;
         }
         case Op.SD: {
           const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.w(va);
+          const p = mmu.wp(Math.floor(va / 4096), va & 4095);
           if ((p & 7) === 0) { const q = p >>> 2; i32[q] = x[b]; i32[q + 1] = x[b + 1]; }
           else st64(h, va, p, x[b], x[b + 1]);
           break;

@@ -44,6 +44,7 @@ export function loadMemory(mem: PhysMem, b: Buffer): void {
   for (const f of used) {
     if (f <= 0 || f >= nframes) bad('frame number');
     mem.u8.set(b.subarray(o, o + PAGE_SIZE), f * PAGE_SIZE);
+    mem.written(f);
     o += PAGE_SIZE;
   }
   mem.dropAllCode();
