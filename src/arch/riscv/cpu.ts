@@ -105,6 +105,8 @@ function lookup(h: Hart, pc: number): Int32Array {
 }
 
 // ---- slow memory paths: misaligned, possibly crossing a page --------------------------
+/** The address x[a] + imm (register pair a), for a slow path. */
+function va(x: Int32Array, a: number, imm: number): number { return x[a + 1] * P32 + (x[a] >>> 0) + imm; }
 const TMP = new Uint8Array(8);
 const TMP_I32 = new Int32Array(TMP.buffer);
 const TMP_DV = new DataView(TMP.buffer);
@@ -398,66 +400,71 @@ export function run(h: Hart, budget: number, hot = 0): number {
         }
 
         // ---- loads
+        // The page number and offset of x[a] + imm from the register's two words in small
+        // integers (no double, which V8 boxes before TurboFan compiles run(), nor a
+        // division): (hi << 20) + (lo >>> 12) plus the carry of the offset's addition.
+        // The full address (va()) only where an access is misaligned.
         case Op.LB: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
-          const v = (u8[p] << 24) >> 24;
+          const lo = x[a], q = (lo & 4095) + imm;
+          const v = (u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] << 24) >> 24;
           x[rd] = v; x[rd + 1] = v >> 31; break;
         }
         case Op.LBU: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
-          x[rd] = u8[p]; x[rd + 1] = 0; break;
+          const lo = x[a], q = (lo & 4095) + imm;
+          x[rd] = u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)]; x[rd + 1] = 0; break;
         }
         case Op.LH: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
-          const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, va, p);
+          const lo = x[a], q = (lo & 4095) + imm;
+          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+          const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, va(x, a, imm), p);
           x[rd] = v; x[rd + 1] = v >> 31; break;
         }
         case Op.LHU: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
-          x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, va, p); x[rd + 1] = 0; break;
+          const lo = x[a], q = (lo & 4095) + imm;
+          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+          x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, va(x, a, imm), p); x[rd + 1] = 0; break;
         }
         case Op.LW: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
-          const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va, p);
+          const lo = x[a], q = (lo & 4095) + imm;
+          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+          const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va(x, a, imm), p);
           x[rd] = v; x[rd + 1] = v >> 31; break;
         }
         case Op.LWU: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
-          x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va, p); x[rd + 1] = 0; break;
+          const lo = x[a], q = (lo & 4095) + imm;
+          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+          x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va(x, a, imm), p); x[rd + 1] = 0; break;
         }
         case Op.LD: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.rp(Math.floor(va / 4096), va & 4095);
-          if ((p & 7) === 0) { const q = p >>> 2; const lo = i32[q]; x[rd + 1] = i32[q + 1]; x[rd] = lo; }
-          else { const lo = ld64(h, va, p); x[rd + 1] = TMP_I32[1]; x[rd] = lo; }
+          const lo = x[a], q = (lo & 4095) + imm;
+          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+          if ((p & 7) === 0) { const w = p >>> 2; const l = i32[w]; x[rd + 1] = i32[w + 1]; x[rd] = l; }
+          else { const l = ld64(h, va(x, a, imm), p); x[rd + 1] = TMP_I32[1]; x[rd] = l; }
           break;
         }
 
         // ---- stores
-        case Op.SB: { const va = x[a + 1] * P32 + (x[a] >>> 0) + imm; u8[mmu.wp(Math.floor(va / 4096), va & 4095)] = x[b]; break; }
+        case Op.SB: {
+          const lo = x[a], q = (lo & 4095) + imm;
+          u8[mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] = x[b]; break;
+        }
         case Op.SH: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.wp(Math.floor(va / 4096), va & 4095);
-          if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, va, p, x[b]);
+          const lo = x[a], q = (lo & 4095) + imm;
+          const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+          if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, va(x, a, imm), p, x[b]);
           break;
         }
         case Op.SW: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.wp(Math.floor(va / 4096), va & 4095);
-          if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, va, p, x[b]);
+          const lo = x[a], q = (lo & 4095) + imm;
+          const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+          if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, va(x, a, imm), p, x[b]);
           break;
         }
         case Op.SD: {
-          const va = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const p = mmu.wp(Math.floor(va / 4096), va & 4095);
-          if ((p & 7) === 0) { const q = p >>> 2; i32[q] = x[b]; i32[q + 1] = x[b + 1]; }
-          else st64(h, va, p, x[b], x[b + 1]);
+          const lo = x[a], q = (lo & 4095) + imm;
+          const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+          if ((p & 7) === 0) { const w = p >>> 2; i32[w] = x[b]; i32[w + 1] = x[b + 1]; }
+          else st64(h, va(x, a, imm), p, x[b], x[b + 1]);
           break;
         }
 
