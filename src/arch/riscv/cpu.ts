@@ -106,7 +106,7 @@ function lookup(h: Hart, pc: number): Int32Array {
 
 // ---- slow memory paths: misaligned, possibly crossing a page --------------------------
 /** The address x[a] + imm (register pair a), for a slow path. */
-function va(x: Int32Array, a: number, imm: number): number { return x[a + 1] * P32 + (x[a] >>> 0) + imm; }
+function addrOf(x: Int32Array, a: number, imm: number): number { return x[a + 1] * P32 + (x[a] >>> 0) + imm; }
 const TMP = new Uint8Array(8);
 const TMP_I32 = new Int32Array(TMP.buffer);
 const TMP_DV = new DataView(TMP.buffer);
@@ -402,8 +402,8 @@ export function run(h: Hart, budget: number, hot = 0): number {
         // ---- loads
         // The page number and offset of x[a] + imm from the register's two words in small
         // integers (no double, which V8 boxes before TurboFan compiles run(), nor a
-        // division): (hi << 20) + (lo >>> 12) plus the carry of the offset's addition.
-        // The full address (va()) only where an access is misaligned.
+        // division): hi * 2^20 + (lo >>> 12) plus the carry of the offset's addition.
+        // The full address (addrOf()) only where an access is misaligned.
         case Op.LB: {
           const lo = x[a], q = (lo & 4095) + imm;
           const v = (u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] << 24) >> 24;
@@ -416,30 +416,30 @@ export function run(h: Hart, budget: number, hot = 0): number {
         case Op.LH: {
           const lo = x[a], q = (lo & 4095) + imm;
           const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, va(x, a, imm), p);
+          const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, addrOf(x, a, imm), p);
           x[rd] = v; x[rd + 1] = v >> 31; break;
         }
         case Op.LHU: {
           const lo = x[a], q = (lo & 4095) + imm;
           const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, va(x, a, imm), p); x[rd + 1] = 0; break;
+          x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
         }
         case Op.LW: {
           const lo = x[a], q = (lo & 4095) + imm;
           const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va(x, a, imm), p);
+          const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p);
           x[rd] = v; x[rd + 1] = v >> 31; break;
         }
         case Op.LWU: {
           const lo = x[a], q = (lo & 4095) + imm;
           const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, va(x, a, imm), p); x[rd + 1] = 0; break;
+          x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
         }
         case Op.LD: {
           const lo = x[a], q = (lo & 4095) + imm;
           const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
           if ((p & 7) === 0) { const w = p >>> 2; const l = i32[w]; x[rd + 1] = i32[w + 1]; x[rd] = l; }
-          else { const l = ld64(h, va(x, a, imm), p); x[rd + 1] = TMP_I32[1]; x[rd] = l; }
+          else { const l = ld64(h, addrOf(x, a, imm), p); x[rd + 1] = TMP_I32[1]; x[rd] = l; }
           break;
         }
 
@@ -451,20 +451,20 @@ export function run(h: Hart, budget: number, hot = 0): number {
         case Op.SH: {
           const lo = x[a], q = (lo & 4095) + imm;
           const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, va(x, a, imm), p, x[b]);
+          if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, addrOf(x, a, imm), p, x[b]);
           break;
         }
         case Op.SW: {
           const lo = x[a], q = (lo & 4095) + imm;
           const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, va(x, a, imm), p, x[b]);
+          if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, addrOf(x, a, imm), p, x[b]);
           break;
         }
         case Op.SD: {
           const lo = x[a], q = (lo & 4095) + imm;
           const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
           if ((p & 7) === 0) { const w = p >>> 2; i32[w] = x[b]; i32[w + 1] = x[b + 1]; }
-          else st64(h, va(x, a, imm), p, x[b], x[b + 1]);
+          else st64(h, addrOf(x, a, imm), p, x[b], x[b + 1]);
           break;
         }
 
