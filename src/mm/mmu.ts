@@ -129,17 +129,9 @@ export class Mmu {
 
   setPageTable(pt: PageTable | null): void { this.pt = pt; this.flush(); }
 
-  /** Translate for a load. Hot path: inline TLB hit. */
-  r(va: number): number {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & DTLB_MASK;
-    return this.rTag[i] === vpn ? this.rBase[i] + (va & 4095) : this.fill(va, ACC_R);
-  }
-  w(va: number): number {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & DTLB_MASK;
-    return this.wTag[i] === vpn ? this.wBase[i] + (va & 4095) : this.fill(va, ACC_W);
-  }
+  /** Translate for a load or store (through rp/wp, below). */
+  r(va: number): number { return this.rp(Math.floor(va / 4096), va & 4095); }
+  w(va: number): number { return this.wp(Math.floor(va / 4096), va & 4095); }
   /**
    * r() and w() for a va given as its page number and page offset, small integers below
    * USER_TOP: a call that is not inlined then passes no double, which V8 would box (a

@@ -16,7 +16,7 @@ import * as ST from '../abi/linux/stat.js';
 import { STATFS_SIZE, F_TYPE, F_BSIZE, F_BLOCKS, F_BFREE, F_BAVAIL, F_FILES, F_FFREE, F_FSID, F_NAMELEN, F_FRSIZE, F_FLAGS, PATH_MAX, MAX_RW_COUNT } from '../abi/linux/fs.js';
 import { readIov, iovTotal, gather, scatter } from './iovec.js';
 import { FIONREAD, FIOCLEX, FIONCLEX, FIONBIO, TCGETS } from '../abi/linux/ioctl.js';
-import { copyIn, copyOut, readCString, readI64, readU32, writeU32, readBytes, readBytesTransient, transientBuffer, TRANSIENT_MAX } from '../mm/usercopy.js';
+import { copyIn, copyOut, readCString, readI64, writeI64, readU32, writeU32, readBytes, readBytesTransient, transientBuffer, TRANSIENT_MAX } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import type { File } from '../fs/vfs/file.js';
 import { InodeFile } from '../fs/vfs/file.js';
@@ -381,8 +381,7 @@ function sysGetdents64(t: Task, fd: number, dva: number, count: number): number 
     const e = r.entries[i];
     const reclen = (19 + e.name.length + 1 + 7) & ~7;
     if (off + reclen > count) break;
-    v.setUint32(off, e.ino >>> 0, true);
-    v.setUint32(off + 4, Math.floor(e.ino / 4294967296) >>> 0, true);
+    put64(v, off, e.ino);
     v.setUint32(off + 8, i + 1, true);
     v.setUint32(off + 12, 0, true);
     v.setUint16(off + 16, reclen, true);
@@ -761,13 +760,8 @@ function sysSendfile(t: Task, outfd: number, infd: number, offva: number, count:
     if (seekable) { pos += w; if (!offva) inp!.pos = pos; }
     if (w < n) break;
   }
-  if (offva) copyOut(t.mm, offva, i64(pos));
+  if (offva) writeI64(t.mm, offva, pos);
   return done;
-}
-function i64(x: number): Uint8Array {
-  const b = new Uint8Array(8), v = new DataView(b.buffer);
-  v.setUint32(0, x >>> 0, true); v.setUint32(4, Math.floor(x / 4294967296) >>> 0, true);
-  return b;
 }
 
 function sysFadvise(t: Task, fd: number): number { return getFile(t, fd | 0) ? 0 : -EBADF; }

@@ -10,7 +10,7 @@ import { EBADF, EINVAL, ESPIPE, EAGAIN, EPIPE, EISDIR, EXDEV, EOPNOTSUPP, EFBIG 
 import { O_APPEND, O_NONBLOCK, O_PATH } from '../abi/linux/fcntl.js';
 import { PIPE_BUF, MAX_RW_COUNT } from '../abi/linux/fs.js';
 import { readIov, iovTotal, gather, scatter } from './iovec.js';
-import { copyOut, readI64 } from '../mm/usercopy.js';
+import { readI64, writeI64 } from '../mm/usercopy.js';
 import { BLOCK } from '../lib/waitqueue.js';
 import type { File } from '../fs/vfs/file.js';
 import { InodeFile, MAX_LFS } from '../fs/vfs/file.js';
@@ -28,11 +28,6 @@ function epipe(t: Task, r: number): number {
   return r;
 }
 
-function i64b(x: number): Uint8Array {
-  const b = new Uint8Array(8), v = new DataView(b.buffer);
-  v.setUint32(0, x >>> 0, true); v.setUint32(4, Math.floor(x / 4294967296) >>> 0, true);
-  return b;
-}
 
 function pipeOf(f: File | null): Pipe | null {
   return f instanceof PipeFile ? f.pipe : null;
@@ -96,7 +91,7 @@ function sysSplice(t: Task, fdIn: number, offInVa: number, fdOut: number, offOut
     if (r < 0) return epipe(t, r);
     pin.take(new Uint8Array(r));
     pin.wq.wakeAll();
-    if (pos >= 0) copyOut(t.mm, offOutVa, i64b(pos + r));
+    if (pos >= 0) writeI64(t.mm, offOutVa, pos + r);
     return r;
   }
   // file → pipe
@@ -116,7 +111,7 @@ function sysSplice(t: Task, fdIn: number, offInVa: number, fdOut: number, offOut
   if (r <= 0) return r;
   p.put(buf.subarray(0, r));
   p.wq.wakeAll();
-  if (pos >= 0) copyOut(t.mm, offInVa, i64b(pos + r));
+  if (pos >= 0) writeI64(t.mm, offInVa, pos + r);
   return r;
 }
 
@@ -214,8 +209,8 @@ function sysCopyFileRange(t: Task, fdIn: number, offInVa: number, fdOut: number,
     done += w; pin += w; pout += w;
     if (w < n) break;
   }
-  if (offInVa) copyOut(t.mm, offInVa, i64b(pin)); else fin.pos = pin;
-  if (offOutVa) copyOut(t.mm, offOutVa, i64b(pout)); else fout.pos = pout;
+  if (offInVa) writeI64(t.mm, offInVa, pin); else fin.pos = pin;
+  if (offOutVa) writeI64(t.mm, offOutVa, pout); else fout.pos = pout;
   return done;
 }
 
