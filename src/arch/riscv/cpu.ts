@@ -343,255 +343,262 @@ export function run(h: Hart, budget: number, hot = 0): number {
       const w = code[s];
       const rd = (w >>> Slot.RD) & 127, a = (w >>> Slot.RS1) & 127, b = (w >>> Slot.RS2) & 127;
       const imm = code[s + 1];   // the raw instruction bits for CSR, FP and ILLEGAL
-      switch (w & Slot.OP) {
-        case Op.UNDECODED:
-          code = lookup(h, pageVa + pcOff);
-          if (code !== SCRATCH) { const i = (pageVa / 4096) & (CT_SIZE - 1); CT_TAG[i] = pageVa; CT_CODE[i] = code; }
-          n++;
-          continue;
-        case Op.ILLEGAL:
-          n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop;
+      // Taken jumps and branches leave this block for the one tail below it that counts
+      // backward ones (one inlined bump(), not one per kind of branch).
+      taken: {
+        switch (w & Slot.OP) {
+          case Op.UNDECODED:
+            code = lookup(h, pageVa + pcOff);
+            if (code !== SCRATCH) { const i = (pageVa / 4096) & (CT_SIZE - 1); CT_TAG[i] = pageVa; CT_CODE[i] = code; }
+            n++;
+            continue;
+          case Op.ILLEGAL:
+            n++; h.exitInst = imm; ret = EXIT_ILLEGAL; break loop;
 
-        // ---- upper immediates, jumps, branches
-        case Op.LUI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
-        case Op.AUIPC: {
-          const v = pageVa + pcOff + imm;
-          x[rd] = v | 0; x[rd + 1] = Math.floor(v / P32) | 0; break;
-        }
-        case Op.J: pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue;
-        case Op.JAL: {
-          const r = pageVa + pcOff + (w >>> Slot.LEN);
-          x[rd] = r | 0; x[rd + 1] = (r / P32) | 0;
-          pcOff += imm; continue;
-        }
-        case Op.JALR: {
-          const t0 = x[a + 1] * P32 + (x[a] >>> 0) + imm;
-          const t = t0 - (t0 & 1);
-          const r = pageVa + pcOff + (w >>> Slot.LEN);
-          x[rd] = r | 0; x[rd + 1] = (r / P32) | 0;
-          const d = t - pageVa;
-          if (d >= 0 && d < 4096) pcOff = d | 0;
-          else { pcOff = t & 4095; pageVa = t - pcOff; code = pageCode(pageVa); }
-          continue;
-        }
-        case Op.BEQ: if (x[a] === x[b] && x[a + 1] === x[b + 1]) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; } break;
-        case Op.BNE: if (x[a] !== x[b] || x[a + 1] !== x[b + 1]) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; } break;
-        case Op.BEQZ: if ((x[a] | x[a + 1]) === 0) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; } break;
-        case Op.BNEZ: if ((x[a] | x[a + 1]) !== 0) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; } break;
-        case Op.BLT: {
-          const ah = x[a + 1], bh = x[b + 1];
-          if (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; }
-          break;
-        }
-        case Op.BGE: {
-          const ah = x[a + 1], bh = x[b + 1];
-          if (!(ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0)))) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; }
-          break;
-        }
-        case Op.BLTU: {
-          const ah = x[a + 1] >>> 0, bh = x[b + 1] >>> 0;
-          if (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; }
-          break;
-        }
-        case Op.BGEU: {
-          const ah = x[a + 1] >>> 0, bh = x[b + 1] >>> 0;
-          if (!(ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0)))) { pcOff += imm; if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; } continue; }
-          break;
-        }
+          // ---- upper immediates, jumps, branches
+          case Op.LUI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
+          case Op.AUIPC: {
+            const v = pageVa + pcOff + imm;
+            x[rd] = v | 0; x[rd + 1] = Math.floor(v / P32) | 0; break;
+          }
+          case Op.J: break taken;
+          case Op.JAL: {
+            const r = pageVa + pcOff + (w >>> Slot.LEN);
+            x[rd] = r | 0; x[rd + 1] = (r / P32) | 0;
+            pcOff += imm; continue;
+          }
+          case Op.JALR: {
+            const t0 = x[a + 1] * P32 + (x[a] >>> 0) + imm;
+            const t = t0 - (t0 & 1);
+            const r = pageVa + pcOff + (w >>> Slot.LEN);
+            x[rd] = r | 0; x[rd + 1] = (r / P32) | 0;
+            const d = t - pageVa;
+            if (d >= 0 && d < 4096) pcOff = d | 0;
+            else { pcOff = t & 4095; pageVa = t - pcOff; code = pageCode(pageVa); }
+            continue;
+          }
+          case Op.BEQ: if (x[a] === x[b] && x[a + 1] === x[b + 1]) break taken; break;
+          case Op.BNE: if (x[a] !== x[b] || x[a + 1] !== x[b + 1]) break taken; break;
+          case Op.BEQZ: if ((x[a] | x[a + 1]) === 0) break taken; break;
+          case Op.BNEZ: if ((x[a] | x[a + 1]) !== 0) break taken; break;
+          case Op.BLT: {
+            const ah = x[a + 1], bh = x[b + 1];
+            if (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) break taken;
+            break;
+          }
+          case Op.BGE: {
+            const ah = x[a + 1], bh = x[b + 1];
+            if (!(ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0)))) break taken;
+            break;
+          }
+          case Op.BLTU: {
+            const ah = x[a + 1] >>> 0, bh = x[b + 1] >>> 0;
+            if (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) break taken;
+            break;
+          }
+          case Op.BGEU: {
+            const ah = x[a + 1] >>> 0, bh = x[b + 1] >>> 0;
+            if (!(ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0)))) break taken;
+            break;
+          }
 
-        // ---- loads
-        // The page number and offset of x[a] + imm from the register's two words in small
-        // integers (no double, which V8 boxes before TurboFan compiles run(), nor a
-        // division): hi * 2^20 + (lo >>> 12) plus the carry of the offset's addition.
-        // The full address (addrOf()) only where an access is misaligned.
-        case Op.LB: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const v = (u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] << 24) >> 24;
-          x[rd] = v; x[rd + 1] = v >> 31; break;
-        }
-        case Op.LBU: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          x[rd] = u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)]; x[rd + 1] = 0; break;
-        }
-        case Op.LH: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, addrOf(x, a, imm), p);
-          x[rd] = v; x[rd + 1] = v >> 31; break;
-        }
-        case Op.LHU: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
-        }
-        case Op.LW: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p);
-          x[rd] = v; x[rd + 1] = v >> 31; break;
-        }
-        case Op.LWU: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
-        }
-        case Op.LD: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          if ((p & 7) === 0) { const w = p >>> 2; const l = i32[w]; x[rd + 1] = i32[w + 1]; x[rd] = l; }
-          else { const l = ld64(h, addrOf(x, a, imm), p); x[rd + 1] = TMP_I32[1]; x[rd] = l; }
-          break;
-        }
+          // ---- loads
+          // The page number and offset of x[a] + imm from the register's two words in small
+          // integers (no double, which V8 boxes before TurboFan compiles run(), nor a
+          // division): hi * 2^20 + (lo >>> 12) plus the carry of the offset's addition.
+          // The full address (addrOf()) only where an access is misaligned.
+          case Op.LB: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const v = (u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] << 24) >> 24;
+            x[rd] = v; x[rd + 1] = v >> 31; break;
+          }
+          case Op.LBU: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            x[rd] = u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)]; x[rd + 1] = 0; break;
+          }
+          case Op.LH: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+            const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, addrOf(x, a, imm), p);
+            x[rd] = v; x[rd + 1] = v >> 31; break;
+          }
+          case Op.LHU: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+            x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
+          }
+          case Op.LW: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+            const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p);
+            x[rd] = v; x[rd + 1] = v >> 31; break;
+          }
+          case Op.LWU: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+            x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
+          }
+          case Op.LD: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+            if ((p & 7) === 0) { const w = p >>> 2; const l = i32[w]; x[rd + 1] = i32[w + 1]; x[rd] = l; }
+            else { const l = ld64(h, addrOf(x, a, imm), p); x[rd + 1] = TMP_I32[1]; x[rd] = l; }
+            break;
+          }
 
-        // ---- stores
-        case Op.SB: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          u8[mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] = x[b]; break;
-        }
-        case Op.SH: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, addrOf(x, a, imm), p, x[b]);
-          break;
-        }
-        case Op.SW: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, addrOf(x, a, imm), p, x[b]);
-          break;
-        }
-        case Op.SD: {
-          const lo = x[a], q = (lo & 4095) + imm;
-          const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-          if ((p & 7) === 0) { const w = p >>> 2; i32[w] = x[b]; i32[w + 1] = x[b + 1]; }
-          else st64(h, addrOf(x, a, imm), p, x[b], x[b + 1]);
-          break;
-        }
+          // ---- stores
+          case Op.SB: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            u8[mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] = x[b]; break;
+          }
+          case Op.SH: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+            if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, addrOf(x, a, imm), p, x[b]);
+            break;
+          }
+          case Op.SW: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+            if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, addrOf(x, a, imm), p, x[b]);
+            break;
+          }
+          case Op.SD: {
+            const lo = x[a], q = (lo & 4095) + imm;
+            const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
+            if ((p & 7) === 0) { const w = p >>> 2; i32[w] = x[b]; i32[w + 1] = x[b + 1]; }
+            else st64(h, addrOf(x, a, imm), p, x[b], x[b + 1]);
+            break;
+          }
 
-        // ---- register-immediate
-        case Op.LI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
-        case Op.MV: { const hi = x[a + 1]; x[rd] = x[a]; x[rd + 1] = hi; break; }
-        case Op.ADDI: {
-          const al = x[a], lo = (al + imm) | 0;
-          x[rd + 1] = (x[a + 1] + (imm >> 31) + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
-          x[rd] = lo; break;
-        }
-        case Op.SLTI: {
-          const ah = x[a + 1], ih = imm >> 31;
-          x[rd] = (ah < ih || (ah === ih && (x[a] >>> 0) < (imm >>> 0))) ? 1 : 0; x[rd + 1] = 0; break;
-        }
-        case Op.SLTIU: {
-          const ah = x[a + 1] >>> 0, ih = (imm >> 31) >>> 0;
-          x[rd] = (ah < ih || (ah === ih && (x[a] >>> 0) < (imm >>> 0))) ? 1 : 0; x[rd + 1] = 0; break;
-        }
-        case Op.XORI: { const hi = x[a + 1] ^ (imm >> 31); x[rd] = x[a] ^ imm; x[rd + 1] = hi; break; }
-        case Op.ORI: { const hi = x[a + 1] | (imm >> 31); x[rd] = x[a] | imm; x[rd + 1] = hi; break; }
-        case Op.ANDI: { const hi = x[a + 1] & (imm >> 31); x[rd] = x[a] & imm; x[rd + 1] = hi; break; }
-        case Op.SLLI: {
-          const lo = x[a], hi = x[a + 1];
-          if (imm === 0) { x[rd] = lo; x[rd + 1] = hi; }
-          else if (imm < 32) { x[rd + 1] = (hi << imm) | (lo >>> (32 - imm)); x[rd] = lo << imm; }
-          else { x[rd + 1] = lo << (imm - 32); x[rd] = 0; }
-          break;
-        }
-        case Op.SRLI: {
-          const lo = x[a], hi = x[a + 1];
-          if (imm === 0) { x[rd] = lo; x[rd + 1] = hi; }
-          else if (imm < 32) { x[rd] = (lo >>> imm) | (hi << (32 - imm)); x[rd + 1] = hi >>> imm; }
-          else { x[rd] = hi >>> (imm - 32); x[rd + 1] = 0; }
-          break;
-        }
-        case Op.SRAI: {
-          const lo = x[a], hi = x[a + 1];
-          if (imm === 0) { x[rd] = lo; x[rd + 1] = hi; }
-          else if (imm < 32) { x[rd] = (lo >>> imm) | (hi << (32 - imm)); x[rd + 1] = hi >> imm; }
-          else { x[rd] = hi >> (imm - 32); x[rd + 1] = hi >> 31; }
-          break;
-        }
+          // ---- register-immediate
+          case Op.LI: x[rd] = imm; x[rd + 1] = imm >> 31; break;
+          case Op.MV: { const hi = x[a + 1]; x[rd] = x[a]; x[rd + 1] = hi; break; }
+          case Op.ADDI: {
+            const al = x[a], lo = (al + imm) | 0;
+            x[rd + 1] = (x[a + 1] + (imm >> 31) + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
+            x[rd] = lo; break;
+          }
+          case Op.SLTI: {
+            const ah = x[a + 1], ih = imm >> 31;
+            x[rd] = (ah < ih || (ah === ih && (x[a] >>> 0) < (imm >>> 0))) ? 1 : 0; x[rd + 1] = 0; break;
+          }
+          case Op.SLTIU: {
+            const ah = x[a + 1] >>> 0, ih = (imm >> 31) >>> 0;
+            x[rd] = (ah < ih || (ah === ih && (x[a] >>> 0) < (imm >>> 0))) ? 1 : 0; x[rd + 1] = 0; break;
+          }
+          case Op.XORI: { const hi = x[a + 1] ^ (imm >> 31); x[rd] = x[a] ^ imm; x[rd + 1] = hi; break; }
+          case Op.ORI: { const hi = x[a + 1] | (imm >> 31); x[rd] = x[a] | imm; x[rd + 1] = hi; break; }
+          case Op.ANDI: { const hi = x[a + 1] & (imm >> 31); x[rd] = x[a] & imm; x[rd + 1] = hi; break; }
+          case Op.SLLI: {
+            const lo = x[a], hi = x[a + 1];
+            if (imm === 0) { x[rd] = lo; x[rd + 1] = hi; }
+            else if (imm < 32) { x[rd + 1] = (hi << imm) | (lo >>> (32 - imm)); x[rd] = lo << imm; }
+            else { x[rd + 1] = lo << (imm - 32); x[rd] = 0; }
+            break;
+          }
+          case Op.SRLI: {
+            const lo = x[a], hi = x[a + 1];
+            if (imm === 0) { x[rd] = lo; x[rd + 1] = hi; }
+            else if (imm < 32) { x[rd] = (lo >>> imm) | (hi << (32 - imm)); x[rd + 1] = hi >>> imm; }
+            else { x[rd] = hi >>> (imm - 32); x[rd + 1] = 0; }
+            break;
+          }
+          case Op.SRAI: {
+            const lo = x[a], hi = x[a + 1];
+            if (imm === 0) { x[rd] = lo; x[rd + 1] = hi; }
+            else if (imm < 32) { x[rd] = (lo >>> imm) | (hi << (32 - imm)); x[rd + 1] = hi >> imm; }
+            else { x[rd] = hi >> (imm - 32); x[rd + 1] = hi >> 31; }
+            break;
+          }
 
-        // ---- register-register
-        case Op.ADD: {
-          const al = x[a], lo = (al + x[b]) | 0;
-          x[rd + 1] = (x[a + 1] + x[b + 1] + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
-          x[rd] = lo; break;
-        }
-        case Op.SUB: {
-          const al = x[a], bl = x[b];
-          x[rd + 1] = (x[a + 1] - x[b + 1] - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
-          x[rd] = (al - bl) | 0; break;
-        }
-        case Op.SLL: {
-          const lo = x[a], hi = x[a + 1], sh = x[b] & 63;
-          if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
-          else if (sh < 32) { x[rd + 1] = (hi << sh) | (lo >>> (32 - sh)); x[rd] = lo << sh; }
-          else { x[rd + 1] = lo << (sh - 32); x[rd] = 0; }
-          break;
-        }
-        case Op.SRL: {
-          const lo = x[a], hi = x[a + 1], sh = x[b] & 63;
-          if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
-          else if (sh < 32) { x[rd] = (lo >>> sh) | (hi << (32 - sh)); x[rd + 1] = hi >>> sh; }
-          else { x[rd] = hi >>> (sh - 32); x[rd + 1] = 0; }
-          break;
-        }
-        case Op.SRA: {
-          const lo = x[a], hi = x[a + 1], sh = x[b] & 63;
-          if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
-          else if (sh < 32) { x[rd] = (lo >>> sh) | (hi << (32 - sh)); x[rd + 1] = hi >> sh; }
-          else { x[rd] = hi >> (sh - 32); x[rd + 1] = hi >> 31; }
-          break;
-        }
-        case Op.SLT: {
-          const ah = x[a + 1], bh = x[b + 1];
-          x[rd] = (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) ? 1 : 0; x[rd + 1] = 0; break;
-        }
-        case Op.SLTU: {
-          const ah = x[a + 1] >>> 0, bh = x[b + 1] >>> 0;
-          x[rd] = (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) ? 1 : 0; x[rd + 1] = 0; break;
-        }
-        case Op.XOR: { const hi = x[a + 1] ^ x[b + 1]; x[rd] = x[a] ^ x[b]; x[rd + 1] = hi; break; }
-        case Op.OR: { const hi = x[a + 1] | x[b + 1]; x[rd] = x[a] | x[b]; x[rd + 1] = hi; break; }
-        case Op.AND: { const hi = x[a + 1] & x[b + 1]; x[rd] = x[a] & x[b]; x[rd + 1] = hi; break; }
+          // ---- register-register
+          case Op.ADD: {
+            const al = x[a], lo = (al + x[b]) | 0;
+            x[rd + 1] = (x[a + 1] + x[b + 1] + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
+            x[rd] = lo; break;
+          }
+          case Op.SUB: {
+            const al = x[a], bl = x[b];
+            x[rd + 1] = (x[a + 1] - x[b + 1] - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+            x[rd] = (al - bl) | 0; break;
+          }
+          case Op.SLL: {
+            const lo = x[a], hi = x[a + 1], sh = x[b] & 63;
+            if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
+            else if (sh < 32) { x[rd + 1] = (hi << sh) | (lo >>> (32 - sh)); x[rd] = lo << sh; }
+            else { x[rd + 1] = lo << (sh - 32); x[rd] = 0; }
+            break;
+          }
+          case Op.SRL: {
+            const lo = x[a], hi = x[a + 1], sh = x[b] & 63;
+            if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
+            else if (sh < 32) { x[rd] = (lo >>> sh) | (hi << (32 - sh)); x[rd + 1] = hi >>> sh; }
+            else { x[rd] = hi >>> (sh - 32); x[rd + 1] = 0; }
+            break;
+          }
+          case Op.SRA: {
+            const lo = x[a], hi = x[a + 1], sh = x[b] & 63;
+            if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
+            else if (sh < 32) { x[rd] = (lo >>> sh) | (hi << (32 - sh)); x[rd + 1] = hi >> sh; }
+            else { x[rd] = hi >> (sh - 32); x[rd + 1] = hi >> 31; }
+            break;
+          }
+          case Op.SLT: {
+            const ah = x[a + 1], bh = x[b + 1];
+            x[rd] = (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) ? 1 : 0; x[rd + 1] = 0; break;
+          }
+          case Op.SLTU: {
+            const ah = x[a + 1] >>> 0, bh = x[b + 1] >>> 0;
+            x[rd] = (ah < bh || (ah === bh && (x[a] >>> 0) < (x[b] >>> 0))) ? 1 : 0; x[rd + 1] = 0; break;
+          }
+          case Op.XOR: { const hi = x[a + 1] ^ x[b + 1]; x[rd] = x[a] ^ x[b]; x[rd + 1] = hi; break; }
+          case Op.OR: { const hi = x[a + 1] | x[b + 1]; x[rd] = x[a] | x[b]; x[rd + 1] = hi; break; }
+          case Op.AND: { const hi = x[a + 1] & x[b + 1]; x[rd] = x[a] & x[b]; x[rd + 1] = hi; break; }
 
-        // ---- 32-bit ops
-        case Op.ADDIW: { const v = (x[a] + imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.SLLIW: { const v = x[a] << imm; x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.SRLIW: { const v = (x[a] >>> imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.SRAIW: { const v = x[a] >> imm; x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.ADDW: { const v = (x[a] + x[b]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.SUBW: { const v = (x[a] - x[b]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.SLLW: { const v = x[a] << (x[b] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.SRLW: { const v = (x[a] >>> (x[b] & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.SRAW: { const v = x[a] >> (x[b] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          // ---- 32-bit ops
+          case Op.ADDIW: { const v = (x[a] + imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SLLIW: { const v = x[a] << imm; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SRLIW: { const v = (x[a] >>> imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SRAIW: { const v = x[a] >> imm; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.ADDW: { const v = (x[a] + x[b]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SUBW: { const v = (x[a] - x[b]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SLLW: { const v = x[a] << (x[b] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SRLW: { const v = (x[a] >>> (x[b] & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SRAW: { const v = x[a] >> (x[b] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
 
-        // ---- M
-        case Op.MUL: md.mul(x, rd, a, b); break;
-        case Op.MULH: md.mulh(x, rd, a, b); break;
-        case Op.MULHSU: md.mulhsu(x, rd, a, b); break;
-        case Op.MULHU: md.mulhu(x, rd, a, b); break;
-        case Op.DIV: md.div(x, rd, a, b); break;
-        case Op.DIVU: md.divu(x, rd, a, b); break;
-        case Op.REM: md.rem(x, rd, a, b); break;
-        case Op.REMU: md.remu(x, rd, a, b); break;
-        case Op.MULW: { const v = Math.imul(x[a], x[b]); x[rd] = v; x[rd + 1] = v >> 31; break; }
-        case Op.DIVW: md.divw(x, rd, a, b); break;
-        case Op.DIVUW: md.divuw(x, rd, a, b); break;
-        case Op.REMW: md.remw(x, rd, a, b); break;
-        case Op.REMUW: md.remuw(x, rd, a, b); break;
+          // ---- M
+          case Op.MUL: md.mul(x, rd, a, b); break;
+          case Op.MULH: md.mulh(x, rd, a, b); break;
+          case Op.MULHSU: md.mulhsu(x, rd, a, b); break;
+          case Op.MULHU: md.mulhu(x, rd, a, b); break;
+          case Op.DIV: md.div(x, rd, a, b); break;
+          case Op.DIVU: md.divu(x, rd, a, b); break;
+          case Op.REM: md.rem(x, rd, a, b); break;
+          case Op.REMU: md.remu(x, rd, a, b); break;
+          case Op.MULW: { const v = Math.imul(x[a], x[b]); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.DIVW: md.divw(x, rd, a, b); break;
+          case Op.DIVUW: md.divuw(x, rd, a, b); break;
+          case Op.REMW: md.remw(x, rd, a, b); break;
+          case Op.REMUW: md.remuw(x, rd, a, b); break;
 
-        // ---- system
-        case Op.FENCE: break;
-        case Op.ECALL:
-          // Not for the JIT's cold-code runs (hot > 0): its dispatcher handles the exit (jit.ts).
-          if (hot === 0 && ecallFast !== null && ecallFast(h)) break;
-          ret = EXIT_ECALL; break loop;
-        case Op.JIT_ENTRY: n++; ret = EXIT_JIT; break loop;
-        default: {
-          const r = rare(h, w, imm, h.instret + (budget - n - 1));
-          if (r !== EXIT_BUDGET) { n++; ret = r; break loop; }
+          // ---- system
+          case Op.FENCE: break;
+          case Op.ECALL:
+            // Not for the JIT's cold-code runs (hot > 0): its dispatcher handles the exit (jit.ts).
+            if (hot === 0 && ecallFast !== null && ecallFast(h)) break;
+            ret = EXIT_ECALL; break loop;
+          case Op.JIT_ENTRY: n++; ret = EXIT_JIT; break loop;
+          default: {
+            const r = rare(h, w, imm, h.instret + (budget - n - 1));
+            if (r !== EXIT_BUDGET) { n++; ret = r; break loop; }
+          }
         }
+        pcOff += w >>> Slot.LEN;
+        continue;
       }
-      pcOff += w >>> Slot.LEN;
+      pcOff += imm;
+      if (imm < 0 && hot !== 0 && bump(pageVa + pcOff, hot)) { ret = EXIT_HOT; break loop; }
     }
   } catch (e) {
     if (e !== FAULT) throw e;
