@@ -17,6 +17,7 @@
 //       a blocking AF_UNIX stream connect that writes `request` and reads exactly
 //       replyLen bytes (uml_switch answers a REQ_NEW_CONTROL at once); the fd stays open
 //   rxStart/rxRead/rxDropped: a receive thread and ring (rxring.c)
+//   inotifyInit/inotifyAdd/inotifyRm/inotifyRead: for hostfs (inotify.c)
 // and for the host process itself:
 //   mallocTrim() -> 1 | 0             glibc's malloc_trim(0): free heap pages back to the
 //                                     host (1 if any went; always 0 without glibc)
@@ -170,6 +171,7 @@ static void on_closed(uv_handle_t *h) { free(h->data); }
 
 void rxring_stop(napi_env env, int fd);
 void rxring_register(napi_env env, napi_value exports);
+void inotify_register(napi_env env, napi_value exports);
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1];
@@ -378,6 +380,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   rxring_register(env, exports);
+  inotify_register(env, exports);
   return exports;
 }
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const OUT = path.join(DIR, 'build', 'Release', 'unix_dgram.node');
-const SRC = ['unix_dgram.c', 'rxring.c', 'binding.gyp'].map((f) => path.join(DIR, f));
+const SRC = ['unix_dgram.c', 'rxring.c', 'inotify.c', 'binding.gyp'].map((f) => path.join(DIR, f));
 const mtime = (f) => { try { return fs.statSync(f).mtimeMs; } catch { return -1; } };
 
 if (!process.argv.includes('--force') && mtime(OUT) > Math.max(...SRC.map(mtime))) process.exit(0);

@@ -27,6 +27,11 @@ export interface Addon {
   zeroPages?(bytes: number): ArrayBuffer | null;
   /** bin/tuml, at start: unmap the read-only file pages mapped so far (bytes of mappings advised, or -errno). */
   dropFilePages?(): number;
+  // for hostfs (fs/hostfs/hostwatch.ts; native/inotify.c)
+  inotifyInit?(): number;
+  inotifyAdd?(fd: number, path: Buffer, mask: number): number;
+  inotifyRm?(fd: number, wd: number): number;
+  inotifyRead?(fd: number, buf: Uint8Array): number;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/unix_dgram.node', import.meta.url));

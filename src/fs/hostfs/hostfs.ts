@@ -17,6 +17,7 @@ import type { Dentry } from '../vfs/dentry.js';
 import { syncAllPageCaches } from '../pagecache.js';
 import { mknodSocket } from './mksock.js';
 import { HostFds } from './hostfd.js';
+import { HostWatch, hostWatchFor, type Watched } from './hostwatch.js';
 
 /** Host stat results: bigint ones carry exact nanosecond times. */
 type HostStats = fs.Stats | fs.BigIntStats;
@@ -36,6 +37,24 @@ export function hostErrno(e: unknown): number {
 }
 
 const TMPFILE_PREFIX = '.tuml-tmpfile-';
+/** Absent names remembered per directory (hostwatch.ts), at most. */
+const NEG_MAX = 64;
+
+/**
+ * Watch directory dentry d and every directory above it up to the tree's root (their
+ * names lead to d). False where a watch could not be had: trust nothing below then.
+ */
+function watchPath(w: HostWatch, d: Dentry): boolean {
+  for (let x = d; ; x = x.parent) {
+    const ino = x.inode as HostInode;
+    if (ino.wd < 0) {
+      if (x.inode.alias !== x || x.unlinked) return false;
+      const p = x.isRoot ? ino.sb.hostRoot : Buffer.concat([ino.sb.hostRoot, Buffer.from('/' + x.relPath(), 'latin1')]);
+      if (!w.watch(ino, p)) return false;
+    }
+    if (x.isRoot) return true;
+  }
+}
 let tmpSeq = 0;
 
 export class HostSb extends SuperBlock {
@@ -46,7 +65,9 @@ export class HostSb extends SuperBlock {
    * last component and every symlink with one lstat of its host path
    * (HostInode.revalidate), so a change made on the host is seen wherever it changes what
    * a path names. Not seen: the permission bits of a cached directory changed on the host
-   * (until it is itself the last component of a walk, or stat'ed).
+   * (until it is itself the last component of a walk, or stat'ed). Where the host can
+   * watch (hostwatch.ts: inotify), a revalidated file is trusted without the lstat until
+   * an event says its name or file changed.
    */
   override readonly cachedLookup = true;
   root!: HostInode;
@@ -82,6 +103,16 @@ export class HostSb extends SuperBlock {
       return super.statfs();
     }
   }
+  /** The host change watcher for this tree (hostwatch.ts), or null: lstat every time. */
+  hostWatch(): HostWatch | null {
+    if (this.hw === undefined) {
+      let type = 0;
+      try { type = Number(fs.statfsSync(this.hostRoot).type); } catch { /* lstat then */ }
+      this.hw = hostWatchFor(type);
+    }
+    return this.hw;
+  }
+  private hw: HostWatch | null | undefined = undefined;
   override options(): string { return this.hostDir; }
   /** The last mount went away: close the host fds parked for reuse. */
   override kill(): void { for (const i of this.inodes.values()) i.fds.drop(); }
@@ -123,10 +154,15 @@ function syncAtExit(): void {
   process.once('exit', () => { syncAllPageCaches(); });
 }
 
-export class HostInode extends Inode {
+export class HostInode extends Inode implements Watched {
   declare readonly sb: HostSb;
   private blocks512 = 0;
   hostKey = '';
+  /** hostwatch.ts: this host file's watch, the epoch it was last checked in, names known absent. */
+  wd = -1;
+  fresh = -1;
+  neg: Set<string> | null = null;
+  negEpoch = -1;
   /** Host fds of open files on this inode (read-only ones share one). */
   readonly fds = new HostFds();
   /** The exact atime/mtime last set through utimensat (see fill). */
@@ -201,23 +237,55 @@ export class HostInode extends Inode {
 
   /** Does the host path of the cached dentry d still name this file? Refreshes the attributes. */
   override revalidate(d: Dentry): number {
+    const w = this.sb.hostWatch();
+    let epoch = -1;
+    if (w !== null) {
+      w.drain();
+      if (this.fresh === w.epoch) return 0;   // no event about it since it was last checked
+      epoch = w.epoch;
+    }
+    const p = Buffer.concat([this.sb.hostRoot, Buffer.from('/' + d.relPath(), 'latin1')]);
+    // Watches first, then the lstat: a change after the lstat is then an event.
+    const watched = w !== null && watchPath(w, d.parent) && w.watch(this, p);
     let st: fs.BigIntStats | undefined;
     try {
-      st = fs.lstatSync(Buffer.concat([this.sb.hostRoot, Buffer.from('/' + d.relPath(), 'latin1')]), { throwIfNoEntry: false, bigint: true });
+      st = fs.lstatSync(p, { throwIfNoEntry: false, bigint: true });
     } catch (e) {
       return hostErrno(e);
     }
     if (st === undefined || (Number(st.mode) & S_IFMT) !== (this.mode & S_IFMT) || st.dev + ':' + st.ino !== this.hostKey) return -ESTALE;
     this.fill(st);
+    if (watched) this.fresh = epoch;
     return 0;
+  }
+
+  /** Watched: the cached inode of child `name` (hostwatch.ts). */
+  cachedChild(name: string): HostInode | undefined {
+    return this.alias?.children.get(name)?.inode as HostInode | undefined;
   }
 
   override lookup(name: string): Inode | number {
     if (!this.isDir) return super.lookup(name);
     if (name.startsWith(TMPFILE_PREFIX)) return -ENOENT;
+    // A name looked up in vain while this directory and those above it were watched stays
+    // absent until an event names it (hostwatch.ts): busybox's readlink of /proc/self/exe
+    // on a root without /proc, at every start.
+    const w = this.sb.hostWatch();
+    let negOk = false;
+    if (w !== null) {
+      w.drain();
+      if (this.negEpoch === w.epoch && this.neg !== null && this.neg.has(name)) return -ENOENT;
+      negOk = this.alias !== null && watchPath(w, this.alias);
+    }
     try {
       const st = fs.lstatSync(this.child(name), { throwIfNoEntry: false, bigint: true });
-      if (!st) return -ENOENT;
+      if (!st) {
+        if (negOk && this.wd >= 0) {
+          if (this.negEpoch !== w!.epoch || this.neg === null || this.neg.size >= NEG_MAX) { this.neg = new Set(); this.negEpoch = w!.epoch; }
+          this.neg.add(name);
+        }
+        return -ENOENT;
+      }
       return this.sb.inodeFor(st);
     } catch (e) {
       return hostErrno(e);

@@ -90,9 +90,11 @@ registerClass({
 });
 
 // hostfs: the host directory is used in place. Host fds of open files are opened again
-// by path after restore (reopenHostFiles); a file with no host name cannot be.
+// by path after restore (reopenHostFiles); a file with no host name cannot be. Host
+// watches (hostwatch.ts) are this process's: not saved, and every file is checked again.
 registerClass({
   name: 'HostSb', ctor: HostSb,
+  skip: ['hw'],
   init: (sb: HostSb) => {
     let dir = false;
     try { dir = statSync(sb.hostRoot).isDirectory(); } catch { /* gone */ }
@@ -101,9 +103,12 @@ registerClass({
 });
 registerClass({
   name: 'HostInode', ctor: HostInode,
-  skip: ['fds'],
+  skip: ['fds', 'wd', 'fresh', 'neg', 'negEpoch'],
   refuse: (i: HostInode) => (i.tmpHost ? 'an unnamed (O_TMPFILE) hostfs file is open (not checkpointable)' : null),
-  init: (i: HostInode) => { (i as unknown as { fds: HostFds }).fds = new HostFds(); },
+  init: (i: HostInode) => {
+    (i as unknown as { fds: HostFds }).fds = new HostFds();
+    i.wd = -1; i.fresh = -1; i.neg = null; i.negEpoch = -1;
+  },
 });
 
 // ext2/3/4 on a ubd device: the filesystem's in-memory state is saved (its metadata was
