@@ -407,67 +407,42 @@ export function run(h: Hart, budget: number, hot = 0): number {
           // integers (no double, which V8 boxes before TurboFan compiles run(), nor a
           // division): hi * 2^20 + (lo >>> 12) plus the carry of the offset's addition.
           // The full address (addrOf()) only where an access is misaligned.
-          case Op.LB: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            const v = (u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] << 24) >> 24;
-            x[rd] = v; x[rd + 1] = v >> 31; break;
-          }
-          case Op.LBU: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            x[rd] = u8[mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)]; x[rd + 1] = 0; break;
-          }
-          case Op.LH: {
+          case Op.LB: case Op.LBU: case Op.LH: case Op.LHU: case Op.LW: case Op.LWU: case Op.LD: {
+            // One translation for all widths (one inlined mmu.rp, not seven); then the width.
             const lo = x[a], q = (lo & 4095) + imm;
             const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-            const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, addrOf(x, a, imm), p);
-            x[rd] = v; x[rd + 1] = v >> 31; break;
-          }
-          case Op.LHU: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-            x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
-          }
-          case Op.LW: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-            const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p);
-            x[rd] = v; x[rd + 1] = v >> 31; break;
-          }
-          case Op.LWU: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-            x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
-          }
-          case Op.LD: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            const p = mmu.rp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-            if ((p & 7) === 0) { const w = p >>> 2; const l = i32[w]; x[rd + 1] = i32[w + 1]; x[rd] = l; }
-            else { const l = ld64(h, addrOf(x, a, imm), p); x[rd + 1] = TMP_I32[1]; x[rd] = l; }
+            switch (w & Slot.OP) {
+              case Op.LB: { const v = (u8[p] << 24) >> 24; x[rd] = v; x[rd + 1] = v >> 31; break; }
+              case Op.LBU: x[rd] = u8[p]; x[rd + 1] = 0; break;
+              case Op.LH: {
+                const v = (p & 1) === 0 ? (u16[p >>> 1] << 16) >> 16 : ld16s(h, addrOf(x, a, imm), p);
+                x[rd] = v; x[rd + 1] = v >> 31; break;
+              }
+              case Op.LHU: x[rd] = (p & 1) === 0 ? u16[p >>> 1] : ld16u(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
+              case Op.LW: {
+                const v = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p);
+                x[rd] = v; x[rd + 1] = v >> 31; break;
+              }
+              case Op.LWU: x[rd] = (p & 3) === 0 ? i32[p >>> 2] : ld32(h, addrOf(x, a, imm), p); x[rd + 1] = 0; break;
+              default:
+                if ((p & 7) === 0) { const k = p >>> 2; const l = i32[k]; x[rd + 1] = i32[k + 1]; x[rd] = l; }
+                else { const l = ld64(h, addrOf(x, a, imm), p); x[rd + 1] = TMP_I32[1]; x[rd] = l; }
+            }
             break;
           }
 
           // ---- stores
-          case Op.SB: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            u8[mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095)] = x[b]; break;
-          }
-          case Op.SH: {
+          case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
             const lo = x[a], q = (lo & 4095) + imm;
             const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-            if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, addrOf(x, a, imm), p, x[b]);
-            break;
-          }
-          case Op.SW: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-            if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, addrOf(x, a, imm), p, x[b]);
-            break;
-          }
-          case Op.SD: {
-            const lo = x[a], q = (lo & 4095) + imm;
-            const p = mmu.wp(x[a + 1] * 1048576 + (lo >>> 12) + (q >> 12), q & 4095);
-            if ((p & 7) === 0) { const w = p >>> 2; i32[w] = x[b]; i32[w + 1] = x[b + 1]; }
-            else st64(h, addrOf(x, a, imm), p, x[b], x[b + 1]);
+            switch (w & Slot.OP) {
+              case Op.SB: u8[p] = x[b]; break;
+              case Op.SH: if ((p & 1) === 0) u16[p >>> 1] = x[b]; else st16(h, addrOf(x, a, imm), p, x[b]); break;
+              case Op.SW: if ((p & 3) === 0) i32[p >>> 2] = x[b]; else st32(h, addrOf(x, a, imm), p, x[b]); break;
+              default:
+                if ((p & 7) === 0) { const k = p >>> 2; i32[k] = x[b]; i32[k + 1] = x[b + 1]; }
+                else st64(h, addrOf(x, a, imm), p, x[b], x[b + 1]);
+            }
             break;
           }
 
