@@ -175,6 +175,31 @@ test('pagecache: backing names the file for /proc/PID/maps', () => {
   assert.equal(b.ino, ino.ino);
 });
 
+test('pagecache: a wholly cached fault-around window widens, up to 2 MiB; a partly cached one stays 64 KiB', () => {
+  const { mem, backing } = setup(600, 8 << 20);
+  const warm = new AddressSpace(mem);
+  // Bring every page of a 600-page file into the cache but page 530.
+  const vw = warm.mmap(0x400000, 600 * PG, PROT_READ, MAP_PRIVATE | MAP_FIXED, backing(false), 0);
+  for (let p = 0; p < 600; p++) if (p !== 530) peek(warm, vw + p * PG, 1);
+  const a = new AddressSpace(mem);
+  const va = a.mmap(0x800000, 600 * PG, PROT_READ, MAP_PRIVATE | MAP_FIXED, backing(false), 0);
+  const mapped = (lo: number, hi: number): number => {
+    let n = 0;
+    for (let p = lo; p < hi; p++) if (a.pt.get((va + p * PG) / PG) !== 0) n++;
+    return n;
+  };
+  assert.ok(a.fault(va + 5 * PG, ACC_R));
+  assert.equal(mapped(0, 512), 512, 'the first 512 pages are cached: one fault maps them all');
+  assert.equal(mapped(512, 600), 0, 'not beyond the 2 MiB window');
+  assert.ok(a.fault(va + 520 * PG, ACC_R));
+  // The 64 KiB window around page 520 is cached, the 128 KiB one holds page 530, which is
+  // not: the widening stops there, with the cached pages of that window mapped.
+  assert.equal(mapped(512, 544), 31);
+  assert.equal(mapped(544, 600), 0);
+  assert.equal(a.rss, 512 + 31);
+  a.destroy(); warm.destroy();
+});
+
 test('pagecache: fault-around maps resident neighbours of a private mapping read-only; a write still copies', () => {
   const { mem, file, backing } = setup(20);
   const a = new AddressSpace(mem), b = new AddressSpace(mem);
