@@ -27,6 +27,7 @@ const HEAD = '(function (exports, require, module, __filename, __dirname) {', TA
  * before it writes its cache. tests/codecache.test.mjs checks that no other flag is set.
  */
 const RUNTIME_FLAGS = ['turbofan', 'optimize-for-size', 'use-osr', 'max-optimized-bytecode-size',
+  'max-inlined-bytecode-size-cumulative',
   'wasm-tiering-budget', 'experimental-wasm-branch-hinting'];
 
 function compile(file, cache) {

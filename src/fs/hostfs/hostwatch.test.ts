@@ -15,6 +15,7 @@ import { O_RDONLY, O_RDWR, O_CREAT } from '../../abi/linux/fcntl.js';
 import { ENOENT } from '../../abi/linux/errno.js';
 import { dgramAddon } from '../../drivers/unixdgram.js';
 import type { File } from '../vfs/file.js';
+import { readFile } from '../vfs/testfiles.js';
 
 const C = ROOT_CRED;
 const sleeper = { blockOn(): void { throw new Error('unexpected block'); } };
@@ -31,13 +32,7 @@ function lstats(f: () => void): number {
   return n;
 }
 
-function read(ctx: FsContext, p: string): string | number {
-  const f = V.openPath(ctx, C, ctx.cwd, p, O_RDONLY, 0);
-  if (typeof f === 'number') return f;
-  const b = new Uint8Array(4096);
-  const n = f.read(b, sleeper);
-  return Buffer.from(b.subarray(0, n)).toString('latin1');
-}
+const read = readFile;
 const size = (ctx: FsContext, p: string): number => {
   const st = V.statPath(ctx, C, ctx.cwd, p, true);
   return typeof st === 'number' ? st : st.inode.size;

@@ -13,6 +13,7 @@ import { mountRootHostfs } from '../index.js';
 import { O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } from '../../abi/linux/fcntl.js';
 import { ENOENT, ENOTDIR, ELOOP, EEXIST, ENAMETOOLONG, EACCES, EISDIR, ENOTEMPTY, EXDEV, EBUSY } from '../../abi/linux/errno.js';
 import type { File } from './file.js';
+import { readFile } from './testfiles.js';
 
 const C = ROOT_CRED;
 const user = { fsuid: 1000, fsgid: 1000, groups: [] };
@@ -27,13 +28,6 @@ function writeFile(ctx: FsContext, p: string, data: string): void {
   const f = V.openPath(ctx, C, ctx.cwd, p, O_RDWR | O_CREAT, 0o644) as File;
   assert.equal(typeof f, 'object');
   f.write(Buffer.from(data, 'latin1'), sleeper);
-}
-function readFile(ctx: FsContext, p: string): string | number {
-  const f = V.openPath(ctx, C, ctx.cwd, p, O_RDONLY, 0);
-  if (typeof f === 'number') return f;
-  const b = new Uint8Array(4096);
-  const n = f.read(b, sleeper);
-  return Buffer.from(b.subarray(0, n)).toString('latin1');
 }
 
 test('basic walk, . and .., trailing slash', () => {
