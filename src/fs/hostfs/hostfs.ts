@@ -48,9 +48,7 @@ function watchPath(w: HostWatch, d: Dentry): boolean {
   for (let x = d; ; x = x.parent) {
     const ino = x.inode as HostInode;
     if (ino.wd < 0) {
-      if (x.inode.alias !== x || x.unlinked) return false;
-      const p = x.isRoot ? ino.sb.hostRoot : Buffer.concat([ino.sb.hostRoot, Buffer.from('/' + x.relPath(), 'latin1')]);
-      if (!w.watch(ino, p)) return false;
+      if (ino.alias !== x || x.unlinked || !w.watch(ino, ino.hostPath())) return false;
     }
     if (x.isRoot) return true;
   }
@@ -271,17 +269,17 @@ export class HostInode extends Inode implements Watched {
     // absent until an event names it (hostwatch.ts): busybox's readlink of /proc/self/exe
     // on a root without /proc, at every start.
     const w = this.sb.hostWatch();
-    let negOk = false;
+    let epoch = -1;   // the epoch to remember an absent name in; -1: do not
     if (w !== null) {
       w.drain();
       if (this.negEpoch === w.epoch && this.neg !== null && this.neg.has(name)) return -ENOENT;
-      negOk = this.alias !== null && watchPath(w, this.alias);
+      if (this.alias !== null && watchPath(w, this.alias)) epoch = w.epoch;
     }
     try {
       const st = fs.lstatSync(this.child(name), { throwIfNoEntry: false, bigint: true });
       if (!st) {
-        if (negOk && this.wd >= 0) {
-          if (this.negEpoch !== w!.epoch || this.neg === null || this.neg.size >= NEG_MAX) { this.neg = new Set(); this.negEpoch = w!.epoch; }
+        if (epoch >= 0) {
+          if (this.negEpoch !== epoch || this.neg === null || this.neg.size >= NEG_MAX) { this.neg = new Set(); this.negEpoch = epoch; }
           this.neg.add(name);
         }
         return -ENOENT;
